@@ -1,0 +1,1 @@
+//! AArch64 guest frontend (in progress)

@@ -1,0 +1,85 @@
+//! Guest memory: one host reservation that holds the whole guest address space.
+//!
+//! A guest address `a` lives at host `base + (a & mask)`. Lifted code computes exactly that,
+//! so a guest can reach only its own window, whatever address it forms.
+
+use std::io;
+
+/// A guest virtual address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GuestAddr(pub u64);
+
+/// The host reservation behind a guest address space.
+#[derive(Debug)]
+pub struct GuestMemory {
+    base: *mut u8,
+    size: u64,
+}
+
+// SAFETY: the reservation is plain memory owned by this value; sharing its address between
+// threads is as safe as sharing any raw allocation whose accesses the callers synchronise.
+unsafe impl Send for GuestMemory {}
+// SAFETY: as above.
+unsafe impl Sync for GuestMemory {}
+
+impl GuestMemory {
+    /// Reserves `1 << bits` bytes of address space, inaccessible until mapped by the address
+    /// space (PROT_NONE, MAP_NORESERVE: costs no memory until touched).
+    pub fn reserve(bits: u32) -> io::Result<GuestMemory> {
+        assert!((20..=46).contains(&bits), "guest window of 2^{bits} bytes");
+        let size = 1u64 << bits;
+        // SAFETY: an anonymous PROT_NONE mapping at an address of the kernel's choosing does
+        // not alias any Rust object.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size as usize,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(GuestMemory { base: p.cast(), size })
+    }
+
+    /// Host address of guest address 0.
+    pub fn base(&self) -> *mut u8 {
+        self.base
+    }
+
+    /// The mask applied to every guest address (`size - 1`).
+    pub fn mask(&self) -> u64 {
+        self.size - 1
+    }
+
+    /// Size of the window in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Host address of a guest address (masked into the window). Dereferencing it is valid
+    /// only where the address space has mapped that page.
+    pub fn host(&self, a: GuestAddr) -> *mut u8 {
+        self.base.wrapping_add((a.0 & self.mask()) as usize)
+    }
+
+    /// True if `[host, host + len)` lies inside the window (for the SIGSEGV handler).
+    pub fn contains_host(&self, host: usize, len: usize) -> bool {
+        let b = self.base as usize;
+        host >= b && host.checked_add(len).is_some_and(|e| e <= b + self.size as usize)
+    }
+}
+
+impl Drop for GuestMemory {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the reservation made in `reserve`; no references into it
+        // outlive `self` (all accesses go through raw pointers tied to the engine's run).
+        unsafe {
+            libc::munmap(self.base.cast(), self.size as usize);
+        }
+    }
+}
