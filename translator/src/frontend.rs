@@ -86,4 +86,7 @@ pub trait Frontend: Send + Sync {
     /// Sets the thread pointer (TLS base) for `arch_prctl`/`set_tls`-style calls and clone's
     /// CLONE_SETTLS. Frontends where user code sets it itself may ignore it.
     fn set_thread_pointer(&self, state: &mut [u8], tp: u64);
+
+    /// The thread pointer, for `arch_prctl(ARCH_GET_FS)`-style calls.
+    fn thread_pointer(&self, state: &[u8]) -> u64;
 }
