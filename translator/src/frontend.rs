@@ -21,8 +21,12 @@ pub struct CodeBuffer<'a> {
 
 impl CodeMemory for CodeBuffer<'_> {
     fn read_code(&self, addr: u64, buf: &mut [u8]) -> bool {
-        let Some(start) = addr.checked_sub(self.base) else { return false };
-        let Some(end) = start.checked_add(buf.len() as u64) else { return false };
+        let Some(start) = addr.checked_sub(self.base) else {
+            return false;
+        };
+        let Some(end) = start.checked_add(buf.len() as u64) else {
+            return false;
+        };
         if end > self.bytes.len() as u64 {
             return false;
         }

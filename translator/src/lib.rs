@@ -10,7 +10,20 @@
 //! in the IR interpreter and compiles hot ones; it returns to its caller for what only the
 //! caller can do: system calls and traps. The Linux layer (`xarch-linux`) serves those.
 
+pub mod engine;
 pub mod frontend;
+pub mod interp;
 pub mod ir;
+mod jit;
+pub mod lower;
+pub mod opt;
+mod signals;
+pub mod stats;
+pub mod testing;
 
+pub use engine::{
+    CpuState, Engine, EngineError, EngineOptions, FlatSpace, GuestSpace, RunExit, Show,
+};
 pub use frontend::{CodeBuffer, CodeMemory, Frontend, LiftError, SyscallArgs};
+pub use interp::BlockExit;
+pub use stats::Stats;

@@ -49,7 +49,12 @@ macro_rules! convert {
 impl Builder {
     /// Starts a block at guest address `pc`.
     pub fn new(pc: u64) -> Builder {
-        Builder { pc, insts: Vec::new(), types: Vec::new(), guest_insns: 0 }
+        Builder {
+            pc,
+            insts: Vec::new(),
+            types: Vec::new(),
+            guest_insns: 0,
+        }
     }
 
     /// The type of a value built so far.
@@ -66,7 +71,10 @@ impl Builder {
     pub fn push(&mut self, ty: Type, op: Op) -> Value {
         let v = Value(self.types.len() as u32);
         self.types.push(ty);
-        self.insts.push(Inst { result: Some(v), op });
+        self.insts.push(Inst {
+            result: Some(v),
+            op,
+        });
         v
     }
 
@@ -110,7 +118,12 @@ impl Builder {
     }
 
     pub fn f32const(&mut self, x: f32) -> Value {
-        self.push(Type::F32, Op::Const { imm: x.to_bits() as u64 })
+        self.push(
+            Type::F32,
+            Op::Const {
+                imm: x.to_bits() as u64,
+            },
+        )
     }
 
     pub fn f64const(&mut self, x: f64) -> Value {
@@ -141,14 +154,36 @@ impl Builder {
         self.effect(Op::Store { addr, v, endian })
     }
 
-    pub fn atomic_cas(&mut self, addr: Value, expected: Value, new: Value, endian: Endian) -> Value {
+    pub fn atomic_cas(
+        &mut self,
+        addr: Value,
+        expected: Value,
+        new: Value,
+        endian: Endian,
+    ) -> Value {
         let ty = self.ty(expected);
-        self.push(ty, Op::AtomicCas { addr, expected, new, endian })
+        self.push(
+            ty,
+            Op::AtomicCas {
+                addr,
+                expected,
+                new,
+                endian,
+            },
+        )
     }
 
     pub fn atomic_rmw(&mut self, op: AtomicOp, addr: Value, v: Value, endian: Endian) -> Value {
         let ty = self.ty(v);
-        self.push(ty, Op::AtomicRmw { op, addr, v, endian })
+        self.push(
+            ty,
+            Op::AtomicRmw {
+                op,
+                addr,
+                v,
+                endian,
+            },
+        )
     }
 
     pub fn fence(&mut self) {
@@ -277,7 +312,13 @@ impl Builder {
 
     /// Calls a helper; the result is an i64 (ignore it if the helper returns nothing).
     pub fn call_helper(&mut self, helper: &'static Helper, args: &[Value]) -> Value {
-        self.push(Type::I64, Op::CallHelper { helper, args: args.to_vec() })
+        self.push(
+            Type::I64,
+            Op::CallHelper {
+                helper,
+                args: args.to_vec(),
+            },
+        )
     }
 
     /// Leaves the block for `target` when `cond` is non-zero.

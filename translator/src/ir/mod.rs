@@ -63,7 +63,10 @@ impl Type {
     }
 
     pub fn is_int(self) -> bool {
-        matches!(self, Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::I128)
+        matches!(
+            self,
+            Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::I128
+        )
     }
 
     pub fn is_float(self) -> bool {
@@ -280,7 +283,8 @@ pub enum AtomicOp {
 ///
 /// It receives the guest CPU state, the guest memory base and up to four arguments, and
 /// returns one 64-bit value. Floating-point arguments are passed as their bits.
-pub type HelperFn = extern "C" fn(state: *mut u8, mem_base: *mut u8, a: u64, b: u64, c: u64, d: u64) -> u64;
+pub type HelperFn =
+    extern "C" fn(state: *mut u8, mem_base: *mut u8, a: u64, b: u64, c: u64, d: u64) -> u64;
 
 /// A named helper ([`Op::CallHelper`]). Frontends declare them as `static`s.
 pub struct Helper {
@@ -320,7 +324,11 @@ pub enum Exit {
     /// Continue at a constant guest address.
     Jump { target: u64 },
     /// Continue at `taken` if `cond` is non-zero, else at `not_taken`.
-    Branch { cond: Value, taken: u64, not_taken: u64 },
+    Branch {
+        cond: Value,
+        taken: u64,
+        not_taken: u64,
+    },
     /// Continue at a computed guest address.
     Indirect { target: Value },
     /// A system call instruction; the engine returns to its caller with the guest PC set to

@@ -2,7 +2,9 @@
 //! line of documentation. The macro turns the table into [`Op`], `Op::name`, `Op::doc`,
 //! `Op::sig` and the operand visitors the printer, verifier and passes use.
 
-use super::{AtomicOp, Endian, FloatCC, Helper, IntCC, Lane, RoundMode, Value, VecOp, VecShift, VecUnOp};
+use super::{
+    AtomicOp, Endian, FloatCC, Helper, IntCC, Lane, RoundMode, Value, VecOp, VecShift, VecUnOp,
+};
 
 /// Signature classes: how an op's operand and result types relate. The verifier checks
 /// each instruction against its class (see `verify.rs`).
@@ -95,7 +97,23 @@ impl Operand for Vec<Value> {
 macro_rules! plain_operand {
     ($($t:ty),*) => { $(impl Operand for $t {})* };
 }
-plain_operand!(u8, u32, u64, u128, [u8; 16], Endian, IntCC, FloatCC, RoundMode, Lane, VecOp, VecUnOp, VecShift, AtomicOp, &'static Helper);
+plain_operand!(
+    u8,
+    u32,
+    u64,
+    u128,
+    [u8; 16],
+    Endian,
+    IntCC,
+    FloatCC,
+    RoundMode,
+    Lane,
+    VecOp,
+    VecUnOp,
+    VecShift,
+    AtomicOp,
+    &'static Helper
+);
 
 macro_rules! define_ops {
     ($( #[doc = $doc:literal] $name:ident { $($field:ident : $fty:ty),* $(,)? } : $sig:ident ;)*) => {

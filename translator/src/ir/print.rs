@@ -15,7 +15,11 @@ use std::fmt::{self, Write};
 
 impl fmt::Display for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "block {:#x} ({} insns, {} bytes)", self.pc, self.guest_insns, self.guest_bytes)?;
+        writeln!(
+            f,
+            "block {:#x} ({} insns, {} bytes)",
+            self.pc, self.guest_insns, self.guest_bytes
+        )?;
         for inst in &self.insts {
             if let Op::InsnStart { pc } = inst.op {
                 writeln!(f, "  ; {pc:#x}")?;
@@ -30,7 +34,11 @@ impl fmt::Display for Block {
         }
         match &self.exit {
             Exit::Jump { target } => writeln!(f, "  exit jump {target:#x}"),
-            Exit::Branch { cond, taken, not_taken } => {
+            Exit::Branch {
+                cond,
+                taken,
+                not_taken,
+            } => {
                 writeln!(f, "  exit branch {cond} ? {taken:#x} : {not_taken:#x}")
             }
             Exit::Indirect { target } => writeln!(f, "  exit indirect {target}"),
@@ -54,10 +62,16 @@ fn fields(op: &Op) -> String {
         if i > 0 {
             out.push_str(", ");
         }
-        let (name, value) = part.split_once(':').map(|(n, v)| (n.trim(), v.trim())).unwrap_or(("", part.trim()));
+        let (name, value) = part
+            .split_once(':')
+            .map(|(n, v)| (n.trim(), v.trim()))
+            .unwrap_or(("", part.trim()));
         let value = value.replace("Value(", "v").replace(')', "");
         let value = hexify(name, &value);
-        if matches!(name, "a" | "b" | "c" | "v" | "addr" | "cond" | "expected" | "new") {
+        if matches!(
+            name,
+            "a" | "b" | "c" | "v" | "addr" | "cond" | "expected" | "new"
+        ) {
             out.push_str(&value);
         } else {
             let _ = write!(out, "{name}={value}");

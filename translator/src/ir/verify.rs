@@ -19,7 +19,12 @@ pub struct VerifyError {
 pub fn verify(block: &Block) -> Result<(), VerifyError> {
     let mut defined = vec![false; block.types.len()];
     for (index, inst) in block.insts.iter().enumerate() {
-        let fail = |msg: String| VerifyError { block: block.pc, index, op: inst.op.name(), msg };
+        let fail = |msg: String| VerifyError {
+            block: block.pc,
+            index,
+            op: inst.op.name(),
+            msg,
+        };
         let mut args = Vec::new();
         let mut bad = None;
         inst.op.for_each_arg(|v| {
@@ -31,9 +36,16 @@ pub fn verify(block: &Block) -> Result<(), VerifyError> {
         if let Some(v) = bad {
             return Err(fail(format!("{v} used before it is defined")));
         }
-        let has_result = !matches!(inst.op.sig(), Sig::Store | Sig::SetReg | Sig::SideExit | Sig::Marker);
+        let has_result = !matches!(
+            inst.op.sig(),
+            Sig::Store | Sig::SetReg | Sig::SideExit | Sig::Marker
+        );
         if inst.result.is_some() != has_result {
-            return Err(fail(if has_result { "missing result".into() } else { "unexpected result".into() }));
+            return Err(fail(if has_result {
+                "missing result".into()
+            } else {
+                "unexpected result".into()
+            }));
         }
         let result = inst.result.map(|r| block.ty(r));
         let arg_ty: Vec<Type> = args.iter().map(|&v| block.ty(v)).collect();
@@ -93,9 +105,13 @@ fn check_sig(op: &Op, result: Option<Type>, args: &[Type]) -> Result<(), String>
         Sig::VecBinary => r == V128 && args[0] == V128 && args[1] == V128,
         Sig::VecUnary => r == V128 && args[0] == V128,
         Sig::VecSplat => r == V128 && lane_of(op).is_some_and(|l| args[0] == l.scalar()),
-        Sig::VecExtract => args[0] == V128 && lane_of(op).is_some_and(|l| r == l.scalar() && idx_ok(op, l)),
+        Sig::VecExtract => {
+            args[0] == V128 && lane_of(op).is_some_and(|l| r == l.scalar() && idx_ok(op, l))
+        }
         Sig::VecInsert => {
-            r == V128 && args[0] == V128 && lane_of(op).is_some_and(|l| args[1] == l.scalar() && idx_ok(op, l))
+            r == V128
+                && args[0] == V128
+                && lane_of(op).is_some_and(|l| args[1] == l.scalar() && idx_ok(op, l))
         }
         Sig::Load => args[0] == I64,
         Sig::Store => args[0] == I64,
@@ -110,13 +126,20 @@ fn check_sig(op: &Op, result: Option<Type>, args: &[Type]) -> Result<(), String>
         Ok(())
     } else {
         let args: Vec<String> = args.iter().map(|t| t.to_string()).collect();
-        Err(format!("operand types ({}) and result {} do not fit {:?}", args.join(", "), r, op.sig()))
+        Err(format!(
+            "operand types ({}) and result {} do not fit {:?}",
+            args.join(", "),
+            r,
+            op.sig()
+        ))
     }
 }
 
 fn lane_of(op: &Op) -> Option<Lane> {
     match op {
-        Op::VSplat { lane, .. } | Op::VExtract { lane, .. } | Op::VInsert { lane, .. } => Some(*lane),
+        Op::VSplat { lane, .. } | Op::VExtract { lane, .. } | Op::VInsert { lane, .. } => {
+            Some(*lane)
+        }
         _ => None,
     }
 }
@@ -140,7 +163,14 @@ mod tests {
         let y = b.zext(Type::I64, y);
         let z = b.add(x, y);
         let c = b.icmp_imm(IntCC::Eq, z, 0);
-        let blk = b.finish(Exit::Branch { cond: c, taken: 4, not_taken: 8 }, 4);
+        let blk = b.finish(
+            Exit::Branch {
+                cond: c,
+                taken: 4,
+                not_taken: 8,
+            },
+            4,
+        );
         assert_eq!(verify(&blk), Ok(()));
     }
 
@@ -161,7 +191,12 @@ mod tests {
         let mut b = Builder::new(0);
         b.push(Type::I64, Op::Neg { a: Value(5) });
         let blk = b.finish(Exit::Jump { target: 4 }, 4);
-        assert!(verify(&blk).unwrap_err().msg.contains("before it is defined"));
+        assert!(
+            verify(&blk)
+                .unwrap_err()
+                .msg
+                .contains("before it is defined")
+        );
     }
 
     #[test]

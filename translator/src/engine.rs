@@ -1,0 +1,380 @@
+//! The engine: block cache, tiers and dispatch.
+//!
+//! ```text
+//!   run(state, space) ─► PC ─► cache lookup ──miss──► Frontend::lift ─► opt ─► cache
+//!                              │ hit
+//!                              ├─ cold: interp::run_block, count ──(≥ hot_threshold)──► jit::compile
+//!                              └─ hot:  jit::enter (chained blocks run until an exit only the
+//!                                       dispatcher or the caller can serve)
+//!   ◄─ RunExit::Syscall / Trap / FetchFault
+//! ```
+//!
+//! The engine returns to its caller for everything it cannot do itself: system calls, traps
+//! and instruction-fetch faults. The caller (the Linux layer) serves them and calls `run` again.
+
+use crate::frontend::{CodeMemory, Frontend, LiftError};
+use crate::interp::{self, BlockExit, MemWindow};
+use crate::ir::{self, Op, TrapKind};
+use crate::jit::{self, Jit};
+use crate::opt;
+use crate::stats::Stats;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+use thiserror::Error;
+use xarch_linux::mem::GuestMemory;
+
+/// What the engine needs from a guest address space: the memory window and permission-checked
+/// instruction fetch. `xarch_linux::AddressSpace` implements it; tests use [`FlatSpace`].
+pub trait GuestSpace: CodeMemory {
+    fn mem(&self) -> &GuestMemory;
+}
+
+/// A guest window whose code is read from a fixed list of executable ranges (for tests and
+/// tools that map memory themselves).
+pub struct FlatSpace {
+    pub mem: GuestMemory,
+    /// `[start, end)` ranges readable as code; they must be mapped readable in `mem`.
+    pub code: Vec<(u64, u64)>,
+}
+
+impl CodeMemory for FlatSpace {
+    fn read_code(&self, addr: u64, buf: &mut [u8]) -> bool {
+        let end = addr.saturating_add(buf.len() as u64);
+        if !self.code.iter().any(|&(s, e)| addr >= s && end <= e) {
+            return false;
+        }
+        let p = self.mem.host(xarch_linux::mem::GuestAddr(addr));
+        if !self.mem.contains_host(p as usize, buf.len()) {
+            return false;
+        }
+        // SAFETY: the range is inside the window and listed as mapped code by the owner.
+        unsafe { std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), buf.len()) };
+        true
+    }
+}
+
+impl GuestSpace for FlatSpace {
+    fn mem(&self) -> &GuestMemory {
+        &self.mem
+    }
+}
+
+/// A guest CPU state: the arch's `#[repr(C)]` struct as bytes, 16-byte aligned, zeroed.
+pub struct CpuState {
+    words: Vec<u128>,
+    size: usize,
+}
+
+impl CpuState {
+    pub fn new(size: usize) -> CpuState {
+        CpuState {
+            words: vec![0; size.div_ceil(16)],
+            size,
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: `words` holds at least `size` initialised bytes; u8 has no alignment needs.
+        unsafe { std::slice::from_raw_parts(self.words.as_ptr().cast(), self.size) }
+    }
+
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as above, and `&mut self` gives exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast(), self.size) }
+    }
+}
+
+/// Teaching views: what to print to stderr for each block as it is lifted or compiled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Show {
+    /// Guest disassembly of each lifted block.
+    pub guest: bool,
+    /// The IR of each lifted block (after the optimisation passes).
+    pub ir: bool,
+    /// The Cranelift IR of each compiled block.
+    pub clif: bool,
+    /// The host disassembly of each compiled block.
+    pub host: bool,
+}
+
+/// How the engine runs.
+#[derive(Clone, Copy, Debug)]
+pub struct EngineOptions {
+    /// Runs of a block in the interpreter before it is compiled; 0 compiles at once,
+    /// `u32::MAX` never compiles (interpreter only).
+    pub hot_threshold: u32,
+    /// Run the IR verifier on every lifted block (and Cranelift's verifier on every function).
+    pub verify_ir: bool,
+    /// Count statistics (costs a little in compiled code).
+    pub stats: bool,
+    pub show: Show,
+}
+
+impl Default for EngineOptions {
+    /// A block pays for compilation (~7 µs per guest instruction) after about this many
+    /// interpreted runs (~50–100 ns per guest instruction), see the report for the measurement.
+    fn default() -> Self {
+        EngineOptions {
+            hot_threshold: 50,
+            verify_ir: false,
+            stats: false,
+            show: Show::default(),
+        }
+    }
+}
+
+/// Why the engine could not start.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    /// The host is not one Cranelift can generate code for.
+    #[error("cannot set up the code generator for this host: {0}")]
+    Host(String),
+    /// The executable code cache could not be mapped.
+    #[error("cannot map the code cache: {0}")]
+    CodeCache(std::io::Error),
+}
+
+/// Why [`Engine::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunExit {
+    /// A system call; the guest PC is already the next instruction.
+    Syscall,
+    /// The instruction at `pc` traps (the guest PC is `pc`).
+    Trap { kind: TrapKind, pc: u64 },
+    /// The code at `pc` cannot be fetched (unmapped or not executable): a guest SIGSEGV.
+    FetchFault { pc: u64 },
+}
+
+/// One cached translation.
+pub(crate) struct BlockEntry {
+    pub block: ir::Block,
+    pub runs: u32,
+    /// Compiled code, once hot.
+    pub code: Option<jit::CodeRef>,
+    /// Compilation failed (an op the lowering does not support): stays in tier 0.
+    pub no_jit: bool,
+}
+
+/// The DBT engine for one guest thread.
+pub struct Engine {
+    frontend: Arc<dyn Frontend>,
+    opts: EngineOptions,
+    blocks: HashMap<u64, BlockEntry>,
+    jit: Jit,
+    stats: Stats,
+    pc_offset: u32,
+}
+
+impl Engine {
+    pub fn new(frontend: Arc<dyn Frontend>, opts: EngineOptions) -> Result<Engine, EngineError> {
+        let jit = Jit::new(&opts)?;
+        let pc_offset = frontend.pc_offset();
+        Ok(Engine {
+            frontend,
+            opts,
+            blocks: HashMap::new(),
+            jit,
+            stats: Stats::default(),
+            pc_offset,
+        })
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Runs guest code from the PC in `state` until something only the caller can handle.
+    pub fn run<S: GuestSpace>(&mut self, state: &mut CpuState, space: &mut S) -> RunExit {
+        let window = MemWindow::of(space.mem());
+        let _guard = crate::signals::RunGuard::enter(self, space.mem());
+        loop {
+            let pc = self.pc(state);
+            if !self.blocks.contains_key(&pc) {
+                match self.lift(pc, &*space) {
+                    Ok(()) => {}
+                    Err(LiftError::FetchFault { pc }) => return RunExit::FetchFault { pc },
+                }
+            }
+            let entry = self.blocks.get_mut(&pc).expect("lifted above");
+            if entry.code.is_none() && !entry.no_jit && entry.runs >= self.opts.hot_threshold {
+                self.compile(pc);
+            }
+            let entry = self.blocks.get_mut(&pc).expect("lifted above");
+            let exit = if let Some(code) = entry.code {
+                self.stats.dispatch_jit += 1;
+                let r = self.jit.enter(code, state.bytes_mut(), window);
+                self.jit.drain_stats(&mut self.stats);
+                match r {
+                    jit::JitExit::Dispatch => continue,
+                    jit::JitExit::Patch { slot } => {
+                        // A direct exit whose target was not compiled yet: compile it if hot,
+                        // then patch the exit's slot so the next run chains straight through.
+                        let target = self.pc(state);
+                        if let Some(t) = self.blocks.get(&target).and_then(|e| e.code) {
+                            self.jit.patch(slot, target, t);
+                            self.stats.chain_patches += 1;
+                        }
+                        continue;
+                    }
+                    jit::JitExit::Indirect => {
+                        let target = self.pc(state);
+                        if let Some(t) = self.blocks.get(&target).and_then(|e| e.code) {
+                            self.jit.cache_indirect(target, t);
+                        }
+                        continue;
+                    }
+                    jit::JitExit::Syscall => return RunExit::Syscall,
+                    jit::JitExit::Trap { kind, pc } => return RunExit::Trap { kind, pc },
+                }
+            } else {
+                entry.runs = entry.runs.saturating_add(1);
+                self.stats.interp_blocks += 1;
+                self.stats.interp_insns += entry.block.guest_insns as u64;
+                // SAFETY: the window belongs to `space`, alive for this call; the block was
+                // verified at lift time when `verify_ir` is set, and frontends' tests verify all.
+                unsafe {
+                    interp::run_block(&entry.block, state.bytes_mut(), window, self.pc_offset)
+                }
+            };
+            match exit {
+                BlockExit::Jump(_) | BlockExit::Indirect(_) => {}
+                BlockExit::Syscall(_) => return RunExit::Syscall,
+                BlockExit::Trap(kind, pc) => return RunExit::Trap { kind, pc },
+            }
+        }
+    }
+
+    /// Drops translations overlapping `[start, start + len)` (munmap, mprotect, execve, code
+    /// writes).
+    pub fn invalidate(&mut self, start: u64, len: u64) {
+        let end = start.saturating_add(len);
+        let dead: Vec<u64> = self
+            .blocks
+            .iter()
+            .filter(|(pc, e)| {
+                **pc < end && pc.saturating_add(e.block.guest_bytes.max(1) as u64) > start
+            })
+            .map(|(pc, _)| *pc)
+            .collect();
+        for pc in dead {
+            if let Some(e) = self.blocks.remove(&pc) {
+                self.stats.invalidated += 1;
+                if let Some(code) = e.code {
+                    self.jit.unlink(pc, code);
+                }
+            }
+        }
+    }
+
+    /// Drops every translation.
+    pub fn invalidate_all(&mut self) {
+        self.invalidate(0, u64::MAX);
+    }
+
+    fn pc(&self, state: &CpuState) -> u64 {
+        let o = self.pc_offset as usize;
+        u64::from_le_bytes(state.bytes()[o..o + 8].try_into().expect("8 bytes"))
+    }
+
+    fn lift(&mut self, pc: u64, code: &dyn CodeMemory) -> Result<(), LiftError> {
+        let mut block = self.frontend.lift(pc, code)?;
+        self.stats.blocks_lifted += 1;
+        if self.opts.show.guest {
+            eprint!("{}", self.guest_listing(&block, code));
+        }
+        if self.opts.verify_ir
+            && let Err(e) = ir::verify(&block)
+        {
+            // A frontend bug: run nothing of it, trap as unimplemented at the block start.
+            eprintln!("xarch: {e}");
+            block = ir::Builder::new(pc).finish(
+                ir::Exit::Trap {
+                    kind: TrapKind::Unimplemented,
+                    pc,
+                },
+                pc,
+            );
+        }
+        opt::optimize(&mut block);
+        if self.opts.show.ir {
+            eprint!("{block}");
+        }
+        self.blocks.insert(
+            pc,
+            BlockEntry {
+                block,
+                runs: 0,
+                code: None,
+                no_jit: false,
+            },
+        );
+        Ok(())
+    }
+
+    fn compile(&mut self, pc: u64) {
+        let entry = self.blocks.get_mut(&pc).expect("compile of a cached block");
+        let t0 = Instant::now();
+        let res = self.jit.compile(&entry.block, self.pc_offset, &self.opts);
+        self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
+        match res {
+            Ok(code) => {
+                self.stats.blocks_compiled += 1;
+                self.stats.compiled_insns += entry.block.guest_insns as u64;
+                entry.code = Some(code);
+                let blocks = &self.blocks;
+                self.jit
+                    .link_exits(pc, |t| blocks.get(&t).and_then(|e| e.code));
+            }
+            Err(e) => {
+                self.stats.compile_failures += 1;
+                if self.opts.show.clif || self.opts.show.host {
+                    eprintln!("xarch: block {pc:#x} stays in the interpreter: {e}");
+                }
+                entry.no_jit = true;
+            }
+        }
+    }
+
+    fn guest_listing(&self, block: &ir::Block, code: &dyn CodeMemory) -> String {
+        let starts: Vec<u64> = block
+            .insts
+            .iter()
+            .filter_map(|i| {
+                if let Op::InsnStart { pc } = i.op {
+                    Some(pc)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let end = block.pc.wrapping_add(block.guest_bytes as u64);
+        let mut out = format!("guest block {:#x}:\n", block.pc);
+        for (i, &pc) in starts.iter().enumerate() {
+            let next = starts.get(i + 1).copied().unwrap_or(end);
+            let n = (next.wrapping_sub(pc) as usize).clamp(1, self.frontend.max_insn_bytes());
+            let mut buf = vec![0u8; n];
+            let text = if code.read_code(pc, &mut buf) {
+                self.frontend.disassemble(pc, &buf)
+            } else {
+                "<unreadable>".to_string()
+            };
+            let hex: Vec<String> = buf.iter().map(|b| format!("{b:02x}")).collect();
+            out.push_str(&format!("  {pc:#x}: {:<24} {text}\n", hex.join(" ")));
+        }
+        out
+    }
+
+    /// The frontend (for fault reports).
+    pub(crate) fn frontend(&self) -> &dyn Frontend {
+        &*self.frontend
+    }
+
+    pub(crate) fn jit(&self) -> &Jit {
+        &self.jit
+    }
+}

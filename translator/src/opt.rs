@@ -1,0 +1,320 @@
+//! Optimisation passes on one [`ir::Block`], run once after lifting, before either tier.
+//!
+//! ```text
+//!   lifted block ─► forward guest registers ─► fold constants ─► drop dead code ─► both tiers
+//! ```
+//!
+//! - **Register forwarding**: a `GetReg` of bytes the block already read or wrote (same
+//!   offset and type) reuses that value; a `SetReg` overwritten later in the block, with no
+//!   read, side exit, helper call or memory access (which may fault) in between, is dropped.
+//!   Guest registers thus stay in SSA values within a block.
+//! - **Constant folding** with the interpreter's own evaluator ([`interp::eval_pure`]), so
+//!   folded and executed results cannot differ; constant side exits and branches are resolved.
+//! - **Dead code**: pure ops whose results are unused are removed (loads stay: they may fault).
+
+use crate::interp;
+use crate::ir::{Block, Exit, Inst, Op, Type, Value};
+use std::collections::HashMap;
+
+/// Runs every pass.
+pub fn optimize(block: &mut Block) {
+    forward_registers(block);
+    fold_constants(block);
+    remove_dead_code(block);
+}
+
+fn overlaps(a_off: u32, a_len: u32, b_off: u32, b_len: u32) -> bool {
+    a_off < b_off + b_len && b_off < a_off + a_len
+}
+
+/// Applies a value substitution to every operand and the exit.
+fn substitute(block: &mut Block, subst: &[Value]) {
+    for inst in &mut block.insts {
+        inst.op.for_each_arg_mut(|v| *v = subst[v.0 as usize]);
+    }
+    match &mut block.exit {
+        Exit::Branch { cond, .. } => *cond = subst[cond.0 as usize],
+        Exit::Indirect { target } => *target = subst[target.0 as usize],
+        _ => {}
+    }
+}
+
+fn forward_registers(block: &mut Block) {
+    let mut subst: Vec<Value> = (0..block.types.len() as u32).map(Value).collect();
+    // (offset, type) → the value the state holds there.
+    let mut known: HashMap<(u32, Type), Value> = HashMap::new();
+    // Index of the last SetReg to each (offset, len) that nothing has read or fenced since.
+    let mut pending: Vec<(u32, u32, usize)> = Vec::new();
+    let mut dead = vec![false; block.insts.len()];
+    for i in 0..block.insts.len() {
+        block.insts[i]
+            .op
+            .for_each_arg_mut(|v| *v = subst[v.0 as usize]);
+        let inst = &block.insts[i];
+        match inst.op {
+            Op::GetReg { off } => {
+                let r = inst.result.expect("GetReg has a result");
+                let ty = block.ty(r);
+                let len = ty.bytes();
+                if let Some(&v) = known.get(&(off, ty)) {
+                    // Forwarded: the state is not read, pending writes stay unobserved.
+                    subst[r.0 as usize] = v;
+                    dead[i] = true;
+                } else {
+                    pending.retain(|&(o, l, _)| !overlaps(o, l, off, len));
+                    known.insert((off, ty), r);
+                }
+            }
+            Op::SetReg { off, v } => {
+                let ty = block.ty(v);
+                let len = ty.bytes();
+                known.retain(|&(o, t), _| !overlaps(o, t.bytes(), off, len));
+                known.insert((off, ty), v);
+                // An earlier write of exactly these bytes that nothing observed is dead.
+                if let Some(p) = pending.iter().position(|&(o, l, _)| o == off && l == len) {
+                    dead[pending[p].2] = true;
+                    pending.remove(p);
+                }
+                pending.retain(|&(o, l, _)| !overlaps(o, l, off, len));
+                pending.push((off, len, i));
+            }
+            Op::CallHelper { .. } => {
+                // Helpers read and write the state as they like.
+                known.clear();
+                pending.clear();
+            }
+            Op::ExitIf { .. }
+            | Op::Load { .. }
+            | Op::Store { .. }
+            | Op::AtomicCas { .. }
+            | Op::AtomicRmw { .. } => pending.clear(),
+            _ => {}
+        }
+    }
+    let mut k = 0;
+    block.insts.retain(|_| {
+        k += 1;
+        !dead[k - 1]
+    });
+    substitute(block, &subst);
+}
+
+fn fold_constants(block: &mut Block) {
+    let mut consts: Vec<Option<u128>> = vec![None; block.types.len()];
+    let mut cut: Option<(usize, u64)> = None;
+    let mut drop_side: Vec<usize> = Vec::new();
+    for (i, inst) in block.insts.iter_mut().enumerate() {
+        match inst.op {
+            Op::Const { imm } => {
+                consts[inst.result.expect("const").0 as usize] = Some(imm as u128);
+                continue;
+            }
+            Op::ConstV128 { imm } => {
+                consts[inst.result.expect("const").0 as usize] = Some(imm);
+                continue;
+            }
+            Op::ExitIf { cond, target } => {
+                match consts[cond.0 as usize] {
+                    Some(0) => drop_side.push(i),
+                    Some(_) => {
+                        cut = Some((i, target));
+                        break;
+                    }
+                    None => {}
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let Some(r) = inst.result else { continue };
+        let mut all_const = true;
+        inst.op
+            .for_each_arg(|v| all_const &= consts[v.0 as usize].is_some());
+        if !all_const || !inst.op.reads_values() {
+            continue;
+        }
+        let ty = block.types[r.0 as usize];
+        let types = &block.types;
+        let got = interp::eval_pure(&inst.op, ty, &|v: Value| {
+            (
+                consts[v.0 as usize].expect("checked constant"),
+                types[v.0 as usize],
+            )
+        });
+        if let Some(x) = got {
+            consts[r.0 as usize] = Some(x);
+            inst.op = if ty.bits() > 64 {
+                Op::ConstV128 { imm: x }
+            } else {
+                Op::Const { imm: x as u64 }
+            };
+        }
+    }
+    if let Some((i, target)) = cut {
+        block.insts.truncate(i);
+        block.exit = Exit::Jump { target };
+    } else {
+        for &i in drop_side.iter().rev() {
+            block.insts.remove(i);
+        }
+        if let Exit::Branch {
+            cond,
+            taken,
+            not_taken,
+        } = block.exit
+            && let Some(c) = consts[cond.0 as usize]
+        {
+            block.exit = Exit::Jump {
+                target: if c != 0 { taken } else { not_taken },
+            };
+        }
+    }
+}
+
+fn has_effect(inst: &Inst) -> bool {
+    matches!(
+        inst.op,
+        Op::SetReg { .. }
+            | Op::InsnStart { .. }
+            | Op::Load { .. }
+            | Op::Store { .. }
+            | Op::AtomicCas { .. }
+            | Op::AtomicRmw { .. }
+            | Op::Fence { .. }
+            | Op::CallHelper { .. }
+            | Op::ExitIf { .. }
+    )
+}
+
+fn remove_dead_code(block: &mut Block) {
+    let mut used = vec![false; block.types.len()];
+    match &block.exit {
+        Exit::Branch { cond, .. } => used[cond.0 as usize] = true,
+        Exit::Indirect { target } => used[target.0 as usize] = true,
+        _ => {}
+    }
+    let mut keep = vec![true; block.insts.len()];
+    for (i, inst) in block.insts.iter().enumerate().rev() {
+        let live = has_effect(inst) || inst.result.is_some_and(|r| used[r.0 as usize]);
+        if live {
+            inst.op.for_each_arg(|v| used[v.0 as usize] = true);
+        } else {
+            keep[i] = false;
+        }
+    }
+    let mut k = 0;
+    block.insts.retain(|_| {
+        k += 1;
+        keep[k - 1]
+    });
+}
+
+trait ArgCount {
+    /// True if the op reads at least one value (ops without operands are not folded here:
+    /// they are constants or state reads).
+    fn reads_values(&self) -> bool;
+}
+
+impl ArgCount for Op {
+    fn reads_values(&self) -> bool {
+        let mut n = 0;
+        self.for_each_arg(|_| n += 1);
+        n > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Builder, IntCC, verify};
+
+    #[test]
+    fn forwards_registers_and_drops_overwritten_writes() {
+        let mut b = Builder::new(0);
+        b.insn_start(0);
+        let x = b.get_reg(Type::I64, 8);
+        let one = b.const64(1);
+        let y = b.add(x, one);
+        b.set_reg(8, y);
+        b.insn_start(4);
+        let z = b.get_reg(Type::I64, 8); // forwarded: y
+        let w = b.add(z, one);
+        b.set_reg(8, w); // makes the first SetReg dead
+        let mut blk = b.finish(Exit::Jump { target: 8 }, 8);
+        optimize(&mut blk);
+        verify(&blk).unwrap();
+        let gets = blk
+            .insts
+            .iter()
+            .filter(|i| matches!(i.op, Op::GetReg { .. }))
+            .count();
+        let sets = blk
+            .insts
+            .iter()
+            .filter(|i| matches!(i.op, Op::SetReg { .. }))
+            .count();
+        assert_eq!((gets, sets), (1, 1), "{blk}");
+    }
+
+    #[test]
+    fn keeps_writes_observed_by_a_side_exit_or_a_partial_read() {
+        let mut b = Builder::new(0);
+        let a = b.const64(5);
+        b.set_reg(8, a);
+        let c = b.get_reg(Type::I8, 0);
+        b.exit_if(c, 0x100);
+        let d = b.const64(6);
+        b.set_reg(8, d);
+        let e = b.get_reg(Type::I32, 8); // a partial read: not forwarded from the i64 write
+        b.set_reg(16, e);
+        let mut blk = b.finish(Exit::Jump { target: 8 }, 8);
+        optimize(&mut blk);
+        verify(&blk).unwrap();
+        let sets = blk
+            .insts
+            .iter()
+            .filter(|i| matches!(i.op, Op::SetReg { .. }))
+            .count();
+        assert_eq!(sets, 3, "{blk}");
+        assert!(
+            blk.insts
+                .iter()
+                .any(|i| matches!(i.op, Op::GetReg { off: 8 })),
+            "{blk}"
+        );
+    }
+
+    #[test]
+    fn folds_constants_and_resolves_branches() {
+        let mut b = Builder::new(0);
+        let a = b.const32(6);
+        let c = b.const32(7);
+        let m = b.mul(a, c);
+        b.set_reg(8, m);
+        let never = b.icmp_imm(IntCC::Eq, m, 0);
+        b.exit_if(never, 0x500);
+        let yes = b.icmp_imm(IntCC::Eq, m, 42);
+        let blk0 = b.finish(
+            Exit::Branch {
+                cond: yes,
+                taken: 0x10,
+                not_taken: 0x20,
+            },
+            8,
+        );
+        let mut blk = blk0.clone();
+        optimize(&mut blk);
+        verify(&blk).unwrap();
+        assert_eq!(blk.exit, Exit::Jump { target: 0x10 });
+        assert!(
+            blk.insts.iter().any(|i| i.op == Op::Const { imm: 42 }),
+            "{blk}"
+        );
+        assert!(
+            !blk.insts
+                .iter()
+                .any(|i| matches!(i.op, Op::ExitIf { .. } | Op::Mul { .. })),
+            "{blk}"
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! Host faults while guest code runs: a SIGSEGV or SIGBUS whose address lies in the guest
+//! window is a guest fault; anything else belongs to whoever handled the signal before us.
+//!
+//! ```text
+//!   host fault ─► handler ─► in the window and this thread runs guest code?
+//!                   │ yes: guest PC (JIT: host PC → source location; interpreter: CURRENT_PC)
+//!                   │      report "xarch: guest SIGSEGV at pc … (disassembly) accessing …",
+//!                   │      restore the default action, return: the access faults again and
+//!                   │      the process dies by the signal (parent sees 128+11)
+//!                   └ no:  restore the previous action and return (re-raised there)
+//! ```
+//!
+//! There are no guest signal handlers yet; when the Linux layer adds them, this is where a
+//! guest fault becomes a guest signal frame instead of a report.
+
+use crate::engine::Engine;
+use crate::interp::CURRENT_PC;
+use std::cell::Cell;
+use std::sync::Once;
+use xarch_linux::mem::GuestMemory;
+
+thread_local! {
+    /// The engine running guest code on this thread, or null. Const-initialised Cells: safe
+    /// to read from a signal handler on the same thread.
+    static ACTIVE: Cell<*const Engine> = const { Cell::new(std::ptr::null()) };
+    static WINDOW: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+static INSTALL: Once = Once::new();
+static mut OLD_SEGV: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::zeroed();
+static mut OLD_BUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::zeroed();
+
+/// Marks this thread as running guest code for the life of the guard.
+pub(crate) struct RunGuard {
+    prev: *const Engine,
+    prev_window: (usize, usize),
+}
+
+impl RunGuard {
+    pub(crate) fn enter(engine: &Engine, mem: &GuestMemory) -> RunGuard {
+        install();
+        let prev = ACTIVE.with(|a| a.replace(engine));
+        let prev_window = WINDOW.with(|w| w.replace((mem.base() as usize, mem.size() as usize)));
+        RunGuard { prev, prev_window }
+    }
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| a.set(self.prev));
+        WINDOW.with(|w| w.set(self.prev_window));
+    }
+}
+
+fn install() {
+    INSTALL.call_once(|| {
+        // SAFETY: installs a handler with SA_SIGINFO; the old actions are saved in statics
+        // written only here, once, before any handler can read them.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = handler as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGSEGV, &sa, (&raw mut OLD_SEGV).cast());
+            libc::sigaction(libc::SIGBUS, &sa, (&raw mut OLD_BUS).cast());
+        }
+    });
+}
+
+/// Host PC of the interrupted code.
+///
+/// # Safety
+/// `uc` must be the `ucontext_t` the kernel passed to a SA_SIGINFO handler.
+unsafe fn host_pc(uc: *mut libc::c_void) -> usize {
+    // SAFETY: per the contract, a valid ucontext on x86-64 Linux.
+    unsafe { (*(uc as *const libc::ucontext_t)).uc_mcontext.gregs[libc::REG_RIP as usize] as usize }
+}
+
+/// Reads our own memory without faulting (the guest code may be gone).
+fn read_own(addr: usize, buf: &mut [u8]) -> bool {
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: process_vm_readv on our own pid copies into `buf` and reports unreadable
+    // source memory as an error instead of faulting.
+    let n = unsafe { libc::process_vm_readv(libc::getpid(), &local, 1, &remote, 1, 0) };
+    n == buf.len() as isize
+}
+
+extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers of fault signals.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let engine = ACTIVE.with(|a| a.get());
+    let (base, size) = WINDOW.with(|w| w.get());
+    let in_window = !engine.is_null() && addr >= base && addr < base + size;
+    if !in_window {
+        // Not a guest fault: give the signal back to whoever had it (Rust's stack-overflow
+        // handler, or the default action) by restoring that action and faulting again.
+        let old = if sig == libc::SIGBUS {
+            &raw const OLD_BUS
+        } else {
+            &raw const OLD_SEGV
+        };
+        // SAFETY: the old actions were saved by `install` before this handler was set.
+        unsafe { libc::sigaction(sig, old.cast(), std::ptr::null_mut()) };
+        if !engine.is_null() {
+            let msg = format!(
+                "xarch: internal error: host fault at {addr:#x} outside the guest window while running guest code\n"
+            );
+            // SAFETY: write(2) of a local buffer is async-signal-safe.
+            unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+            // SAFETY: abort is async-signal-safe.
+            unsafe { libc::abort() };
+        }
+        return;
+    }
+    // SAFETY: ACTIVE is set only while `Engine::run` of that engine is on this thread's
+    // stack; the engine is not being mutated while guest code (interpreted or compiled) runs.
+    let engine = unsafe { &*engine };
+    // SAFETY: `uc` is the ucontext of this SA_SIGINFO handler.
+    let hpc = unsafe { host_pc(uc) };
+    let jit = engine.jit();
+    let guest_pc = if jit.owns(hpc) {
+        jit.guest_pc_of(hpc).unwrap_or(0)
+    } else {
+        CURRENT_PC.with(|c| c.get())
+    };
+    let fe = engine.frontend();
+    let mut bytes = vec![0u8; fe.max_insn_bytes()];
+    let mask = (size as u64).wrapping_sub(1);
+    let mut n = bytes.len();
+    // An instruction near the end of a mapping: retry with fewer bytes.
+    while n > 0 && !read_own(base + (guest_pc & mask) as usize, &mut bytes[..n]) {
+        n -= 1;
+    }
+    let text = if n > 0 {
+        fe.disassemble(guest_pc, &bytes[..n])
+    } else {
+        "code unreadable".to_string()
+    };
+    let name = if sig == libc::SIGBUS {
+        "SIGBUS"
+    } else {
+        "SIGSEGV"
+    };
+    let msg = format!(
+        "xarch: guest {name} at pc {guest_pc:#x} ({text}) accessing {:#x}\n",
+        addr - base
+    );
+    // SAFETY: write(2) of a local buffer; then the default action, so that the faulting
+    // access, executed again on return, kills the process by this signal.
+    unsafe {
+        libc::write(2, msg.as_ptr().cast(), msg.len());
+        libc::signal(sig, libc::SIG_DFL);
+    }
+}

@@ -1,0 +1,169 @@
+//! Helpers for tests of frontends and of the engine: run one lifted block on tier 0 and on
+//! the Cranelift tier and compare, and a frontend made of prebuilt IR blocks.
+//!
+//! ```text
+//!   let mem = testing::test_memory(&[(0x1000, 0x2000)]);       // guest window, pages RW
+//!   let (state, exit) = testing::compare_tiers(&block, &init_state, &mem, PC_OFFSET)?;
+//! ```
+//!
+//! `compare_tiers` runs the block as lifted in the interpreter and, optimised, as compiled
+//! code, on copies of the same initial state, and fails with a byte-level diff if the final
+//! states or the exits differ. Memory is shared: blocks whose stores are not idempotent
+//! (read-modify-write of the same address) should be run with `run_block_interp` and
+//! `run_block_jit` on separate memories instead.
+
+use crate::engine::EngineOptions;
+use crate::frontend::{CodeMemory, Frontend, LiftError};
+use crate::interp::{self, BlockExit, MemWindow};
+use crate::ir;
+use crate::jit::{Jit, JitExit};
+use crate::opt;
+use std::collections::HashMap;
+use xarch_linux::mem::GuestMemory;
+
+/// A small guest window (2^24 bytes) with the given `[start, end)` ranges mapped read-write.
+pub fn test_memory(ranges: &[(u64, u64)]) -> GuestMemory {
+    let mem = GuestMemory::reserve(24).expect("reserve a 16 MiB test window");
+    for &(s, e) in ranges {
+        let s = s & !0xfff;
+        let e = (e + 0xfff) & !0xfff;
+        assert!(e <= mem.size(), "test range beyond the 16 MiB window");
+        // SAFETY: changes protection inside our own reservation only.
+        let rc = unsafe {
+            libc::mprotect(
+                mem.base().add(s as usize).cast(),
+                (e - s) as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        assert_eq!(rc, 0, "mprotect of the test window");
+    }
+    mem
+}
+
+/// Runs `block` (as is) in the interpreter. Guest memory accesses outside mapped pages fault.
+pub fn run_block_interp(
+    block: &ir::Block,
+    state: &mut [u8],
+    mem: &GuestMemory,
+    pc_offset: u32,
+) -> BlockExit {
+    // SAFETY: `mem` is a live reservation; accesses stay inside it (masked addresses).
+    unsafe { interp::run_block(block, state, MemWindow::of(mem), pc_offset) }
+}
+
+/// Compiles `block` (as is, Cranelift verifier on) and runs it once.
+pub fn run_block_jit(
+    block: &ir::Block,
+    state: &mut [u8],
+    mem: &GuestMemory,
+    pc_offset: u32,
+) -> Result<BlockExit, String> {
+    let opts = EngineOptions {
+        hot_threshold: 0,
+        verify_ir: true,
+        ..EngineOptions::default()
+    };
+    let mut jit = Jit::new(&opts).map_err(|e| e.to_string())?;
+    let code = jit.compile(block, pc_offset, &opts)?;
+    let pc = |s: &[u8]| {
+        u64::from_le_bytes(
+            s[pc_offset as usize..pc_offset as usize + 8]
+                .try_into()
+                .expect("pc"),
+        )
+    };
+    Ok(match jit.enter(code, state, MemWindow::of(mem)) {
+        JitExit::Dispatch | JitExit::Patch { .. } => BlockExit::Jump(pc(state)),
+        JitExit::Indirect => BlockExit::Indirect(pc(state)),
+        JitExit::Syscall => BlockExit::Syscall(pc(state)),
+        JitExit::Trap { kind, pc } => BlockExit::Trap(kind, pc),
+    })
+}
+
+/// Runs `block` in the interpreter and, after the optimisation passes, compiled; both from
+/// `init`. Gives the final state and exit, or a description of the difference.
+pub fn compare_tiers(
+    block: &ir::Block,
+    init: &[u8],
+    mem: &GuestMemory,
+    pc_offset: u32,
+) -> Result<(Vec<u8>, BlockExit), String> {
+    ir::verify(block).map_err(|e| e.to_string())?;
+    let mut a = init.to_vec();
+    let ea = run_block_interp(block, &mut a, mem, pc_offset);
+    let mut optimised = block.clone();
+    opt::optimize(&mut optimised);
+    ir::verify(&optimised).map_err(|e| format!("after the optimisation passes: {e}"))?;
+    let mut b = init.to_vec();
+    let eb = run_block_jit(&optimised, &mut b, mem, pc_offset)?;
+    if ea != eb {
+        return Err(format!(
+            "exits differ: interpreter {ea:?}, compiled {eb:?}\n{block}"
+        ));
+    }
+    if a != b {
+        let diffs: Vec<String> = (0..a.len())
+            .filter(|&i| a[i] != b[i])
+            .map(|i| {
+                format!(
+                    "  byte {i:#x}: interpreter {:#04x}, compiled {:#04x}",
+                    a[i], b[i]
+                )
+            })
+            .take(16)
+            .collect();
+        return Err(format!("states differ:\n{}\n{block}", diffs.join("\n")));
+    }
+    Ok((a, ea))
+}
+
+/// A frontend whose code is a set of prebuilt IR blocks (engine tests, benchmarks). Its
+/// "instructions" are 4 bytes; disassembly prints the IR op names of the block's first insn.
+pub struct IrFrontend {
+    pub blocks: HashMap<u64, ir::Block>,
+    pub state_size: usize,
+    pub pc_offset: u32,
+}
+
+impl Frontend for IrFrontend {
+    fn name(&self) -> &'static str {
+        "ir-test"
+    }
+    fn state_size(&self) -> usize {
+        self.state_size
+    }
+    fn pc_offset(&self) -> u32 {
+        self.pc_offset
+    }
+    fn lift(&self, pc: u64, _code: &dyn CodeMemory) -> Result<ir::Block, LiftError> {
+        self.blocks
+            .get(&pc)
+            .cloned()
+            .ok_or(LiftError::FetchFault { pc })
+    }
+    fn disassemble(&self, pc: u64, _bytes: &[u8]) -> String {
+        format!("ir-test insn at {pc:#x}")
+    }
+    fn max_insn_bytes(&self) -> usize {
+        4
+    }
+    fn abi(&self) -> &'static xarch_linux::abi::Abi {
+        panic!("the IR test frontend has no Linux ABI (the engine never asks for it)")
+    }
+    fn init_state(&self, state: &mut [u8], entry: u64, _sp: u64) {
+        let o = self.pc_offset as usize;
+        state[o..o + 8].copy_from_slice(&entry.to_le_bytes());
+    }
+    fn syscall_args(&self, _state: &[u8]) -> crate::frontend::SyscallArgs {
+        crate::frontend::SyscallArgs {
+            nr: 0,
+            args: [0; 6],
+        }
+    }
+    fn set_syscall_result(&self, _state: &mut [u8], _ret: i64) {}
+    fn set_thread_pointer(&self, _state: &mut [u8], _tp: u64) {}
+    fn thread_pointer(&self, _state: &[u8]) -> u64 {
+        0
+    }
+}
