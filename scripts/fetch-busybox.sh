@@ -13,6 +13,7 @@ out_root="$root/build/busybox"
 ARCHES=(aarch64:arm64 ppc64le:ppc64el x86_64:amd64)
 
 failed=0
+updated=0
 for pair in "${ARCHES[@]}"; do
     arch=${pair%%:*}
     deb_arch=${pair#*:}
@@ -25,7 +26,15 @@ for pair in "${ARCHES[@]}"; do
     # apt-get download writes into the current directory; as root it drops privileges to
     # _apt, which must be able to write there.
     chmod 0777 "$work"
-    if ! (cd "$work" && apt-get download -q "busybox-static:$deb_arch" >/dev/null); then
+    download() { (cd "$work" && apt-get download -q "busybox-static:$deb_arch" >/dev/null); }
+    if ! download && [[ $(id -u) -eq 0 && $updated -eq 0 ]]; then
+        # Stale or missing package lists (a fresh machine): refresh once and retry. Errors
+        # on one index (bookworm-security for a foreign arch) are tolerated, see install-deps.sh.
+        echo "fetch-busybox: refreshing package lists (apt-get update)"
+        apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null || true
+        updated=1
+    fi
+    if ! compgen -G "$work/busybox-static_*.deb" >/dev/null && ! download; then
         echo "fetch-busybox: $arch: 'apt-get download busybox-static:$deb_arch' failed;" \
             "run scripts/install-deps.sh as root (it adds the $deb_arch dpkg architecture and runs apt-get update)" >&2
         rm -rf "$work"
