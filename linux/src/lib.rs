@@ -8,6 +8,27 @@
 //! Everything here is written once for all guests: per-arch differences (syscall numbers,
 //! struct layouts, auxv values, endianness) come from an [`abi::Abi`] table that each
 //! `isa/<arch>` crate provides.
+//!
+//! How a runner uses it (the DBT's `xarch run` and the KVM path alike):
+//!
+//! ```text
+//!  let mut space = AddressSpace::for_abi(abi)?;
+//!  let loaded = loader::load(&mut space, abi, path, &argv, &envp, execfn)?;
+//!  let mut sys = Syscalls::new(abi, exec_prefix);   // then set_exe_path, set_strace
+//!  loop {
+//!      run the guest until it makes a syscall (nr, args)
+//!      match sys.handle(&mut space, nr, args) { Return(v) => …, Exit(code) => …, … }
+//!      for ev in space.take_events() { invalidate translations / update page tables }
+//!  }
+//! ```
 
 pub mod abi;
+pub mod loader;
 pub mod mem;
+pub mod space;
+pub mod syscalls;
+
+pub use loader::{ElfIdent, LoadError, Loaded, elf_machine, load};
+pub use mem::{GuestAddr, GuestMemory};
+pub use space::{AddressSpace, Efault, MapError, MapRequest, MemEvent, Prot, Vma, VmaKind};
+pub use syscalls::{SyscallOutcome, Syscalls};

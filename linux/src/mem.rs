@@ -43,7 +43,10 @@ impl GuestMemory {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(GuestMemory { base: p.cast(), size })
+        Ok(GuestMemory {
+            base: p.cast(),
+            size,
+        })
     }
 
     /// Host address of guest address 0.
@@ -70,7 +73,10 @@ impl GuestMemory {
     /// True if `[host, host + len)` lies inside the window (for the SIGSEGV handler).
     pub fn contains_host(&self, host: usize, len: usize) -> bool {
         let b = self.base as usize;
-        host >= b && host.checked_add(len).is_some_and(|e| e <= b + self.size as usize)
+        host >= b
+            && host
+                .checked_add(len)
+                .is_some_and(|e| e <= b + self.size as usize)
     }
 }
 

@@ -1,0 +1,711 @@
+//! File and directory I/O, pipes, terminals, polling and sockets.
+
+use super::{
+    PollTimeout, SysResult, Syscalls, get, int, opt_in, opt_out, ptr_in, ptr_out, put, raw,
+};
+use crate::abi::{Abi, StatLayout, Sysno};
+use crate::space::AddressSpace;
+
+/// Terminal and file ioctls that are passed through, with the size of their argument
+/// (0: the argument is an integer, not a pointer).
+const IOCTLS: &[(u32, u64, bool)] = &[
+    // (host request, argument bytes, host writes it)
+    (libc::TCGETS as u32, 36, true),
+    (libc::TCSETS as u32, 36, false),
+    (libc::TCSETSW as u32, 36, false),
+    (libc::TCSETSF as u32, 36, false),
+    (libc::TIOCGWINSZ as u32, 8, true),
+    (libc::TIOCSWINSZ as u32, 8, false),
+    (libc::TIOCGPGRP as u32, 4, true),
+    (libc::TIOCSPGRP as u32, 4, false),
+    (libc::FIONREAD as u32, 4, true),
+    (libc::FIONBIO as u32, 4, false),
+    (libc::TIOCSCTTY as u32, 0, false),
+    (libc::TIOCNOTTY as u32, 0, false),
+    (libc::FIOCLEX as u32, 0, false),
+    (libc::FIONCLEX as u32, 0, false),
+];
+
+/// The guest's `struct stat` bytes for a host `struct stat`.
+pub(super) fn stat_to_guest(abi: &Abi, st: &libc::stat) -> Vec<u8> {
+    let mut o = Vec::with_capacity(144);
+    let (u32_, u64_) = (
+        |o: &mut Vec<u8>, v: u64| abi.put_u32(o, v as u32),
+        |o: &mut Vec<u8>, v: u64| abi.put_u64(o, v),
+    );
+    let times = |o: &mut Vec<u8>, wide: bool| {
+        for (s, ns) in [
+            (st.st_atime, st.st_atime_nsec),
+            (st.st_mtime, st.st_mtime_nsec),
+            (st.st_ctime, st.st_ctime_nsec),
+        ] {
+            if wide {
+                abi.put_u64(o, s as u64);
+                abi.put_u64(o, ns as u64);
+            } else {
+                abi.put_u32(o, s as u32);
+                abi.put_u32(o, ns as u32);
+            }
+        }
+    };
+    match abi.stat {
+        StatLayout::Generic64 => {
+            u64_(&mut o, st.st_dev);
+            u64_(&mut o, st.st_ino);
+            u32_(&mut o, st.st_mode as u64);
+            u32_(&mut o, st.st_nlink);
+            u32_(&mut o, st.st_uid as u64);
+            u32_(&mut o, st.st_gid as u64);
+            u64_(&mut o, st.st_rdev);
+            u64_(&mut o, 0);
+            u64_(&mut o, st.st_size as u64);
+            u32_(&mut o, st.st_blksize as u64);
+            u32_(&mut o, 0);
+            u64_(&mut o, st.st_blocks as u64);
+            times(&mut o, true);
+            u32_(&mut o, 0);
+            u32_(&mut o, 0);
+        }
+        StatLayout::X86_64 | StatLayout::Ppc64 => {
+            u64_(&mut o, st.st_dev);
+            u64_(&mut o, st.st_ino);
+            u64_(&mut o, st.st_nlink);
+            u32_(&mut o, st.st_mode as u64);
+            u32_(&mut o, st.st_uid as u64);
+            u32_(&mut o, st.st_gid as u64);
+            u32_(&mut o, 0);
+            u64_(&mut o, st.st_rdev);
+            u64_(&mut o, st.st_size as u64);
+            u64_(&mut o, st.st_blksize as u64);
+            u64_(&mut o, st.st_blocks as u64);
+            times(&mut o, true);
+            for _ in 0..3 {
+                u64_(&mut o, 0);
+            }
+        }
+        StatLayout::Ppc32Stat64 => {
+            u64_(&mut o, st.st_dev);
+            u64_(&mut o, st.st_ino);
+            u32_(&mut o, st.st_mode as u64);
+            u32_(&mut o, st.st_nlink);
+            u32_(&mut o, st.st_uid as u64);
+            u32_(&mut o, st.st_gid as u64);
+            u64_(&mut o, st.st_rdev);
+            u64_(&mut o, 0); // __pad2 and alignment of st_size
+            u64_(&mut o, st.st_size as u64);
+            u32_(&mut o, st.st_blksize as u64);
+            u32_(&mut o, 0);
+            u64_(&mut o, st.st_blocks as u64);
+            times(&mut o, false);
+            u32_(&mut o, 0);
+            u32_(&mut o, 0);
+        }
+    }
+    o
+}
+
+impl Syscalls {
+    pub(super) fn openat(
+        &mut self,
+        space: &mut AddressSpace,
+        dirfd: u64,
+        path: u64,
+        flags: u64,
+        mode: u64,
+    ) -> SysResult {
+        let p = self.path(space, path)?;
+        let flags = self.abi.open_flags_to_host(flags as u32) as i64;
+        raw(
+            libc::SYS_openat,
+            [int(dirfd), p.as_ptr() as i64, flags, int(mode), 0, 0],
+        )
+    }
+
+    pub(super) fn read(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let buf = ptr_out(space, a[1], a[2])?;
+        raw(libc::SYS_read, [int(a[0]), buf, a[2] as i64, 0, 0, 0])
+    }
+
+    pub(super) fn write(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let buf = ptr_in(space, a[1], a[2])?;
+        raw(libc::SYS_write, [int(a[0]), buf, a[2] as i64, 0, 0, 0])
+    }
+
+    pub(super) fn pread(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let buf = ptr_out(space, a[1], a[2])?;
+        raw(
+            libc::SYS_pread64,
+            [int(a[0]), buf, a[2] as i64, a[3] as i64, 0, 0],
+        )
+    }
+
+    pub(super) fn pwrite(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let buf = ptr_in(space, a[1], a[2])?;
+        raw(
+            libc::SYS_pwrite64,
+            [int(a[0]), buf, a[2] as i64, a[3] as i64, 0, 0],
+        )
+    }
+
+    /// readv/writev/preadv/pwritev(2): the guest's iovec array is rebuilt with host pointers.
+    pub(super) fn vector_io(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        a: [u64; 6],
+    ) -> SysResult {
+        let writes_guest = matches!(sys, Sysno::Readv | Sysno::Preadv | Sysno::Preadv2);
+        let iov = self.iovecs(space, a[1], a[2], writes_guest)?;
+        let (nr, extra) = match sys {
+            Sysno::Readv => (libc::SYS_readv, [0, 0, 0]),
+            Sysno::Writev => (libc::SYS_writev, [0, 0, 0]),
+            // The host takes the offset split in two longs (pos_l, pos_h); on 64-bit the high
+            // part is ignored.
+            Sysno::Preadv => (libc::SYS_preadv, [a[3] as i64, 0, 0]),
+            Sysno::Pwritev => (libc::SYS_pwritev, [a[3] as i64, 0, 0]),
+            Sysno::Preadv2 => (libc::SYS_preadv2, [a[3] as i64, a[4] as i64, int(a[5])]),
+            _ => (libc::SYS_pwritev2, [a[3] as i64, a[4] as i64, int(a[5])]),
+        };
+        raw(
+            nr,
+            [
+                int(a[0]),
+                iov.as_ptr() as i64,
+                iov.len() as i64,
+                extra[0],
+                extra[1],
+                extra[2],
+            ],
+        )
+    }
+
+    /// Reads `count` guest iovecs at `addr` and checks each buffer.
+    pub(super) fn iovecs(
+        &mut self,
+        space: &mut AddressSpace,
+        addr: u64,
+        count: u64,
+        writes_guest: bool,
+    ) -> Result<Vec<libc::iovec>, i32> {
+        if count > 1024 {
+            return Err(libc::EINVAL);
+        }
+        let w = self.abi.word_size();
+        let bytes = get(space, addr, count as usize * 2 * w)?;
+        let mut out = Vec::with_capacity(count as usize);
+        for i in 0..count as usize {
+            let base = self.abi.get_word(&bytes[2 * i * w..]);
+            let len = self.abi.get_word(&bytes[(2 * i + 1) * w..]);
+            let p = if writes_guest {
+                ptr_out(space, base, len)?
+            } else {
+                ptr_in(space, base, len)?
+            };
+            out.push(libc::iovec {
+                iov_base: p as *mut libc::c_void,
+                iov_len: len as usize,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn fstat(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        // SAFETY: `libc::stat` is plain old data; all-zero is a valid value.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        raw(libc::SYS_fstat, [int(a[0]), &raw mut st as i64, 0, 0, 0, 0])?;
+        put(space, a[1], &stat_to_guest(self.abi, &st))?;
+        Ok(0)
+    }
+
+    pub(super) fn newfstatat(
+        &mut self,
+        space: &mut AddressSpace,
+        dirfd: u64,
+        path: u64,
+        buf: u64,
+        flags: u64,
+    ) -> SysResult {
+        let p = self.path(space, path)?;
+        // SAFETY: as in `fstat`.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        raw(
+            libc::SYS_newfstatat,
+            [
+                int(dirfd),
+                p.as_ptr() as i64,
+                &raw mut st as i64,
+                int(flags),
+                0,
+                0,
+            ],
+        )?;
+        put(space, buf, &stat_to_guest(self.abi, &st))?;
+        Ok(0)
+    }
+
+    pub(super) fn statx(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        self.host_layout(Sysno::Statx, 291)?;
+        let p = self.path(space, a[1])?;
+        let buf = ptr_out(space, a[4], 256)?;
+        raw(
+            libc::SYS_statx,
+            [int(a[0]), p.as_ptr() as i64, int(a[2]), int(a[3]), buf, 0],
+        )
+    }
+
+    pub(super) fn statfs(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        a: [u64; 6],
+    ) -> SysResult {
+        self.host_layout(sys, 43)?;
+        let buf = ptr_out(space, a[1], 120)?;
+        if sys == Sysno::Fstatfs {
+            raw(libc::SYS_fstatfs, [int(a[0]), buf, 0, 0, 0, 0])
+        } else {
+            let p = self.path(space, a[0])?;
+            raw(libc::SYS_statfs, [p.as_ptr() as i64, buf, 0, 0, 0, 0])
+        }
+    }
+
+    pub(super) fn getdents64(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        // struct linux_dirent64 is the same on every arch (but in the guest's byte order).
+        self.host_layout(Sysno::Getdents64, 61)?;
+        let buf = ptr_out(space, a[1], a[2])?;
+        raw(libc::SYS_getdents64, [int(a[0]), buf, a[2] as i64, 0, 0, 0])
+    }
+
+    pub(super) fn readlinkat(
+        &mut self,
+        space: &mut AddressSpace,
+        dirfd: u64,
+        path: u64,
+        buf: u64,
+        size: u64,
+    ) -> SysResult {
+        let name = space
+            .read_cstr(path, libc::PATH_MAX as usize)
+            .map_err(|_| libc::EFAULT)?;
+        if super::is_proc_self_exe(&name)
+            && let Some(exe) = &self.exe_path
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let b = exe.as_os_str().as_bytes();
+            let n = b.len().min(size as usize);
+            put(space, buf, &b[..n])?;
+            return Ok(n as i64);
+        }
+        let p = std::ffi::CString::new(self.host_path(name)).expect("no NUL inside");
+        let out = ptr_out(space, buf, size)?;
+        raw(
+            libc::SYS_readlinkat,
+            [int(dirfd), p.as_ptr() as i64, out, size as i64, 0, 0],
+        )
+    }
+
+    /// A call `nr(dirfd, path, extra...)`, or `nr(path, extra...)` when `dirfd` is `u64::MAX`.
+    pub(super) fn path_call(
+        &mut self,
+        space: &mut AddressSpace,
+        nr: libc::c_long,
+        dirfd: u64,
+        path: u64,
+        extra: [i64; 3],
+    ) -> SysResult {
+        let p = self.path(space, path)?;
+        if dirfd == u64::MAX {
+            raw(nr, [p.as_ptr() as i64, extra[0], extra[1], extra[2], 0, 0])
+        } else {
+            raw(
+                nr,
+                [
+                    int(dirfd),
+                    p.as_ptr() as i64,
+                    extra[0],
+                    extra[1],
+                    extra[2],
+                    0,
+                ],
+            )
+        }
+    }
+
+    /// rename/link/symlink and their `*at` forms, all made `*at` calls on the host.
+    pub(super) fn two_paths(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        a: [u64; 6],
+    ) -> SysResult {
+        let cwd = libc::AT_FDCWD as u64;
+        // (old dirfd, old path, new dirfd, new path, flags)
+        let (od, op, nd, np, fl) = match sys {
+            Sysno::Renameat | Sysno::Renameat2 | Sysno::Linkat => (
+                a[0],
+                a[1],
+                a[2],
+                a[3],
+                if sys == Sysno::Renameat { 0 } else { a[4] },
+            ),
+            Sysno::Rename | Sysno::Link => (cwd, a[0], cwd, a[1], 0),
+            Sysno::Symlinkat => (cwd, a[0], a[1], a[2], 0),
+            _ => (cwd, a[0], cwd, a[1], 0), // symlink
+        };
+        // A symlink's target is stored as written, not looked up in the sysroot.
+        let old = if matches!(sys, Sysno::Symlink | Sysno::Symlinkat) {
+            std::ffi::CString::new(
+                space
+                    .read_cstr(op, libc::PATH_MAX as usize)
+                    .map_err(|_| libc::EFAULT)?,
+            )
+            .expect("no NUL inside")
+        } else {
+            self.path(space, op)?
+        };
+        let new = self.path(space, np)?;
+        let (o, n) = (old.as_ptr() as i64, new.as_ptr() as i64);
+        match sys {
+            Sysno::Renameat | Sysno::Renameat2 | Sysno::Rename => {
+                raw(libc::SYS_renameat2, [int(od), o, int(nd), n, int(fl), 0])
+            }
+            Sysno::Linkat | Sysno::Link => {
+                raw(libc::SYS_linkat, [int(od), o, int(nd), n, int(fl), 0])
+            }
+            _ => raw(libc::SYS_symlinkat, [o, int(nd), n, 0, 0, 0]),
+        }
+    }
+
+    pub(super) fn utimensat(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        // Two timespecs, converted from the guest's layout.
+        let times = if a[2] == 0 {
+            None
+        } else {
+            Some([
+                self.get_timespec(space, a[2])?,
+                self.get_timespec(space, a[2] + 2 * self.abi.word_size() as u64)?,
+            ])
+        };
+        let tp = times.as_ref().map_or(0, |t| t.as_ptr() as i64);
+        if a[1] == 0 {
+            // utimensat(fd, NULL, times, flags) sets the times of fd itself.
+            return raw(libc::SYS_utimensat, [int(a[0]), 0, tp, int(a[3]), 0, 0]);
+        }
+        let p = self.path(space, a[1])?;
+        raw(
+            libc::SYS_utimensat,
+            [int(a[0]), p.as_ptr() as i64, tp, int(a[3]), 0, 0],
+        )
+    }
+
+    pub(super) fn fcntl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let (fd, cmd) = (int(a[0]), a[1] as i32);
+        match cmd {
+            libc::F_GETFL => raw(libc::SYS_fcntl, [fd, cmd as i64, 0, 0, 0, 0])
+                .map(|f| self.abi.open_flags_to_guest(f as u32) as i64),
+            libc::F_SETFL => raw(
+                libc::SYS_fcntl,
+                [
+                    fd,
+                    cmd as i64,
+                    self.abi.open_flags_to_host(a[2] as u32) as i64,
+                    0,
+                    0,
+                    0,
+                ],
+            ),
+            libc::F_GETLK
+            | libc::F_SETLK
+            | libc::F_SETLKW
+            | libc::F_OFD_GETLK
+            | libc::F_OFD_SETLK
+            | libc::F_OFD_SETLKW => {
+                self.host_layout(Sysno::Fcntl, 25)?;
+                let p = if cmd == libc::F_GETLK || cmd == libc::F_OFD_GETLK {
+                    ptr_out(space, a[2], 32)?
+                } else {
+                    ptr_in(space, a[2], 32)?
+                };
+                raw(libc::SYS_fcntl, [fd, cmd as i64, p, 0, 0, 0])
+            }
+            libc::F_DUPFD
+            | libc::F_DUPFD_CLOEXEC
+            | libc::F_GETFD
+            | libc::F_SETFD
+            | libc::F_GETPIPE_SZ
+            | libc::F_SETPIPE_SZ
+            | libc::F_GETOWN
+            | libc::F_SETOWN
+            | libc::F_GET_SEALS
+            | libc::F_ADD_SEALS => raw(libc::SYS_fcntl, [fd, cmd as i64, int(a[2]), 0, 0, 0]),
+            _ => Err(libc::EINVAL),
+        }
+    }
+
+    pub(super) fn pipe2(&mut self, space: &mut AddressSpace, fds: u64, flags: u64) -> SysResult {
+        let mut host = [0i32; 2];
+        raw(
+            libc::SYS_pipe2,
+            [
+                host.as_mut_ptr() as i64,
+                self.abi.open_flags_to_host(flags as u32) as i64,
+                0,
+                0,
+                0,
+                0,
+            ],
+        )?;
+        let mut out = Vec::new();
+        self.abi.put_u32(&mut out, host[0] as u32);
+        self.abi.put_u32(&mut out, host[1] as u32);
+        if let Err(e) = put(space, fds, &out) {
+            // SAFETY: closes the two descriptors just created, which the guest never saw.
+            unsafe {
+                libc::close(host[0]);
+                libc::close(host[1]);
+            }
+            return Err(e);
+        }
+        Ok(0)
+    }
+
+    pub(super) fn ioctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let req = self.abi.ioctl_to_host(a[1] as u32);
+        let Some(&(_, size, out)) = IOCTLS.iter().find(|&&(r, _, _)| r == req) else {
+            self.warn_once(
+                0x1_0000_0000 | a[1],
+                &format!("unimplemented ioctl {:#x}", a[1]),
+            );
+            return Err(libc::ENOTTY);
+        };
+        if size != 0 && !self.abi.host_struct_layout() {
+            self.host_layout(Sysno::Ioctl, 29)?;
+        }
+        let arg = match (size, out) {
+            (0, _) => a[2] as i64,
+            (n, true) => ptr_out(space, a[2], n)?,
+            (n, false) => ptr_in(space, a[2], n)?,
+        };
+        raw(libc::SYS_ioctl, [int(a[0]), req as i64, arg, 0, 0, 0])
+    }
+
+    pub(super) fn getcwd(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let buf = ptr_out(space, a[0], a[1])?;
+        raw(libc::SYS_getcwd, [buf, a[1] as i64, 0, 0, 0, 0])
+    }
+
+    pub(super) fn sendfile(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let off = opt_out(space, a[2], 8)?;
+        raw(
+            libc::SYS_sendfile,
+            [int(a[0]), int(a[1]), off, a[3] as i64, 0, 0],
+        )
+    }
+
+    pub(super) fn copy_file_range(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let oin = opt_out(space, a[1], 8)?;
+        let oout = opt_out(space, a[3], 8)?;
+        raw(
+            libc::SYS_copy_file_range,
+            [int(a[0]), oin, int(a[2]), oout, a[4] as i64, int(a[5])],
+        )
+    }
+
+    pub(super) fn poll(
+        &mut self,
+        space: &mut AddressSpace,
+        fds: u64,
+        nfds: u64,
+        timeout: PollTimeout,
+        sigmask: u64,
+    ) -> SysResult {
+        // struct pollfd { int fd; short events, revents; } is the same everywhere (byte order
+        // aside).
+        self.host_layout(Sysno::Ppoll, 73)?;
+        let p = ptr_out(space, fds, nfds.saturating_mul(8))?;
+        let ts;
+        let tsp = match timeout {
+            PollTimeout::Millis(ms) if ms < 0 => 0,
+            PollTimeout::Millis(ms) => {
+                ts = libc::timespec {
+                    tv_sec: (ms / 1000) as i64,
+                    tv_nsec: (ms % 1000) as i64 * 1_000_000,
+                };
+                &raw const ts as i64
+            }
+            PollTimeout::Timespec(0) => 0,
+            PollTimeout::Timespec(addr) => {
+                ts = self.get_timespec(space, addr)?;
+                &raw const ts as i64
+            }
+        };
+        let mask = opt_in(space, sigmask, 8)?;
+        raw(
+            libc::SYS_ppoll,
+            [p, nfds as i64, tsp, mask, if mask != 0 { 8 } else { 0 }, 0],
+        )
+    }
+
+    pub(super) fn pselect6(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        self.host_layout(Sysno::Pselect6, 72)?;
+        let n = a[0].min(1024);
+        let set = n.div_ceil(64) * 8;
+        let (r, w, e) = (
+            opt_out(space, a[1], set)?,
+            opt_out(space, a[2], set)?,
+            opt_out(space, a[3], set)?,
+        );
+        let ts;
+        let tsp = if a[4] == 0 {
+            0
+        } else {
+            ts = self.get_timespec(space, a[4])?;
+            &raw const ts as i64
+        };
+        // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
+        let sig;
+        let sigp = if a[5] == 0 {
+            0
+        } else {
+            let b = get(space, a[5], 16)?;
+            let (ss, len) = (self.abi.get_word(&b), self.abi.get_word(&b[8..]));
+            sig = [opt_in(space, ss, len)?, len as i64];
+            sig.as_ptr() as i64
+        };
+        raw(libc::SYS_pselect6, [int(a[0]), r, w, e, tsp, sigp])
+    }
+
+    pub(super) fn select(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        self.host_layout(Sysno::Select, 23)?;
+        let n = a[0].min(1024);
+        let set = n.div_ceil(64) * 8;
+        let (r, w, e) = (
+            opt_out(space, a[1], set)?,
+            opt_out(space, a[2], set)?,
+            opt_out(space, a[3], set)?,
+        );
+        let tv = opt_out(space, a[4], 16)?;
+        raw(libc::SYS_select, [int(a[0]), r, w, e, tv, 0])
+    }
+
+    pub(super) fn socketpair(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let mut host = [0i32; 2];
+        raw(
+            libc::SYS_socketpair,
+            [
+                int(a[0]),
+                int(a[1]),
+                int(a[2]),
+                host.as_mut_ptr() as i64,
+                0,
+                0,
+            ],
+        )?;
+        let mut out = Vec::new();
+        self.abi.put_u32(&mut out, host[0] as u32);
+        self.abi.put_u32(&mut out, host[1] as u32);
+        put(space, a[3], &out)?;
+        Ok(0)
+    }
+
+    /// bind/connect(fd, addr, len): the sockaddr is read by the host.
+    pub(super) fn sockaddr_in(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        a: [u64; 6],
+    ) -> SysResult {
+        let p = ptr_in(space, a[1], a[2])?;
+        let nr = if sys == Sysno::Bind {
+            libc::SYS_bind
+        } else {
+            libc::SYS_connect
+        };
+        raw(nr, [int(a[0]), p, int(a[2]), 0, 0, 0])
+    }
+
+    /// accept/accept4/getsockname/getpeername(fd, addr, *len[, flags]).
+    pub(super) fn sockaddr_out(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        a: [u64; 6],
+    ) -> SysResult {
+        let (addr, lenp) = if a[1] == 0 || a[2] == 0 {
+            (0, 0)
+        } else {
+            let len = get(space, a[2], 4)?;
+            let len = u32::from_ne_bytes(len.try_into().expect("4 bytes"));
+            (ptr_out(space, a[1], len as u64)?, ptr_out(space, a[2], 4)?)
+        };
+        let nr = match sys {
+            Sysno::Accept => return raw(libc::SYS_accept4, [int(a[0]), addr, lenp, 0, 0, 0]),
+            Sysno::Accept4 => {
+                return raw(
+                    libc::SYS_accept4,
+                    [
+                        int(a[0]),
+                        addr,
+                        lenp,
+                        self.abi.open_flags_to_host(a[3] as u32) as i64,
+                        0,
+                        0,
+                    ],
+                );
+            }
+            Sysno::Getsockname => libc::SYS_getsockname,
+            _ => libc::SYS_getpeername,
+        };
+        raw(nr, [int(a[0]), addr, lenp, 0, 0, 0])
+    }
+
+    pub(super) fn sendto(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let buf = ptr_in(space, a[1], a[2])?;
+        let to = opt_in(space, a[4], a[5])?;
+        raw(
+            libc::SYS_sendto,
+            [int(a[0]), buf, a[2] as i64, int(a[3]), to, int(a[5])],
+        )
+    }
+
+    pub(super) fn recvfrom(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let buf = ptr_out(space, a[1], a[2])?;
+        let (from, lenp) = if a[4] == 0 || a[5] == 0 {
+            (0, 0)
+        } else {
+            let len = u32::from_ne_bytes(get(space, a[5], 4)?.try_into().expect("4 bytes"));
+            (ptr_out(space, a[4], len as u64)?, ptr_out(space, a[5], 4)?)
+        };
+        raw(
+            libc::SYS_recvfrom,
+            [int(a[0]), buf, a[2] as i64, int(a[3]), from, lenp],
+        )
+    }
+
+    pub(super) fn setsockopt(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let v = opt_in(space, a[3], a[4])?;
+        raw(
+            libc::SYS_setsockopt,
+            [int(a[0]), int(a[1]), int(a[2]), v, int(a[4]), 0],
+        )
+    }
+
+    pub(super) fn getsockopt(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let len = u32::from_ne_bytes(get(space, a[4], 4)?.try_into().expect("4 bytes"));
+        let v = opt_out(space, a[3], len as u64)?;
+        let lenp = ptr_out(space, a[4], 4)?;
+        raw(
+            libc::SYS_getsockopt,
+            [int(a[0]), int(a[1]), int(a[2]), v, lenp, 0],
+        )
+    }
+
+    pub(super) fn memfd_create(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let name = std::ffi::CString::new(space.read_cstr(a[0], 249).map_err(|_| libc::EFAULT)?)
+            .expect("no NUL inside");
+        raw(
+            libc::SYS_memfd_create,
+            [name.as_ptr() as i64, int(a[1]), 0, 0, 0, 0],
+        )
+    }
+}

@@ -1,0 +1,590 @@
+//! Processes: fork (the whole emulator forks), execve (a guest program re-runs under xarch),
+//! wait, identity, limits, signals (dispositions recorded; guest handlers are not run).
+
+use super::{
+    SysResult, SyscallOutcome, Syscalls, get, int, opt_in, opt_out, ptr_in, ptr_out, put, raw,
+};
+use crate::abi::Sysno;
+use crate::space::AddressSpace;
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+const CLONE_SETTLS: u64 = 0x0008_0000;
+const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
+const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
+const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+/// Flags that would share something between parent and child that a host fork cannot.
+const CLONE_SHARING: u64 =
+    (libc::CLONE_THREAD | libc::CLONE_SIGHAND | libc::CLONE_FILES | libc::CLONE_FS) as u64;
+
+/// Signals the emulator itself needs (faults of translated code, the KVM path's exits): the
+/// guest can neither block them on the host nor change their host disposition.
+const HOST_OWNED_SIGNALS: [i32; 7] = [
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGILL,
+    libc::SIGFPE,
+    libc::SIGTRAP,
+    libc::SIGKILL,
+    libc::SIGSTOP,
+];
+
+impl Syscalls {
+    pub(super) fn clone_(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SyscallOutcome {
+        let (flags, stack, ptid) = (a[0], a[1], a[2]);
+        let (tls, ctid) = if self.abi.clone_backwards {
+            (a[3], a[4])
+        } else {
+            (a[4], a[3])
+        };
+        self.fork(space, flags, stack, ptid, ctid, tls)
+    }
+
+    /// clone without threads: a host fork of the whole emulator. CLONE_VM|CLONE_VFORK
+    /// (vfork, posix_spawn) forks too, and the parent waits until the child execs or exits,
+    /// as vfork does; the child's writes to memory are not seen by the parent.
+    pub(super) fn fork(
+        &mut self,
+        space: &mut AddressSpace,
+        flags: u64,
+        stack: u64,
+        ptid: u64,
+        ctid: u64,
+        tls: u64,
+    ) -> SyscallOutcome {
+        let vfork = flags & libc::CLONE_VFORK as u64 != 0;
+        if flags & CLONE_SHARING != 0 || (flags & libc::CLONE_VM as u64 != 0 && !vfork) {
+            self.warn_once(
+                u64::MAX - 1,
+                "threads (clone with CLONE_VM or CLONE_THREAD) are not supported",
+            );
+            return SyscallOutcome::Return(-(libc::ENOSYS as i64));
+        }
+        // For vfork: a close-on-exec pipe whose write end closes when the child execs or exits.
+        let mut pipe = [-1i32; 2];
+        if vfork {
+            // SAFETY: creates two descriptors in the local array.
+            if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+                pipe = [-1, -1];
+            }
+        }
+        // SAFETY: the emulator is single-threaded (guest threads are refused above), so the
+        // child may go on running it after fork.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return SyscallOutcome::Return(-(super::errno() as i64));
+        }
+        if pid == 0 {
+            if pipe[0] >= 0 {
+                // SAFETY: closes our own read end; the write end is moved out of the guest's
+                // way (it closes itself on exec).
+                unsafe {
+                    libc::close(pipe[0]);
+                    let hi = libc::fcntl(pipe[1], libc::F_DUPFD_CLOEXEC, 900);
+                    if hi >= 0 {
+                        libc::close(pipe[1]);
+                    }
+                }
+            }
+            // SAFETY: gettid has no arguments.
+            let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
+            if flags & CLONE_CHILD_SETTID != 0 && ctid != 0 {
+                let mut b = Vec::new();
+                self.abi.put_u32(&mut b, tid);
+                let _ = space.write(ctid, &b);
+            }
+            if flags & CLONE_CHILD_CLEARTID != 0 {
+                self.clear_child_tid = ctid;
+            }
+            return SyscallOutcome::Forked {
+                child: true,
+                ret: 0,
+                stack: (stack != 0).then_some(stack),
+                tls: (flags & CLONE_SETTLS != 0).then_some(tls),
+            };
+        }
+        if pipe[0] >= 0 {
+            // SAFETY: closes our write end, then blocks reading until the child's closes.
+            unsafe {
+                libc::close(pipe[1]);
+                let mut b = 0u8;
+                while libc::read(pipe[0], (&raw mut b).cast(), 1) < 0
+                    && super::errno() == libc::EINTR
+                {}
+                libc::close(pipe[0]);
+            }
+        }
+        if flags & CLONE_PARENT_SETTID != 0 && ptid != 0 {
+            let mut b = Vec::new();
+            self.abi.put_u32(&mut b, pid as u32);
+            let _ = space.write(ptid, &b);
+        }
+        SyscallOutcome::Forked {
+            child: false,
+            ret: pid as i64,
+            stack: None,
+            tls: None,
+        }
+    }
+
+    pub(super) fn arch_prctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SyscallOutcome {
+        const ARCH_SET_FS: u64 = 0x1002;
+        const ARCH_GET_FS: u64 = 0x1003;
+        match a[0] {
+            ARCH_SET_FS => SyscallOutcome::SetThreadPointer(a[1]),
+            ARCH_GET_FS if space.is_mapped(a[1], 8, crate::space::Prot::WRITE) => {
+                SyscallOutcome::GetThreadPointer(a[1])
+            }
+            ARCH_GET_FS => SyscallOutcome::Return(-(libc::EFAULT as i64)),
+            _ => SyscallOutcome::Return(-(libc::EINVAL as i64)),
+        }
+    }
+
+    /// Reads a guest NULL-terminated array of string pointers.
+    fn string_array(&self, space: &mut AddressSpace, addr: u64) -> Result<Vec<Vec<u8>>, i32> {
+        let mut out = Vec::new();
+        if addr == 0 {
+            return Ok(out);
+        }
+        let w = self.abi.word_size() as u64;
+        for i in 0..(1 << 16) {
+            let b = get(space, addr + i * w, w as usize)?;
+            let p = self.abi.get_word(&b);
+            if p == 0 {
+                return Ok(out);
+            }
+            out.push(space.read_cstr(p, 128 * 1024).map_err(|_| libc::EFAULT)?);
+        }
+        Err(libc::E2BIG)
+    }
+
+    /// execve: a guest program of a known machine is re-run under xarch through the exec
+    /// prefix; anything else (host programs, scripts) goes to the host kernel.
+    pub(super) fn execve(
+        &mut self,
+        space: &mut AddressSpace,
+        dirfd: u64,
+        path: u64,
+        argv: u64,
+        envp: u64,
+        flags: u64,
+    ) -> SysResult {
+        let guest_path = space
+            .read_cstr(path, libc::PATH_MAX as usize)
+            .map_err(|_| libc::EFAULT)?;
+        let mut host_path = self.host_path(guest_path.clone());
+        if int(dirfd) != libc::AT_FDCWD as i64 && host_path.first() != Some(&b'/') {
+            if host_path.is_empty() && flags & libc::AT_EMPTY_PATH as u64 != 0 {
+                host_path = format!("/proc/self/fd/{}", int(dirfd)).into_bytes();
+            } else {
+                let mut p = format!("/proc/self/fd/{}/", int(dirfd)).into_bytes();
+                p.extend_from_slice(&host_path);
+                host_path = p;
+            }
+        }
+        let args = self.string_array(space, argv)?;
+        let env = self.string_array(space, envp)?;
+        let cpath = CString::new(host_path.clone()).map_err(|_| libc::EINVAL)?;
+        // Must exist and be executable, as the kernel checks, before deciding who runs it.
+        // SAFETY: `cpath` is a valid C string.
+        if unsafe { libc::access(cpath.as_ptr(), libc::X_OK) } != 0 {
+            return Err(super::errno());
+        }
+        let is_guest = !self.exec_prefix.is_empty()
+            && crate::loader::elf_machine(std::path::Path::new(std::ffi::OsStr::from_bytes(
+                &host_path,
+            )))
+            .is_ok_and(|id| self.guest_machines.contains(&id.machine));
+        let (prog, argv_host): (CString, Vec<CString>) = if is_guest {
+            let mut v: Vec<Vec<u8>> = self
+                .exec_prefix
+                .iter()
+                .map(|s| s.clone().into_vec())
+                .collect();
+            v.push(b"--argv0".to_vec());
+            v.push(args.first().cloned().unwrap_or_else(|| guest_path.clone()));
+            v.push(b"--".to_vec());
+            v.push(host_path.clone());
+            v.extend(args.iter().skip(1).cloned());
+            let prog =
+                CString::new(self.exec_prefix[0].clone().into_vec()).map_err(|_| libc::EINVAL)?;
+            (
+                prog,
+                v.into_iter()
+                    .map(|s| CString::new(s).map_err(|_| libc::EINVAL))
+                    .collect::<Result<_, _>>()?,
+            )
+        } else {
+            (
+                cpath,
+                args.into_iter()
+                    .map(|s| CString::new(s).map_err(|_| libc::EINVAL))
+                    .collect::<Result<_, _>>()?,
+            )
+        };
+        let envc: Vec<CString> = env
+            .into_iter()
+            .map(|s| CString::new(s).map_err(|_| libc::EINVAL))
+            .collect::<Result<_, _>>()?;
+        let mut argv_p: Vec<*const libc::c_char> = argv_host.iter().map(|s| s.as_ptr()).collect();
+        argv_p.push(std::ptr::null());
+        let mut env_p: Vec<*const libc::c_char> = envc.iter().map(|s| s.as_ptr()).collect();
+        env_p.push(std::ptr::null());
+        // SAFETY: NULL-terminated arrays of valid C strings that outlive the call; execve
+        // returns only on failure.
+        unsafe { libc::execve(prog.as_ptr(), argv_p.as_ptr(), env_p.as_ptr()) };
+        Err(super::errno())
+    }
+
+    pub(super) fn wait4(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        if a[3] != 0 {
+            self.host_layout(Sysno::Wait4, 260)?;
+        }
+        let mut status = 0i32;
+        let ru = opt_out(space, a[3], 144)?;
+        let pid = raw(
+            libc::SYS_wait4,
+            [int(a[0]), &raw mut status as i64, int(a[2]), ru, 0, 0],
+        )?;
+        if a[1] != 0 && pid > 0 {
+            let mut b = Vec::new();
+            self.abi.put_u32(&mut b, status as u32);
+            put(space, a[1], &b)?;
+        }
+        Ok(pid)
+    }
+
+    pub(super) fn waitid(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        self.host_layout(Sysno::Waitid, 95)?;
+        let info = opt_out(space, a[2], 128)?;
+        let ru = opt_out(space, a[4], 144)?;
+        raw(
+            libc::SYS_waitid,
+            [int(a[0]), int(a[1]), info, int(a[3]), ru, 0],
+        )
+    }
+
+    pub(super) fn getres_ids(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        a: [u64; 6],
+    ) -> SysResult {
+        let (mut r, mut e, mut s) = (0u32, 0u32, 0u32);
+        let nr = if sys == Sysno::Getresuid {
+            libc::SYS_getresuid
+        } else {
+            libc::SYS_getresgid
+        };
+        raw(
+            nr,
+            [
+                &raw mut r as i64,
+                &raw mut e as i64,
+                &raw mut s as i64,
+                0,
+                0,
+                0,
+            ],
+        )?;
+        for (addr, v) in [(a[0], r), (a[1], e), (a[2], s)] {
+            let mut b = Vec::new();
+            self.abi.put_u32(&mut b, v);
+            put(space, addr, &b)?;
+        }
+        Ok(0)
+    }
+
+    pub(super) fn getgroups(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let n = a[0] as i32;
+        if n < 0 {
+            return Err(libc::EINVAL);
+        }
+        let mut g = vec![0u32; n as usize];
+        let got = raw(
+            libc::SYS_getgroups,
+            [n as i64, g.as_mut_ptr() as i64, 0, 0, 0, 0],
+        )?;
+        if n > 0 {
+            let mut b = Vec::new();
+            for &x in &g[..got as usize] {
+                self.abi.put_u32(&mut b, x);
+            }
+            put(space, a[1], &b)?;
+        }
+        Ok(got)
+    }
+
+    pub(super) fn setgroups(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let n = a[0].min(65536);
+        let p = ptr_in(space, a[1], n * 4)?;
+        raw(libc::SYS_setgroups, [n as i64, p, 0, 0, 0, 0])
+    }
+
+    pub(super) fn sched_getaffinity(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let p = ptr_out(space, a[2], a[1])?;
+        raw(
+            libc::SYS_sched_getaffinity,
+            [int(a[0]), a[1] as i64, p, 0, 0, 0],
+        )
+    }
+
+    pub(super) fn getcpu(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let (c, n) = (opt_out(space, a[0], 4)?, opt_out(space, a[1], 4)?);
+        raw(libc::SYS_getcpu, [c, n, 0, 0, 0, 0])
+    }
+
+    /// uname: the host's, with the guest's machine name.
+    pub(super) fn uname(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        // SAFETY: `utsname` is plain old data; all-zero is a valid value.
+        let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+        raw(libc::SYS_uname, [&raw mut u as i64, 0, 0, 0, 0, 0])?;
+        let m = self.abi.uname_machine.as_bytes();
+        u.machine = [0; 65];
+        for (d, &s) in u.machine.iter_mut().zip(m) {
+            *d = s as libc::c_char;
+        }
+        // SAFETY: views the local struct as its bytes (6 × 65 chars, no padding).
+        let bytes = unsafe {
+            std::slice::from_raw_parts(
+                (&raw const u).cast::<u8>(),
+                std::mem::size_of::<libc::utsname>(),
+            )
+        };
+        put(space, a[0], bytes)?;
+        Ok(0)
+    }
+
+    /// prlimit64(pid, resource, new, old): `struct rlimit64` is two u64 on every arch.
+    pub(super) fn prlimit64(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let new = if a[2] == 0 {
+            None
+        } else {
+            let b = get(space, a[2], 16)?;
+            Some([self.get_u64(&b[..8]), self.get_u64(&b[8..])])
+        };
+        let mut old = [0u64; 2];
+        let np = new.as_ref().map_or(0, |n| n.as_ptr() as i64);
+        raw(
+            libc::SYS_prlimit64,
+            [int(a[0]), int(a[1]), np, &raw mut old as i64, 0, 0],
+        )?;
+        if a[3] != 0 {
+            let mut b = Vec::new();
+            self.abi.put_u64(&mut b, old[0]);
+            self.abi.put_u64(&mut b, old[1]);
+            put(space, a[3], &b)?;
+        }
+        Ok(0)
+    }
+
+    fn get_u64(&self, b: &[u8]) -> u64 {
+        let b: [u8; 8] = b[..8].try_into().expect("8 bytes");
+        match self.abi.endian {
+            crate::abi::Endian::Little => u64::from_le_bytes(b),
+            crate::abi::Endian::Big => u64::from_be_bytes(b),
+        }
+    }
+
+    pub(super) fn times(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let mut t = [0i64; 4];
+        let r = raw(libc::SYS_times, [&raw mut t as i64, 0, 0, 0, 0, 0])?;
+        if a[0] != 0 {
+            let mut b = Vec::new();
+            for v in t {
+                self.abi.put_word(&mut b, v as u64);
+            }
+            put(space, a[0], &b)?;
+        }
+        Ok(r)
+    }
+
+    pub(super) fn prctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        match a[0] as i32 {
+            libc::PR_SET_NAME => {
+                let name = space.read_cstr(a[1], 4096).map_err(|_| libc::EFAULT)?;
+                let c = CString::new(name.into_iter().take(15).collect::<Vec<u8>>())
+                    .expect("no NUL inside");
+                raw(
+                    libc::SYS_prctl,
+                    [libc::PR_SET_NAME as i64, c.as_ptr() as i64, 0, 0, 0, 0],
+                )
+            }
+            libc::PR_GET_NAME => {
+                let p = ptr_out(space, a[1], 16)?;
+                raw(libc::SYS_prctl, [libc::PR_GET_NAME as i64, p, 0, 0, 0, 0])
+            }
+            libc::PR_SET_PDEATHSIG
+            | libc::PR_GET_DUMPABLE
+            | libc::PR_SET_DUMPABLE
+            | libc::PR_SET_NO_NEW_PRIVS
+            | libc::PR_GET_NO_NEW_PRIVS
+            | libc::PR_SET_CHILD_SUBREAPER => raw(
+                libc::SYS_prctl,
+                [
+                    a[0] as i64,
+                    a[1] as i64,
+                    a[2] as i64,
+                    a[3] as i64,
+                    a[4] as i64,
+                    0,
+                ],
+            ),
+            _ => Err(libc::EINVAL),
+        }
+    }
+
+    pub(super) fn capget(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let hdr = ptr_out(space, a[0], 8)?;
+        let data = opt_out(space, a[1], 24)?;
+        raw(libc::SYS_capget, [hdr, data, 0, 0, 0, 0])
+    }
+
+    /// futex on guest memory: the host futex on the same (host) word.
+    pub(super) fn futex(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        const FUTEX_WAIT: u64 = 0;
+        const FUTEX_WAKE: u64 = 1;
+        const FUTEX_WAIT_BITSET: u64 = 9;
+        const FUTEX_WAKE_BITSET: u64 = 10;
+        let op = a[1] & 0x7f;
+        let uaddr = ptr_out(space, a[0], 4)?;
+        match op {
+            FUTEX_WAKE | FUTEX_WAKE_BITSET => raw(
+                libc::SYS_futex,
+                [uaddr, a[1] as i64, int(a[2]), 0, 0, int(a[5])],
+            ),
+            FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+                let ts;
+                let tp = if a[3] == 0 {
+                    0
+                } else {
+                    ts = self.get_timespec(space, a[3])?;
+                    &raw const ts as i64
+                };
+                raw(
+                    libc::SYS_futex,
+                    [uaddr, a[1] as i64, int(a[2]), tp, 0, int(a[5])],
+                )
+            }
+            _ => Err(self.unimplemented(Sysno::Futex, 98)),
+        }
+    }
+
+    /// rt_sigaction: records the guest's action; SIG_DFL and SIG_IGN also go to the host (so
+    /// that an ignored SIGPIPE makes writes fail with EPIPE, as the guest expects). Handlers
+    /// are recorded but never run: guest signal delivery is not implemented.
+    pub(super) fn rt_sigaction(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let sig = a[0] as u32;
+        if sig == 0 || sig > 64 || a[3] != 8 {
+            return Err(libc::EINVAL);
+        }
+        let w = self.abi.word_size();
+        let size = 3 * w + 8;
+        let new = if a[1] != 0 {
+            Some(get(space, a[1], size)?)
+        } else {
+            None
+        };
+        if new.is_some() && (sig == libc::SIGKILL as u32 || sig == libc::SIGSTOP as u32) {
+            return Err(libc::EINVAL);
+        }
+        if a[2] != 0 {
+            let old = self
+                .sigactions
+                .get(&sig)
+                .cloned()
+                .unwrap_or_else(|| vec![0; size]);
+            put(space, a[2], &old)?;
+        }
+        if let Some(act) = new {
+            let handler = self.abi.get_word(&act);
+            if (handler == 0 || handler == 1) && !HOST_OWNED_SIGNALS.contains(&(sig as i32)) {
+                let h = if handler == 0 {
+                    libc::SIG_DFL
+                } else {
+                    libc::SIG_IGN
+                };
+                // SAFETY: sets a default or ignore disposition for a signal xarch does not use.
+                unsafe { libc::signal(sig as i32, h) };
+            }
+            self.sigactions.insert(sig, act);
+        }
+        Ok(0)
+    }
+
+    /// rt_sigprocmask: applied to the host (so blocked signals stay pending, as the guest
+    /// expects), except for the signals the emulator needs.
+    pub(super) fn rt_sigprocmask(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        if a[3] != 8 {
+            return Err(libc::EINVAL);
+        }
+        let set = if a[1] != 0 {
+            let b = get(space, a[1], 8)?;
+            let mut m = self.get_u64(&b);
+            for s in HOST_OWNED_SIGNALS {
+                m &= !(1u64 << (s - 1));
+            }
+            Some(m)
+        } else {
+            None
+        };
+        let mut old = 0u64;
+        let sp = set.as_ref().map_or(0, |s| s as *const u64 as i64);
+        raw(
+            libc::SYS_rt_sigprocmask,
+            [int(a[0]), sp, &raw mut old as i64, 8, 0, 0],
+        )?;
+        if a[2] != 0 {
+            let mut b = Vec::new();
+            self.abi.put_u64(&mut b, old);
+            put(space, a[2], &b)?;
+        }
+        Ok(0)
+    }
+
+    /// sigaltstack: accepted (the guest's handlers never run), reports "disabled".
+    pub(super) fn sigaltstack(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        if a[1] != 0 {
+            let w = self.abi.word_size();
+            let mut b = Vec::new();
+            self.abi.put_word(&mut b, 0);
+            self.abi.put_u32(&mut b, libc::SS_DISABLE as u32);
+            if w == 8 {
+                self.abi.put_u32(&mut b, 0);
+            }
+            self.abi.put_word(&mut b, 0);
+            put(space, a[1], &b)?;
+        }
+        Ok(0)
+    }
+
+    pub(super) fn rt_sigsuspend(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let p = ptr_in(space, a[0], 8)?;
+        raw(libc::SYS_rt_sigsuspend, [p, 8, 0, 0, 0, 0])
+    }
+
+    pub(super) fn itimer(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        nr: u64,
+        a: [u64; 6],
+    ) -> SysResult {
+        self.host_layout(sys, nr)?;
+        if sys == Sysno::Getitimer {
+            let p = ptr_out(space, a[1], 32)?;
+            raw(libc::SYS_getitimer, [int(a[0]), p, 0, 0, 0, 0])
+        } else {
+            let n = opt_in(space, a[1], 32)?;
+            let o = opt_out(space, a[2], 32)?;
+            raw(libc::SYS_setitimer, [int(a[0]), n, o, 0, 0, 0])
+        }
+    }
+}
+
+/// The exec prefix for re-running xarch itself: `[/proc/self/exe, args...]`.
+pub fn self_exec_prefix(args: &[&str]) -> Vec<OsString> {
+    let mut v = vec![OsString::from("/proc/self/exe")];
+    v.extend(args.iter().map(OsString::from));
+    v
+}
