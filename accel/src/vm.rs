@@ -1,0 +1,893 @@
+//! One VM with one vCPU running a ring-3 x86-64 program in long mode.
+//!
+//! ```text
+//!  ring 3: guest program ── syscall ──► LSTAR stub: out 0xe0 ──► host: VmExit::Syscall
+//!          (native speed)   fault ───► IDT stub v: out 0x80+v ─► host: VmExit::Exception
+//!  host ──► finish_syscall(ret): rax = ret, back to ring 3 (sysretq in the stub, or the host
+//!           sets rip/rflags/segments itself where sysretq is not allowed: see `backend`)
+//! ```
+//!
+//! Ring-0 code is two instructions per entry: under `kvm_pvm` each ring-0 instruction is
+//! emulated, so all the work happens in the host.
+
+use std::time::{Duration, Instant};
+
+use kvm_bindings::{
+    KVM_MAX_CPUID_ENTRIES, Msrs, kvm_dtable, kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs,
+    kvm_userspace_memory_region, kvm_xcrs,
+};
+use kvm_ioctls::{Kvm, VcpuExit, VcpuFd, VmFd};
+
+use crate::AccelError;
+use crate::backend::Backend;
+use crate::layout::*;
+use crate::paging::{PageTables, Rights};
+
+const MSR_STAR: u32 = 0xc000_0081;
+const MSR_LSTAR: u32 = 0xc000_0082;
+const MSR_CSTAR: u32 = 0xc000_0083;
+const MSR_SFMASK: u32 = 0xc000_0084;
+const MSR_FS_BASE: u32 = 0xc000_0100;
+const MSR_GS_BASE: u32 = 0xc000_0101;
+const MSR_KERNEL_GS_BASE: u32 = 0xc000_0102;
+
+const CR0_PE: u64 = 1;
+const CR0_MP: u64 = 1 << 1;
+const CR0_ET: u64 = 1 << 4;
+const CR0_NE: u64 = 1 << 5;
+const CR0_WP: u64 = 1 << 16;
+const CR0_PG: u64 = 1 << 31;
+const CR4_PAE: u64 = 1 << 5;
+const CR4_OSFXSR: u64 = 1 << 9;
+const CR4_OSXMMEXCPT: u64 = 1 << 10;
+const CR4_FSGSBASE: u64 = 1 << 16;
+const CR4_OSXSAVE: u64 = 1 << 18;
+const EFER_SCE: u64 = 1;
+const EFER_LME: u64 = 1 << 8;
+const EFER_LMA: u64 = 1 << 10;
+const EFER_NXE: u64 = 1 << 11;
+/// RFLAGS bits cleared on `syscall` entry: TF, DF, IF, IOPL, NT, AC (as Linux does).
+const SFMASK: u64 = 0x47700;
+
+/// Memory slots: the guest window and the system region.
+const SLOT_WINDOW: u32 = 0;
+const SLOT_SYS: u32 = 1;
+
+/// Exception vectors whose frame carries an error code (Intel SDM vol. 3A 6.15).
+fn has_error_code(vector: u8) -> bool {
+    matches!(vector, 8 | 10..=14 | 17 | 21 | 29 | 30)
+}
+
+/// Why the guest stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmExit {
+    /// `syscall` from ring 3: number, the six arguments and the address it returns to.
+    Syscall { nr: u64, args: [u64; 6], rip: u64 },
+    /// An exception from the guest program (vector, error code, faulting RIP, CR2).
+    Exception {
+        vector: u8,
+        error_code: u64,
+        rip: u64,
+        cr2: u64,
+    },
+}
+
+/// Exit counts and times, for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct VmStats {
+    pub syscall_exits: u64,
+    /// Exits by exception vector.
+    pub exception_exits: [u64; 32],
+    /// `KVM_RUN` calls interrupted by a host signal (EINTR), resumed.
+    pub interrupted: u64,
+    /// Time spent inside `KVM_RUN`.
+    pub guest_time: Duration,
+    /// Guest TLB flushes forced after mappings lost rights.
+    pub tlb_flushes: u64,
+}
+
+/// The vCPU state a forked child carries into its new VM, taken in a pending syscall.
+#[derive(Clone)]
+pub struct Snapshot {
+    regs: kvm_regs,
+    fpu: kvm_bindings::kvm_fpu,
+    fs_base: u64,
+    gs_base: u64,
+}
+
+/// A host mapping owned by the VM (the system region).
+struct HostRegion {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl HostRegion {
+    fn anonymous(len: usize) -> Result<HostRegion, AccelError> {
+        // SAFETY: a fresh anonymous private mapping at a kernel-chosen address aliases nothing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(AccelError::Host(
+                "mmap of the system region",
+                std::io::Error::last_os_error(),
+            ));
+        }
+        Ok(HostRegion { ptr: p.cast(), len })
+    }
+
+    fn write_u64(&self, off: u64, v: u64) {
+        assert!(off as usize + 8 <= self.len);
+        // SAFETY: in bounds (checked above) of a read-write mapping owned by `self`.
+        unsafe { self.ptr.add(off as usize).cast::<u64>().write_unaligned(v) }
+    }
+
+    fn read_u64(&self, off: u64) -> u64 {
+        assert!(off as usize + 8 <= self.len);
+        // SAFETY: as in `write_u64`.
+        unsafe { self.ptr.add(off as usize).cast::<u64>().read_unaligned() }
+    }
+
+    fn write_bytes(&self, off: u64, bytes: &[u8]) {
+        assert!(off as usize + bytes.len() <= self.len);
+        // SAFETY: as in `write_u64`; `bytes` is a separate Rust slice, so no overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.add(off as usize), bytes.len())
+        }
+    }
+}
+
+impl Drop for HostRegion {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `anonymous`; the VM that used it is
+        // dropped first (field order in `Vm`).
+        unsafe {
+            libc::munmap(self.ptr.cast(), self.len);
+        }
+    }
+}
+
+/// A VM running one ring-3 program over a guest window of host memory.
+pub struct Vm {
+    // Field order matters for Drop: the vCPU and VM go before the memory they map.
+    vcpu: VcpuFd,
+    vm: VmFd,
+    _kvm: Kvm,
+    backend: Backend,
+    pt: PageTables,
+    sys: HostRegion,
+    window_size: u64,
+    /// The ring-3 special registers the host restores when it returns from a syscall itself.
+    user_sregs: kvm_sregs,
+    /// A mapping lost rights since the last run: the guest TLB must be flushed.
+    need_flush: bool,
+    /// The vCPU sits in the ring-0 syscall stub, waiting for `finish_syscall`.
+    in_syscall: bool,
+    /// Registers at the last syscall exit.
+    regs: kvm_regs,
+    pub stats: VmStats,
+}
+
+impl Vm {
+    /// Creates the VM over the guest window `[window_base, window_base + window_size)`
+    /// (guest-physical and guest-virtual address 0 is `window_base`).
+    ///
+    /// # Safety
+    /// The window must stay mapped (any protection) for the life of the VM; the guest may
+    /// read and write every page of it that the page tables map.
+    pub unsafe fn new(window_base: *mut u8, window_size: u64) -> Result<Vm, AccelError> {
+        if window_size > SYS_GPA {
+            return Err(AccelError::WindowTooLarge(window_size));
+        }
+        let kvm = Kvm::new().map_err(|e| AccelError::NoKvm(e.errno()))?;
+        let vm = kvm
+            .create_vm()
+            .map_err(|e| AccelError::Kvm("KVM_CREATE_VM", e.errno()))?;
+        let sys = HostRegion::anonymous(SYS_SIZE as usize)?;
+        for (slot, gpa, len, host) in [
+            (SLOT_WINDOW, 0, window_size, window_base as u64),
+            (SLOT_SYS, SYS_GPA, SYS_SIZE, sys.ptr as u64),
+        ] {
+            let region = kvm_userspace_memory_region {
+                slot,
+                flags: 0,
+                guest_phys_addr: gpa,
+                memory_size: len,
+                userspace_addr: host,
+            };
+            // SAFETY: both host ranges stay mapped while the VM lives (the window by this
+            // function's contract, the system region because `Vm` owns it and drops it last).
+            unsafe { vm.set_user_memory_region(region) }
+                .map_err(|e| AccelError::Kvm("KVM_SET_USER_MEMORY_REGION", e.errno()))?;
+        }
+        let vcpu = vm
+            .create_vcpu(0)
+            .map_err(|e| AccelError::Kvm("KVM_CREATE_VCPU", e.errno()))?;
+        // SAFETY: the pool lies inside `sys` (64 MiB, zero-filled), which the VM owns.
+        let mut pt = unsafe { PageTables::new(sys.ptr, SYS_GPA, PT_POOL_OFF, SYS_SIZE) };
+        let sys_rights = Rights {
+            read: true,
+            write: true,
+            exec: true,
+        };
+        pt.map(
+            SYS_VA,
+            SYS_GPA,
+            SYS_MAPPED_PAGES * 0x1000,
+            sys_rights,
+            false,
+        )?;
+        // kvm_pvm fetches the LSTAR target as a user access (page fault with U set otherwise):
+        // the stub page is user-visible, read-only. The stubs hold no secrets and the guest
+        // cannot change them.
+        let stub_rights = Rights {
+            read: true,
+            write: false,
+            exec: true,
+        };
+        pt.map(
+            SYS_VA + STUB_OFF,
+            SYS_GPA + STUB_OFF,
+            0x1000,
+            stub_rights,
+            true,
+        )?;
+        write_system_tables(&sys);
+
+        let mut vm = Vm {
+            vcpu,
+            vm,
+            _kvm: kvm,
+            backend: Backend::detect(),
+            pt,
+            sys,
+            window_size,
+            user_sregs: kvm_sregs::default(),
+            need_flush: false,
+            in_syscall: false,
+            regs: kvm_regs::default(),
+            stats: VmStats::default(),
+        };
+        vm.setup_vcpu()?;
+        Ok(vm)
+    }
+
+    /// The backend serving `/dev/kvm`.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The `syscall` target. With hardware virtualisation it is the stub that exits by port
+    /// I/O. Under kvm_pvm `syscall` reaches LSTAR without entering ring 0 (the stub's `out`
+    /// raises #GP there), so LSTAR points at a page that is never mapped: the fetch faults,
+    /// the fault enters ring 0 through the IDT like any exception, and the host recognises a
+    /// page fault at LSTAR as a syscall.
+    fn lstar(&self) -> u64 {
+        if self.backend.sysret_in_guest() {
+            SYS_VA + SYSCALL_ENTRY
+        } else {
+            SYS_VA + SYSCALL_TRAP
+        }
+    }
+
+    fn setup_vcpu(&mut self) -> Result<(), AccelError> {
+        let kvm_err = |what| move |e: kvm_ioctls::Error| AccelError::Kvm(what, e.errno());
+        // CPUID before the special registers: KVM checks CR4 bits against it.
+        let cpuid = self
+            ._kvm
+            .get_supported_cpuid(KVM_MAX_CPUID_ENTRIES)
+            .map_err(kvm_err("KVM_GET_SUPPORTED_CPUID"))?;
+        let leaf = |f: u32| {
+            cpuid
+                .as_slice()
+                .iter()
+                .find(|e| e.function == f && e.index == 0)
+                .copied()
+        };
+        let has_xsave = leaf(1).is_some_and(|e| e.ecx & (1 << 26) != 0);
+        let has_fsgsbase = leaf(7).is_some_and(|e| e.ebx & 1 != 0);
+        let xcr0 = leaf(0xd).map_or(0, |e| u64::from(e.eax) & 0x7);
+        self.vcpu
+            .set_cpuid2(&cpuid)
+            .map_err(kvm_err("KVM_SET_CPUID2"))?;
+
+        let mut s = self.vcpu.get_sregs().map_err(kvm_err("KVM_GET_SREGS"))?;
+        let code = kvm_segment {
+            base: 0,
+            limit: 0xffff_ffff,
+            selector: USER_CS,
+            type_: 11,
+            present: 1,
+            dpl: 3,
+            db: 0,
+            s: 1,
+            l: 1,
+            g: 1,
+            ..Default::default()
+        };
+        let data = kvm_segment {
+            selector: USER_DS,
+            type_: 3,
+            db: 1,
+            l: 0,
+            ..code
+        };
+        s.cs = code;
+        s.ss = data;
+        s.ds = data;
+        s.es = data;
+        s.fs = data;
+        s.gs = data;
+        s.tr = kvm_segment {
+            base: SYS_VA + TSS_OFF,
+            limit: 0x67,
+            selector: TSS_SEL,
+            type_: 11,
+            present: 1,
+            dpl: 0,
+            db: 0,
+            s: 0,
+            l: 0,
+            g: 0,
+            ..Default::default()
+        };
+        s.ldt = kvm_segment {
+            selector: 0,
+            type_: 2,
+            present: 0,
+            unusable: 1,
+            ..Default::default()
+        };
+        s.gdt = kvm_dtable {
+            base: SYS_VA + GDT_OFF,
+            limit: 8 * 8 - 1,
+            ..Default::default()
+        };
+        s.idt = kvm_dtable {
+            base: SYS_VA + IDT_OFF,
+            limit: 256 * 16 - 1,
+            ..Default::default()
+        };
+        s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+        s.cr3 = self.pt.cr3();
+        s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+        if has_xsave {
+            s.cr4 |= CR4_OSXSAVE;
+        }
+        if has_fsgsbase {
+            s.cr4 |= CR4_FSGSBASE;
+        }
+        s.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+        self.vcpu.set_sregs(&s).map_err(kvm_err("KVM_SET_SREGS"))?;
+        self.user_sregs = s;
+
+        if has_xsave {
+            let mut x = kvm_xcrs {
+                nr_xcrs: 1,
+                ..Default::default()
+            };
+            x.xcrs[0].xcr = 0;
+            x.xcrs[0].value = xcr0 | 1;
+            self.vcpu.set_xcrs(&x).map_err(kvm_err("KVM_SET_XCRS"))?;
+        }
+
+        let entries = [
+            (
+                MSR_STAR,
+                (u64::from(USER_DS - 8) << 48) | (u64::from(KERNEL_CS) << 32),
+            ),
+            (MSR_LSTAR, self.lstar()),
+            (MSR_CSTAR, self.lstar()),
+            (MSR_SFMASK, SFMASK),
+            (MSR_FS_BASE, 0),
+            (MSR_GS_BASE, 0),
+            (MSR_KERNEL_GS_BASE, 0),
+        ]
+        .map(|(index, data)| kvm_msr_entry {
+            index,
+            data,
+            ..Default::default()
+        });
+        let msrs = Msrs::from_entries(&entries).map_err(|_| AccelError::Internal("MSR list"))?;
+        let n = self.vcpu.set_msrs(&msrs).map_err(kvm_err("KVM_SET_MSRS"))?;
+        if n != entries.len() {
+            return Err(AccelError::Internal("KVM refused a system MSR"));
+        }
+
+        let mut fpu = self.vcpu.get_fpu().map_err(kvm_err("KVM_GET_FPU"))?;
+        fpu.fcw = 0x37f;
+        fpu.mxcsr = 0x1f80;
+        self.vcpu.set_fpu(&fpu).map_err(kvm_err("KVM_SET_FPU"))?;
+        Ok(())
+    }
+
+    /// Sets the ring-3 entry state: instruction and stack pointer, other registers zero.
+    pub fn set_entry(&mut self, rip: u64, rsp: u64) -> Result<(), AccelError> {
+        let regs = kvm_regs {
+            rip,
+            rsp,
+            rflags: 0x202,
+            ..Default::default()
+        };
+        self.vcpu
+            .set_regs(&regs)
+            .map_err(|e| AccelError::Kvm("KVM_SET_REGS", e.errno()))?;
+        self.in_syscall = false;
+        Ok(())
+    }
+
+    /// Makes `[addr, addr + len)` of the guest window visible to ring 3 with `rights`
+    /// (none: not present). Call it for every mapping change of the address space.
+    pub fn set_rights(&mut self, addr: u64, len: u64, rights: Rights) -> Result<(), AccelError> {
+        let Some(end) = addr.checked_add(len).filter(|&e| e <= self.window_size) else {
+            return Err(AccelError::OutsideWindow(addr, len));
+        };
+        let start = addr & !0xfff;
+        let stale = self.pt.map(start, start, end - start, rights, true)?;
+        self.need_flush |= stale;
+        Ok(())
+    }
+
+    /// Removes `[addr, addr + len)` from the guest's page tables.
+    pub fn unmap(&mut self, addr: u64, len: u64) -> Result<(), AccelError> {
+        self.set_rights(
+            addr,
+            len,
+            Rights {
+                read: false,
+                write: false,
+                exec: false,
+            },
+        )
+    }
+
+    /// The state of a vCPU stopped in a syscall, for a forked child's new VM (the child
+    /// cannot read it: KVM refuses a VM's ioctls from another process).
+    pub fn snapshot(&self) -> Result<Snapshot, AccelError> {
+        assert!(self.in_syscall, "snapshot outside a syscall");
+        let fpu = self
+            .vcpu
+            .get_fpu()
+            .map_err(|e| AccelError::Kvm("KVM_GET_FPU", e.errno()))?;
+        Ok(Snapshot {
+            regs: self.regs,
+            fpu,
+            fs_base: self.fs_base(),
+            gs_base: self.gs_base(),
+        })
+    }
+
+    /// Puts a snapshot's state into this (new) VM, stopped in the same syscall.
+    pub fn restore(&mut self, snap: &Snapshot) -> Result<(), AccelError> {
+        self.vcpu
+            .set_fpu(&snap.fpu)
+            .map_err(|e| AccelError::Kvm("KVM_SET_FPU", e.errno()))?;
+        self.regs = snap.regs;
+        self.set_fs_base(snap.fs_base);
+        self.set_gs_base(snap.gs_base);
+        self.in_syscall = true;
+        Ok(())
+    }
+
+    /// Sets the ring-3 stack pointer the pending syscall returns with (clone's new stack).
+    pub fn set_user_rsp(&mut self, rsp: u64) {
+        self.regs.rsp = rsp;
+    }
+
+    /// The FS base (TLS pointer).
+    pub fn fs_base(&self) -> u64 {
+        self.user_sregs.fs.base
+    }
+
+    /// Sets the FS base (arch_prctl ARCH_SET_FS).
+    pub fn set_fs_base(&mut self, v: u64) {
+        self.user_sregs.fs.base = v;
+    }
+
+    /// The GS base.
+    pub fn gs_base(&self) -> u64 {
+        self.user_sregs.gs.base
+    }
+
+    /// Sets the GS base (arch_prctl ARCH_SET_GS).
+    pub fn set_gs_base(&mut self, v: u64) {
+        self.user_sregs.gs.base = v;
+    }
+
+    /// Registers as of the last exit (for reports and tracing).
+    pub fn regs(&self) -> &kvm_regs {
+        &self.regs
+    }
+
+    /// Completes the pending syscall with `ret` in RAX and returns to ring 3 on the next
+    /// `run`.
+    pub fn finish_syscall(&mut self, ret: u64) -> Result<(), AccelError> {
+        assert!(self.in_syscall, "finish_syscall without a pending syscall");
+        let mut regs = self.regs;
+        regs.rax = ret;
+        // The host returns to ring 3 itself: RIP and RFLAGS as `sysretq` would set them
+        // (Intel SDM vol. 2B SYSRET), the segments from the saved ring-3 state.
+        regs.rip = regs.rcx;
+        regs.rflags = (regs.r11 & 0x3c_7fd7) | 0x2;
+        self.vcpu
+            .set_regs(&regs)
+            .map_err(|e| AccelError::Kvm("KVM_SET_REGS", e.errno()))?;
+        self.in_syscall = false;
+        Ok(())
+    }
+
+    fn load_user_sregs(&mut self) -> Result<(), AccelError> {
+        if self.need_flush {
+            self.flush_tlb()?;
+        }
+        self.vcpu
+            .set_sregs(&self.user_sregs)
+            .map_err(|e| AccelError::Kvm("KVM_SET_SREGS", e.errno()))
+    }
+
+    /// Makes the guest see page-table entries that lost rights. The host edits the tables
+    /// behind the guest's back, so hardware TLBs and shadow page tables (kvm_pvm) may hold
+    /// the old entries; re-registering the slot that holds the tables makes KVM drop every
+    /// translation derived from them.
+    fn flush_tlb(&mut self) -> Result<(), AccelError> {
+        for size in [0, SYS_SIZE] {
+            let region = kvm_userspace_memory_region {
+                slot: SLOT_SYS,
+                flags: 0,
+                guest_phys_addr: SYS_GPA,
+                memory_size: size,
+                userspace_addr: self.sys.ptr as u64,
+            };
+            // SAFETY: deletes and re-adds the system region's slot over the same host memory,
+            // which `self` owns.
+            unsafe { self.vm.set_user_memory_region(region) }
+                .map_err(|e| AccelError::Kvm("KVM_SET_USER_MEMORY_REGION", e.errno()))?;
+        }
+        self.need_flush = false;
+        self.stats.tlb_flushes += 1;
+        Ok(())
+    }
+
+    /// Runs the guest until its next syscall or exception.
+    pub fn run(&mut self) -> Result<VmExit, AccelError> {
+        // Every entry into the guest goes to ring 3 with the host-held segment state (the
+        // vCPU never resumes inside a stub).
+        self.load_user_sregs()?;
+        loop {
+            let t = Instant::now();
+            let exit = self.vcpu.run();
+            self.stats.guest_time += t.elapsed();
+            let port = match exit {
+                Ok(VcpuExit::IoOut(port, _)) => port,
+                Ok(VcpuExit::Shutdown) => return Err(AccelError::Shutdown(self.rip_now())),
+                Ok(VcpuExit::FailEntry(reason, _)) => return Err(AccelError::FailEntry(reason)),
+                Ok(VcpuExit::InternalError) => {
+                    return Err(AccelError::InternalError(self.rip_now()));
+                }
+                Ok(other) => {
+                    return Err(AccelError::UnexpectedExit(
+                        format!("{other:?}"),
+                        self.rip_now(),
+                    ));
+                }
+                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
+                    self.stats.interrupted += 1;
+                    continue;
+                }
+                Err(e) => return Err(AccelError::Kvm("KVM_RUN", e.errno())),
+            };
+            self.regs = self
+                .vcpu
+                .get_regs()
+                .map_err(|e| AccelError::Kvm("KVM_GET_REGS", e.errno()))?;
+            let r = &self.regs;
+            if port == PORT_SYSCALL {
+                self.stats.syscall_exits += 1;
+                self.in_syscall = true;
+                return Ok(VmExit::Syscall {
+                    nr: r.rax,
+                    args: [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9],
+                    rip: r.rcx,
+                });
+            }
+            let vector = port.wrapping_sub(PORT_EXC_BASE);
+            if u64::from(vector) < EXC_VECTORS {
+                let vector = vector as u8;
+                self.stats.exception_exits[vector as usize] += 1;
+                // The CPU pushed [error code,] RIP, CS, RFLAGS, RSP, SS on the ring-0 stack.
+                let sp = r.rsp.wrapping_sub(SYS_VA);
+                if !(0x4000..STACK_TOP_OFF).contains(&sp) {
+                    return Err(AccelError::Internal(
+                        "exception frame outside the ring-0 stack",
+                    ));
+                }
+                let (error_code, frame) = if has_error_code(vector) {
+                    (self.sys.read_u64(sp), sp + 8)
+                } else {
+                    (0, sp)
+                };
+                let rip = self.sys.read_u64(frame);
+                if vector == 14 && rip == self.lstar() {
+                    // A syscall through the faulting LSTAR (see `lstar`): the program's
+                    // registers are intact except RSP, which is in the frame.
+                    self.stats.exception_exits[14] -= 1;
+                    self.stats.syscall_exits += 1;
+                    self.in_syscall = true;
+                    self.regs.rsp = self.sys.read_u64(frame + 24);
+                    let r = &self.regs;
+                    return Ok(VmExit::Syscall {
+                        nr: r.rax,
+                        args: [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9],
+                        rip: r.rcx,
+                    });
+                }
+                let sregs = self
+                    .vcpu
+                    .get_sregs()
+                    .map_err(|e| AccelError::Kvm("KVM_GET_SREGS", e.errno()))?;
+                // Put the program's own registers back for the report.
+                self.regs.rip = rip;
+                self.regs.rflags = self.sys.read_u64(frame + 16);
+                self.regs.rsp = self.sys.read_u64(frame + 24);
+                return Ok(VmExit::Exception {
+                    vector,
+                    error_code,
+                    rip,
+                    cr2: sregs.cr2,
+                });
+            }
+            return Err(AccelError::UnexpectedExit(
+                format!("I/O to port {port:#x}"),
+                r.rip,
+            ));
+        }
+    }
+
+    fn rip_now(&self) -> u64 {
+        self.vcpu.get_regs().map(|r| r.rip).unwrap_or(0)
+    }
+}
+
+/// Writes the GDT, TSS, IDT and ring-0 stubs into the system region.
+fn write_system_tables(sys: &HostRegion) {
+    // GDT: null, kernel code, kernel data, user32 code, user data, user code, TSS (2 slots).
+    let gdt = [
+        0,
+        0x00af_9a00_0000_ffff,
+        0x00cf_9200_0000_ffff,
+        0x00cf_fa00_0000_ffff,
+        0x00cf_f200_0000_ffff,
+        0x00af_fa00_0000_ffff,
+    ];
+    for (i, d) in gdt.iter().enumerate() {
+        sys.write_u64(GDT_OFF + 8 * i as u64, *d);
+    }
+    let tss = SYS_VA + TSS_OFF;
+    let limit = 0x67u64;
+    let tss_lo = (limit & 0xffff)
+        | ((tss & 0xff_ffff) << 16)
+        | (0x9 << 40)
+        | (1 << 47)
+        | (((limit >> 16) & 0xf) << 48)
+        | (((tss >> 24) & 0xff) << 56);
+    sys.write_u64(GDT_OFF + 6 * 8, tss_lo);
+    sys.write_u64(GDT_OFF + 7 * 8, tss >> 32);
+    // TSS: RSP0 at offset 4; I/O map base beyond the limit (no I/O bitmap).
+    sys.write_bytes(TSS_OFF + 4, &(SYS_VA + STACK_TOP_OFF).to_le_bytes());
+    sys.write_bytes(TSS_OFF + 102, &104u16.to_le_bytes());
+
+    // syscall entry: out 0xe0, al ; sysretq (reached only where the backend allows it).
+    sys.write_bytes(SYSCALL_ENTRY, &[0xe6, PORT_SYSCALL as u8, 0x48, 0x0f, 0x07]);
+    for v in 0..EXC_VECTORS {
+        let stub = EXC_STUBS + 4 * v;
+        // out 0x80+v, al ; hlt (never resumed)
+        sys.write_bytes(stub, &[0xe6, PORT_EXC_BASE as u8 + v as u8, 0xf4, 0xf4]);
+        let off = SYS_VA + stub;
+        // Interrupt gate, present; DPL 3 for int3 and into so that ring 3 may raise them.
+        let attr: u64 = if v == 3 || v == 4 { 0xee } else { 0x8e };
+        let lo = (off & 0xffff)
+            | (u64::from(KERNEL_CS) << 16)
+            | (attr << 40)
+            | (((off >> 16) & 0xffff) << 48);
+        sys.write_u64(IDT_OFF + 16 * v, lo);
+        sys.write_u64(IDT_OFF + 16 * v + 8, off >> 32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xarch_linux::mem::{GuestAddr, GuestMemory};
+
+    const CODE: u64 = 0x40_0000;
+    const DATA: u64 = 0x50_0000;
+
+    /// A VM over a fresh 1 TiB window with `code` at CODE (r-x) and one rw- page at DATA.
+    fn vm_with(code: &[u8]) -> (GuestMemory, Vm) {
+        assert!(
+            std::path::Path::new("/dev/kvm").exists(),
+            "these tests need /dev/kvm (present on the development and CI machines)"
+        );
+        let mem = GuestMemory::reserve(40).unwrap();
+        for (addr, prot) in [
+            (CODE, libc::PROT_READ | libc::PROT_WRITE),
+            (DATA, libc::PROT_READ | libc::PROT_WRITE),
+        ] {
+            // SAFETY: a page inside the reservation that `mem` owns.
+            let r = unsafe { libc::mprotect(mem.host(GuestAddr(addr)).cast(), 0x1000, prot) };
+            assert_eq!(r, 0);
+        }
+        // SAFETY: the code page was just made writable and `code` fits in it.
+        unsafe {
+            std::ptr::copy_nonoverlapping(code.as_ptr(), mem.host(GuestAddr(CODE)), code.len())
+        };
+        // SAFETY: `mem` outlives the VM in every test (returned together, VM dropped first).
+        let mut vm = unsafe { Vm::new(mem.base(), mem.size()) }.unwrap();
+        vm.set_rights(
+            CODE,
+            0x1000,
+            Rights {
+                read: true,
+                write: false,
+                exec: true,
+            },
+        )
+        .unwrap();
+        vm.set_rights(
+            DATA,
+            0x1000,
+            Rights {
+                read: true,
+                write: true,
+                exec: false,
+            },
+        )
+        .unwrap();
+        vm.set_entry(CODE, DATA + 0x1000).unwrap();
+        (mem, vm)
+    }
+
+    #[test]
+    fn syscalls_exit_to_the_host_and_resume() {
+        let code = [
+            0xb8, 0x27, 0, 0, 0, // mov eax, 39
+            0x0f, 0x05, // syscall
+            0x89, 0xc7, // mov edi, eax
+            0xb8, 0x3c, 0, 0, 0, // mov eax, 60
+            0x0f, 0x05, // syscall
+        ];
+        let (_mem, mut vm) = vm_with(&code);
+        assert_eq!(
+            vm.run().unwrap(),
+            VmExit::Syscall {
+                nr: 39,
+                args: [0; 6],
+                rip: CODE + 7
+            }
+        );
+        vm.finish_syscall(1234).unwrap();
+        match vm.run().unwrap() {
+            VmExit::Syscall { nr: 60, args, rip } => {
+                assert_eq!(args[0], 1234);
+                assert_eq!(rip, CODE + 16);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(vm.stats.syscall_exits, 2);
+    }
+
+    fn first_exception(code: &[u8]) -> VmExit {
+        let (_mem, mut vm) = vm_with(code);
+        vm.run().unwrap()
+    }
+
+    #[test]
+    fn null_dereference_is_a_page_fault_with_cr2() {
+        // mov rax, [0]
+        let e = first_exception(&[0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]);
+        assert_eq!(
+            e,
+            VmExit::Exception {
+                vector: 14,
+                error_code: 4,
+                rip: CODE,
+                cr2: 0
+            }
+        );
+    }
+
+    #[test]
+    fn write_to_read_only_code_is_a_page_fault() {
+        // mov byte [0x400000], 1
+        let e = first_exception(&[0xc6, 0x04, 0x25, 0x00, 0x00, 0x40, 0x00, 0x01]);
+        assert_eq!(
+            e,
+            VmExit::Exception {
+                vector: 14,
+                error_code: 7,
+                rip: CODE,
+                cr2: CODE
+            }
+        );
+    }
+
+    #[test]
+    fn divide_ud2_and_int3_reach_their_vectors() {
+        // xor ecx, ecx ; div ecx
+        let e = first_exception(&[0x31, 0xc9, 0xf7, 0xf1]);
+        assert!(
+            matches!(e, VmExit::Exception { vector: 0, rip, .. } if rip == CODE + 2),
+            "{e:?}"
+        );
+        // ud2
+        let e = first_exception(&[0x0f, 0x0b]);
+        assert!(
+            matches!(
+                e,
+                VmExit::Exception {
+                    vector: 6,
+                    rip: CODE,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // nop ; int3 (a trap: RIP is after the instruction)
+        let e = first_exception(&[0x90, 0xcc]);
+        assert!(
+            matches!(e, VmExit::Exception { vector: 3, rip, .. } if rip == CODE + 2),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn unmapped_page_faults_after_the_host_removes_it() {
+        let code = [
+            0xc6, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, 0x01, // mov byte [0x500000], 1
+            0x0f, 0x05, // syscall
+            0x8a, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // mov al, [0x500000]
+        ];
+        let (_mem, mut vm) = vm_with(&code);
+        assert!(matches!(vm.run().unwrap(), VmExit::Syscall { .. }));
+        vm.unmap(DATA, 0x1000).unwrap();
+        vm.finish_syscall(0).unwrap();
+        let e = vm.run().unwrap();
+        assert_eq!(
+            e,
+            VmExit::Exception {
+                vector: 14,
+                error_code: 4,
+                rip: CODE + 10,
+                cr2: DATA
+            }
+        );
+    }
+
+    #[test]
+    fn fs_base_reaches_the_guest() {
+        let code = [
+            0x64, 0x48, 0x8b, 0x04, 0x25, 0x08, 0, 0, 0, // mov rax, fs:[8]
+            0x48, 0x89, 0xc7, // mov rdi, rax
+            0x0f, 0x05, // syscall
+        ];
+        let (mem, mut vm) = vm_with(&code);
+        // SAFETY: DATA + 8 lies in the page made writable by `vm_with`.
+        unsafe {
+            mem.host(GuestAddr(DATA + 8))
+                .cast::<u64>()
+                .write_unaligned(0xfeed_f00d)
+        };
+        vm.set_fs_base(DATA);
+        match vm.run().unwrap() {
+            VmExit::Syscall { args, .. } => assert_eq!(args[0], 0xfeed_f00d),
+            other => panic!("{other:?}"),
+        }
+    }
+}
