@@ -367,25 +367,34 @@ fn f64v(v: u128) -> f64 {
     f64::from_bits(v as u64)
 }
 
-/// NaN propagation as the host (x86 SSE) does it for `a op b`: the first NaN operand, quieted.
-fn nan_pick64(a: f64, b: f64) -> f64 {
+/// NaN propagation of arithmetic as the host (x86 SSE) does it for `a op b`: the first NaN
+/// operand, quieted. Spelt out because Rust's `+` lets LLVM commute the operands.
+fn nan64(a: f64, b: f64, r: f64) -> f64 {
     if a.is_nan() {
         f64::from_bits(a.to_bits() | (1 << 51))
-    } else {
+    } else if b.is_nan() {
         f64::from_bits(b.to_bits() | (1 << 51))
+    } else {
+        r
     }
 }
-fn nan_pick32(a: f32, b: f32) -> f32 {
+fn nan32(a: f32, b: f32, r: f32) -> f32 {
     if a.is_nan() {
         f32::from_bits(a.to_bits() | (1 << 22))
-    } else {
+    } else if b.is_nan() {
         f32::from_bits(b.to_bits() | (1 << 22))
+    } else {
+        r
     }
 }
 
+/// The default NaN that `FMin`/`FMax` give when an operand is NaN.
+const DEFAULT_NAN64: u64 = 0x7ff8_0000_0000_0000;
+const DEFAULT_NAN32: u32 = 0x7fc0_0000;
+
 fn fmin64(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
-        nan_pick64(a, b)
+        f64::from_bits(DEFAULT_NAN64)
     } else if a == b {
         f64::from_bits(a.to_bits() | b.to_bits()) // -0 below +0
     } else {
@@ -394,7 +403,7 @@ fn fmin64(a: f64, b: f64) -> f64 {
 }
 fn fmax64(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
-        nan_pick64(a, b)
+        f64::from_bits(DEFAULT_NAN64)
     } else if a == b {
         f64::from_bits(a.to_bits() & b.to_bits())
     } else {
@@ -403,7 +412,7 @@ fn fmax64(a: f64, b: f64) -> f64 {
 }
 fn fmin32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
-        nan_pick32(a, b)
+        f32::from_bits(DEFAULT_NAN32)
     } else if a == b {
         f32::from_bits(a.to_bits() | b.to_bits())
     } else {
@@ -412,7 +421,7 @@ fn fmin32(a: f32, b: f32) -> f32 {
 }
 fn fmax32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
-        nan_pick32(a, b)
+        f32::from_bits(DEFAULT_NAN32)
     } else if a == b {
         f32::from_bits(a.to_bits() & b.to_bits())
     } else {
@@ -572,10 +581,34 @@ pub fn eval_pure(op: &Op, ty: Type, arg: &dyn Fn(Value) -> (u128, Type)) -> Opti
         Op::Sext { a } => sx(v(a), arg(a).1.bits()) as u128 & m,
         Op::Trunc { a } => v(a) & m,
         Op::Bitcast { a } => v(a),
-        Op::FAdd { a, b } => fbin(ty, v(a), v(b), |x, y| x + y, |x, y| x + y),
-        Op::FSub { a, b } => fbin(ty, v(a), v(b), |x, y| x - y, |x, y| x - y),
-        Op::FMul { a, b } => fbin(ty, v(a), v(b), |x, y| x * y, |x, y| x * y),
-        Op::FDiv { a, b } => fbin(ty, v(a), v(b), |x, y| x / y, |x, y| x / y),
+        Op::FAdd { a, b } => fbin(
+            ty,
+            v(a),
+            v(b),
+            |x, y| nan32(x, y, x + y),
+            |x, y| nan64(x, y, x + y),
+        ),
+        Op::FSub { a, b } => fbin(
+            ty,
+            v(a),
+            v(b),
+            |x, y| nan32(x, y, x - y),
+            |x, y| nan64(x, y, x - y),
+        ),
+        Op::FMul { a, b } => fbin(
+            ty,
+            v(a),
+            v(b),
+            |x, y| nan32(x, y, x * y),
+            |x, y| nan64(x, y, x * y),
+        ),
+        Op::FDiv { a, b } => fbin(
+            ty,
+            v(a),
+            v(b),
+            |x, y| nan32(x, y, x / y),
+            |x, y| nan64(x, y, x / y),
+        ),
         Op::FMin { a, b } => fbin(ty, v(a), v(b), fmin32, fmin64),
         Op::FMax { a, b } => fbin(ty, v(a), v(b), fmax32, fmax64),
         Op::FSqrt { a } => fbin(ty, v(a), 0, |x, _| x.sqrt(), |x, _| x.sqrt()),
@@ -799,10 +832,10 @@ fn vbinary(op: VecOp, lane: Lane, a: u128, b: u128) -> u128 {
         VecOp::AddSatU => (x as u128 + y as u128).min(ones as u128) as u64,
         VecOp::SubSatS => (s(x) - s(y)).clamp(smin, smax) as u64,
         VecOp::SubSatU => x.saturating_sub(y),
-        VecOp::FAdd => flt(x, y, |p, q| p + q, |p, q| p + q),
-        VecOp::FSub => flt(x, y, |p, q| p - q, |p, q| p - q),
-        VecOp::FMul => flt(x, y, |p, q| p * q, |p, q| p * q),
-        VecOp::FDiv => flt(x, y, |p, q| p / q, |p, q| p / q),
+        VecOp::FAdd => flt(x, y, |p, q| nan32(p, q, p + q), |p, q| nan64(p, q, p + q)),
+        VecOp::FSub => flt(x, y, |p, q| nan32(p, q, p - q), |p, q| nan64(p, q, p - q)),
+        VecOp::FMul => flt(x, y, |p, q| nan32(p, q, p * q), |p, q| nan64(p, q, p * q)),
+        VecOp::FDiv => flt(x, y, |p, q| nan32(p, q, p / q), |p, q| nan64(p, q, p / q)),
         VecOp::FMin => flt(x, y, fmin32, fmin64),
         VecOp::FMax => flt(x, y, fmax32, fmax64),
         VecOp::FCmpEq => fc(x, y, FloatCC::Eq),

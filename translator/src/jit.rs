@@ -179,6 +179,8 @@ impl Jit {
             if opts.verify_ir { "true" } else { "false" },
         )?;
         set(&mut flags, "unwind_info", "false")?;
+        // The x64 backend's tail calls rely on frame pointers.
+        set(&mut flags, "preserve_frame_pointers", "true")?;
         let isa_builder =
             cranelift_native::builder().map_err(|e| EngineError::Host(e.to_string()))?;
         let isa = isa_builder
@@ -280,9 +282,22 @@ impl Jit {
         let mut ctx = cranelift_codegen::Context::for_function(func);
         ctx.set_disasm(self.show_host);
         let fparams = ctx.func.params.clone();
-        let compiled = ctx
-            .compile(&*self.isa, &mut ControlPlane::default())
-            .map_err(|e| format!("{:?}", e.inner))?;
+        // A Cranelift panic (an unsupported type combination deep in a backend) must not
+        // take the guest down: the block just stays in the interpreter.
+        let isa = &*self.isa;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ctx.compile(isa, &mut ControlPlane::default())
+                .map(|_| ())
+                .map_err(|e| format!("{:?}", e.inner))
+        }))
+        .map_err(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+            format!("code generator panic: {}", msg.unwrap_or_default())
+        })??;
+        let compiled = ctx.compiled_code().ok_or("no compiled code")?;
         if let Some(r) = compiled.buffer.relocs().first() {
             // Blocks call helpers through absolute addresses in registers; a relocation means
             // a libcall the host's features did not avoid.

@@ -506,8 +506,14 @@ impl Lowerer<'_, '_, '_> {
             Op::FSub { a, b } => self.bin(*a, *b, |i, x, y| i.ins().fsub(x, y)),
             Op::FMul { a, b } => self.bin(*a, *b, |i, x, y| i.ins().fmul(x, y)),
             Op::FDiv { a, b } => self.bin(*a, *b, |i, x, y| i.ins().fdiv(x, y)),
-            Op::FMin { a, b } => self.bin(*a, *b, |i, x, y| i.ins().fmin(x, y)),
-            Op::FMax { a, b } => self.bin(*a, *b, |i, x, y| i.ins().fmax(x, y)),
+            Op::FMin { a, b } => {
+                let r = self.bin(*a, *b, |i, x, y| i.ins().fmin(x, y));
+                self.default_nan(r)
+            }
+            Op::FMax { a, b } => {
+                let r = self.bin(*a, *b, |i, x, y| i.ins().fmax(x, y));
+                self.default_nan(r)
+            }
             Op::FSqrt { a } => self.un(*a, |i, x| i.ins().sqrt(x)),
             Op::FNeg { a } => self.un(*a, |i, x| i.ins().fneg(x)),
             Op::FAbs { a } => self.un(*a, |i, x| i.ins().fabs(x)),
@@ -651,6 +657,32 @@ impl Lowerer<'_, '_, '_> {
         Ok(())
     }
 
+    /// Replaces a NaN result (lane) by the default NaN: Cranelift's `fmin`/`fmax` leave the
+    /// NaN's sign and payload unspecified, the IR pins them.
+    fn default_nan(&mut self, r: CValue) -> CValue {
+        let t = self.b.func.dfg.value_type(r);
+        let uno = self.b.ins().fcmp(CFloatCC::Unordered, r, r);
+        if t == types::F32 {
+            let n = self.b.ins().f32const(f32::from_bits(0x7fc0_0000));
+            self.b.ins().select(uno, n, r)
+        } else if t == types::F64 {
+            let n = self.b.ins().f64const(f64::from_bits(0x7ff8_0000_0000_0000));
+            self.b.ins().select(uno, n, r)
+        } else {
+            let lane: u128 = if t == types::F32X4 {
+                0x7fc0_0000
+            } else {
+                0x7ff8_0000_0000_0000
+            };
+            let bits = if t == types::F32X4 { 32 } else { 64 };
+            let splat = (0..128 / bits).fold(0u128, |acc, k| acc | lane << (k * bits));
+            let n = self.v128const(splat);
+            let n = self.b.ins().bitcast(t, vec_flags(), n);
+            let m = self.b.ins().bitcast(t, vec_flags(), uno);
+            self.b.ins().bitselect(m, n, r)
+        }
+    }
+
     fn v128const(&mut self, imm: u128) -> CValue {
         let c = self
             .b
@@ -751,37 +783,42 @@ impl Lowerer<'_, '_, '_> {
     ) -> Result<CValue, LowerError> {
         let (x, y) = (self.v(a), self.v(b));
         let (x, y) = (self.as_lanes(lane, x), self.as_lanes(lane, y));
-        let i = &mut self.b;
         let r = match op {
-            VecOp::Add => i.ins().iadd(x, y),
-            VecOp::Sub => i.ins().isub(x, y),
-            VecOp::Mul => i.ins().imul(x, y),
-            VecOp::And => i.ins().band(x, y),
-            VecOp::Or => i.ins().bor(x, y),
-            VecOp::Xor => i.ins().bxor(x, y),
-            VecOp::AndNot => i.ins().band_not(x, y),
-            VecOp::CmpEq => i.ins().icmp(CIntCC::Equal, x, y),
-            VecOp::CmpGtS => i.ins().icmp(CIntCC::SignedGreaterThan, x, y),
-            VecOp::CmpGeS => i.ins().icmp(CIntCC::SignedGreaterThanOrEqual, x, y),
-            VecOp::CmpGtU => i.ins().icmp(CIntCC::UnsignedGreaterThan, x, y),
-            VecOp::CmpGeU => i.ins().icmp(CIntCC::UnsignedGreaterThanOrEqual, x, y),
-            VecOp::MinS => i.ins().smin(x, y),
-            VecOp::MinU => i.ins().umin(x, y),
-            VecOp::MaxS => i.ins().smax(x, y),
-            VecOp::MaxU => i.ins().umax(x, y),
-            VecOp::AddSatS => i.ins().sadd_sat(x, y),
-            VecOp::AddSatU => i.ins().uadd_sat(x, y),
-            VecOp::SubSatS => i.ins().ssub_sat(x, y),
-            VecOp::SubSatU => i.ins().usub_sat(x, y),
-            VecOp::FAdd => i.ins().fadd(x, y),
-            VecOp::FSub => i.ins().fsub(x, y),
-            VecOp::FMul => i.ins().fmul(x, y),
-            VecOp::FDiv => i.ins().fdiv(x, y),
-            VecOp::FMin => i.ins().fmin(x, y),
-            VecOp::FMax => i.ins().fmax(x, y),
-            VecOp::FCmpEq => i.ins().fcmp(CFloatCC::Equal, x, y),
-            VecOp::FCmpGt => i.ins().fcmp(CFloatCC::GreaterThan, x, y),
-            VecOp::FCmpGe => i.ins().fcmp(CFloatCC::GreaterThanOrEqual, x, y),
+            VecOp::Add => self.b.ins().iadd(x, y),
+            VecOp::Sub => self.b.ins().isub(x, y),
+            VecOp::Mul => self.b.ins().imul(x, y),
+            VecOp::And => self.b.ins().band(x, y),
+            VecOp::Or => self.b.ins().bor(x, y),
+            VecOp::Xor => self.b.ins().bxor(x, y),
+            VecOp::AndNot => self.b.ins().band_not(x, y),
+            VecOp::CmpEq => self.b.ins().icmp(CIntCC::Equal, x, y),
+            VecOp::CmpGtS => self.b.ins().icmp(CIntCC::SignedGreaterThan, x, y),
+            VecOp::CmpGeS => self.b.ins().icmp(CIntCC::SignedGreaterThanOrEqual, x, y),
+            VecOp::CmpGtU => self.b.ins().icmp(CIntCC::UnsignedGreaterThan, x, y),
+            VecOp::CmpGeU => self.b.ins().icmp(CIntCC::UnsignedGreaterThanOrEqual, x, y),
+            VecOp::MinS => self.b.ins().smin(x, y),
+            VecOp::MinU => self.b.ins().umin(x, y),
+            VecOp::MaxS => self.b.ins().smax(x, y),
+            VecOp::MaxU => self.b.ins().umax(x, y),
+            VecOp::AddSatS => self.b.ins().sadd_sat(x, y),
+            VecOp::AddSatU => self.b.ins().uadd_sat(x, y),
+            VecOp::SubSatS => self.b.ins().ssub_sat(x, y),
+            VecOp::SubSatU => self.b.ins().usub_sat(x, y),
+            VecOp::FAdd => self.b.ins().fadd(x, y),
+            VecOp::FSub => self.b.ins().fsub(x, y),
+            VecOp::FMul => self.b.ins().fmul(x, y),
+            VecOp::FDiv => self.b.ins().fdiv(x, y),
+            VecOp::FMin => {
+                let r = self.b.ins().fmin(x, y);
+                self.default_nan(r)
+            }
+            VecOp::FMax => {
+                let r = self.b.ins().fmax(x, y);
+                self.default_nan(r)
+            }
+            VecOp::FCmpEq => self.b.ins().fcmp(CFloatCC::Equal, x, y),
+            VecOp::FCmpGt => self.b.ins().fcmp(CFloatCC::GreaterThan, x, y),
+            VecOp::FCmpGe => self.b.ins().fcmp(CFloatCC::GreaterThanOrEqual, x, y),
         };
         // Float compares give integer-lane masks of the same width.
         let rt = self.b.func.dfg.value_type(r);

@@ -16,7 +16,7 @@ use crate::engine::EngineOptions;
 use crate::frontend::{CodeMemory, Frontend, LiftError};
 use crate::interp::{self, BlockExit, MemWindow};
 use crate::ir;
-use crate::jit::{Jit, JitExit};
+use crate::jit::{CodeRef, Jit, JitExit};
 use crate::opt;
 use std::collections::HashMap;
 use xarch_linux::mem::GuestMemory;
@@ -66,19 +66,8 @@ pub fn run_block_jit(
     };
     let mut jit = Jit::new(&opts).map_err(|e| e.to_string())?;
     let code = jit.compile(block, pc_offset, &opts)?;
-    let pc = |s: &[u8]| {
-        u64::from_le_bytes(
-            s[pc_offset as usize..pc_offset as usize + 8]
-                .try_into()
-                .expect("pc"),
-        )
-    };
-    Ok(match jit.enter(code, state, MemWindow::of(mem)) {
-        JitExit::Dispatch | JitExit::Patch { .. } => BlockExit::Jump(pc(state)),
-        JitExit::Indirect => BlockExit::Indirect(pc(state)),
-        JitExit::Syscall => BlockExit::Syscall(pc(state)),
-        JitExit::Trap { kind, pc } => BlockExit::Trap(kind, pc),
-    })
+    let e = jit.enter(code, state, MemWindow::of(mem));
+    Ok(jit_exit(e, state, pc_offset))
 }
 
 /// Runs `block` in the interpreter and, after the optimisation passes, compiled; both from
@@ -89,33 +78,81 @@ pub fn compare_tiers(
     mem: &GuestMemory,
     pc_offset: u32,
 ) -> Result<(Vec<u8>, BlockExit), String> {
-    ir::verify(block).map_err(|e| e.to_string())?;
-    let mut a = init.to_vec();
-    let ea = run_block_interp(block, &mut a, mem, pc_offset);
-    let mut optimised = block.clone();
-    opt::optimize(&mut optimised);
-    ir::verify(&optimised).map_err(|e| format!("after the optimisation passes: {e}"))?;
-    let mut b = init.to_vec();
-    let eb = run_block_jit(&optimised, &mut b, mem, pc_offset)?;
-    if ea != eb {
-        return Err(format!(
-            "exits differ: interpreter {ea:?}, compiled {eb:?}\n{block}"
-        ));
+    TierCheck::new(block, pc_offset)?.run(init, mem)
+}
+
+/// One block compiled once, run on both tiers from many initial states (see [`compare_tiers`]).
+pub struct TierCheck {
+    block: ir::Block,
+    jit: Jit,
+    code: CodeRef,
+    pc_offset: u32,
+}
+
+impl TierCheck {
+    /// Verifies `block`, optimises a copy and compiles it (Cranelift verifier on).
+    pub fn new(block: &ir::Block, pc_offset: u32) -> Result<TierCheck, String> {
+        ir::verify(block).map_err(|e| e.to_string())?;
+        let mut optimised = block.clone();
+        opt::optimize(&mut optimised);
+        ir::verify(&optimised).map_err(|e| format!("after the optimisation passes: {e}"))?;
+        let opts = EngineOptions {
+            hot_threshold: 0,
+            verify_ir: true,
+            ..EngineOptions::default()
+        };
+        let mut jit = Jit::new(&opts).map_err(|e| e.to_string())?;
+        let code = jit.compile(&optimised, pc_offset, &opts)?;
+        Ok(TierCheck {
+            block: block.clone(),
+            jit,
+            code,
+            pc_offset,
+        })
     }
-    if a != b {
-        let diffs: Vec<String> = (0..a.len())
-            .filter(|&i| a[i] != b[i])
-            .map(|i| {
-                format!(
-                    "  byte {i:#x}: interpreter {:#04x}, compiled {:#04x}",
-                    a[i], b[i]
-                )
-            })
-            .take(16)
-            .collect();
-        return Err(format!("states differ:\n{}\n{block}", diffs.join("\n")));
+
+    /// Runs both tiers from `init`; the final state and exit, or the difference.
+    pub fn run(&mut self, init: &[u8], mem: &GuestMemory) -> Result<(Vec<u8>, BlockExit), String> {
+        let mut a = init.to_vec();
+        let ea = run_block_interp(&self.block, &mut a, mem, self.pc_offset);
+        let mut b = init.to_vec();
+        let eb = jit_exit(
+            self.jit.enter(self.code, &mut b, MemWindow::of(mem)),
+            &b,
+            self.pc_offset,
+        );
+        let block = &self.block;
+        if ea != eb {
+            return Err(format!(
+                "exits differ: interpreter {ea:?}, compiled {eb:?}\n{block}"
+            ));
+        }
+        if a != b {
+            let diffs: Vec<String> = (0..a.len())
+                .filter(|&i| a[i] != b[i])
+                .map(|i| {
+                    format!(
+                        "  byte {i:#x}: interpreter {:#04x}, compiled {:#04x}",
+                        a[i], b[i]
+                    )
+                })
+                .take(16)
+                .collect();
+            return Err(format!("states differ:\n{}\n{block}", diffs.join("\n")));
+        }
+        Ok((a, ea))
     }
-    Ok((a, ea))
+}
+
+fn jit_exit(e: JitExit, state: &[u8], pc_offset: u32) -> BlockExit {
+    let o = pc_offset as usize;
+    let pc = u64::from_le_bytes(state[o..o + 8].try_into().expect("pc"));
+    match e {
+        JitExit::Dispatch | JitExit::Patch { .. } => BlockExit::Jump(pc),
+        JitExit::Indirect => BlockExit::Indirect(pc),
+        JitExit::Syscall => BlockExit::Syscall(pc),
+        JitExit::Trap { kind, pc } => BlockExit::Trap(kind, pc),
+    }
 }
 
 /// A frontend whose code is a set of prebuilt IR blocks (engine tests, benchmarks). Its

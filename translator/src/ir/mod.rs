@@ -20,8 +20,12 @@
 //!   (AArch64's rules; frontends whose ISA traps test the divisor themselves);
 //! - `Clz`/`Ctz` of 0 give the bit width;
 //! - `FToSInt`/`FToUInt` truncate toward zero and saturate, NaN gives 0 (AArch64's rules);
-//! - `FMin`/`FMax` return NaN if either operand is NaN and order -0 below +0;
+//! - `FMin`/`FMax` return the default NaN (`0x7fc00000` / `0x7ff8000000000000`) if either
+//!   operand is NaN, and order -0 below +0;
+//! - other float arithmetic with a NaN operand gives the first NaN operand, quieted (the x86
+//!   SSE rule, which both tiers follow on this host);
 //! - `Icmp`/`Fcmp` give an `I8` that is 0 or 1; vector compares give all-ones or all-zero lanes.
+//! - `FloatCC::Ne` is true when the operands are unordered (IEEE `!=`).
 
 mod builder;
 mod ops;
