@@ -15,4 +15,5 @@ pub static ABI: Abi = Abi {
     hwcap: crate::lift::CPUID1_EDX as u64,
     // AT_HWCAP2 bit 1 (FSGSBASE) is not advertised: WRFSBASE is not implemented.
     hwcap2: 0,
+    ..xarch_linux::abi::x86_64::BASE
 };

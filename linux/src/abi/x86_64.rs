@@ -4,7 +4,11 @@
 use super::{Abi, Arch, Endian, StatLayout, Sysno};
 
 /// x86-64 Linux.
-pub static ABI: Abi = Abi {
+pub static ABI: Abi = BASE;
+
+/// The same table as a constant, so that the x86-64 frontend can take it and change a field
+/// (`Abi { hwcap: …, ..BASE }`).
+pub const BASE: Abi = Abi {
     arch: Arch::X86_64,
     elf_machine: 62, // EM_X86_64
     is_64bit: true,
