@@ -1,0 +1,295 @@
+//! Engine tests: loops of blocks run on tier 0, compiled and chained, mixed; the jump cache
+//! for indirect exits; guest faults reported at the precise guest PC.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use xarch_translator::ir::{Block, Builder, Endian, Exit, IntCC, Type};
+use xarch_translator::testing::{IrFrontend, test_memory};
+use xarch_translator::{CpuState, Engine, EngineOptions, FlatSpace, RunExit};
+
+const R1: u32 = 8;
+const R2: u32 = 16;
+const R3: u32 = 24;
+const N: u64 = 1000;
+
+fn add_reg(b: &mut Builder, dst: u32, src: u32) {
+    let x = b.get_reg(Type::I64, dst);
+    let y = b.get_reg(Type::I64, src);
+    let s = b.add(x, y);
+    b.set_reg(dst, s);
+}
+
+fn inc(b: &mut Builder, r: u32) {
+    let x = b.get_reg(Type::I64, r);
+    let y = b.add_imm(x, 1);
+    b.set_reg(r, y);
+}
+
+fn block(pc: u64, body: impl FnOnce(&mut Builder) -> Exit) -> (u64, Block) {
+    let mut b = Builder::new(pc);
+    b.insn_start(pc);
+    let exit = body(&mut b);
+    (pc, b.finish(exit, pc + 4))
+}
+
+/// r1 counts to N; r2 sums r1; four blocks in a loop, then a syscall.
+fn sum_loop() -> HashMap<u64, Block> {
+    HashMap::from([
+        block(0x1000, |b| {
+            inc(b, R1);
+            Exit::Jump { target: 0x1010 }
+        }),
+        block(0x1010, |b| {
+            add_reg(b, R2, R1);
+            Exit::Jump { target: 0x1020 }
+        }),
+        block(0x1020, |b| {
+            let x = b.get_reg(Type::I64, R1);
+            let c = b.icmp_imm(IntCC::Ult, x, N);
+            Exit::Branch {
+                cond: c,
+                taken: 0x1000,
+                not_taken: 0x1030,
+            }
+        }),
+        block(0x1030, |_| Exit::Syscall { next: 0x1040 }),
+    ])
+}
+
+fn run(
+    blocks: HashMap<u64, Block>,
+    entry: u64,
+    opts: EngineOptions,
+) -> (CpuState, Engine, RunExit) {
+    let fe = Arc::new(IrFrontend {
+        blocks,
+        state_size: 64,
+        pc_offset: 0,
+    });
+    let mut engine = Engine::new(fe, opts).expect("engine");
+    let mut state = CpuState::new(64);
+    state.bytes_mut()[0..8].copy_from_slice(&entry.to_le_bytes());
+    let mut space = FlatSpace {
+        mem: test_memory(&[]),
+        code: Vec::new(),
+    };
+    let exit = engine.run(&mut state, &mut space);
+    (state, engine, exit)
+}
+
+fn reg(s: &CpuState, off: u32) -> u64 {
+    u64::from_le_bytes(
+        s.bytes()[off as usize..off as usize + 8]
+            .try_into()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn loop_gives_the_same_result_on_every_tier_mix() {
+    for threshold in [u32::MAX, 0, 1, 7, 50] {
+        let opts = EngineOptions {
+            hot_threshold: threshold,
+            stats: true,
+            verify_ir: true,
+            ..Default::default()
+        };
+        let (s, engine, exit) = run(sum_loop(), 0x1000, opts);
+        assert_eq!(exit, RunExit::Syscall, "threshold {threshold}");
+        assert_eq!(reg(&s, 0), 0x1040, "threshold {threshold}");
+        assert_eq!(reg(&s, R1), N);
+        assert_eq!(reg(&s, R2), N * (N + 1) / 2, "threshold {threshold}");
+        let st = engine.stats();
+        assert_eq!(st.blocks_lifted, 4);
+        assert_eq!(st.guest_insns(), 3 * N + 1, "threshold {threshold}: {st}");
+        // The syscall block runs once: compiled only when the threshold is 0.
+        let expected = match threshold {
+            u32::MAX => 0,
+            0 => 4,
+            _ => 3,
+        };
+        assert_eq!(st.blocks_compiled, expected, "threshold {threshold}: {st}");
+    }
+}
+
+#[test]
+fn compiled_blocks_chain_without_the_dispatcher() {
+    let opts = EngineOptions {
+        hot_threshold: 0,
+        stats: true,
+        ..Default::default()
+    };
+    let (s, engine, _) = run(sum_loop(), 0x1000, opts);
+    assert_eq!(reg(&s, R2), N * (N + 1) / 2);
+    let st = engine.stats();
+    // Three chained exits per iteration; only the first pass goes through the dispatcher.
+    assert!(st.chain_hits >= 3 * (N - 2), "{st}");
+    assert!(st.dispatcher_lookups() <= 8, "{st}");
+    assert!(st.chain_patches + st.dispatch_jit >= 1, "{st}");
+}
+
+#[test]
+fn indirect_exits_hit_the_jump_cache() {
+    let blocks = HashMap::from([
+        block(0x2000, |b| {
+            inc(b, R1);
+            let x = b.get_reg(Type::I64, R1);
+            let odd = b.and_imm(x, 1);
+            let t1 = b.const64(0x2100);
+            let t2 = b.const64(0x2200);
+            let t = b.select(odd, t1, t2);
+            Exit::Indirect { target: t }
+        }),
+        block(0x2100, |b| {
+            inc(b, R2);
+            Exit::Jump { target: 0x2300 }
+        }),
+        block(0x2200, |b| {
+            inc(b, R3);
+            Exit::Jump { target: 0x2300 }
+        }),
+        block(0x2300, |b| {
+            let x = b.get_reg(Type::I64, R1);
+            let c = b.icmp_imm(IntCC::Ult, x, N);
+            Exit::Branch {
+                cond: c,
+                taken: 0x2000,
+                not_taken: 0x2400,
+            }
+        }),
+        block(0x2400, |_| Exit::Syscall { next: 0x2404 }),
+    ]);
+    let opts = EngineOptions {
+        hot_threshold: 0,
+        stats: true,
+        ..Default::default()
+    };
+    let (s, engine, exit) = run(blocks, 0x2000, opts);
+    assert_eq!(exit, RunExit::Syscall);
+    assert_eq!((reg(&s, R2), reg(&s, R3)), (N / 2, N / 2));
+    let st = engine.stats();
+    assert!(st.jc_hits >= N - 4, "{st}");
+    assert!(st.jc_hit_rate().unwrap() > 0.99, "{st}");
+}
+
+#[test]
+fn invalidate_drops_translations_and_unlinks_chains() {
+    let opts = EngineOptions {
+        hot_threshold: 0,
+        stats: true,
+        ..Default::default()
+    };
+    let fe = Arc::new(IrFrontend {
+        blocks: sum_loop(),
+        state_size: 64,
+        pc_offset: 0,
+    });
+    let mut engine = Engine::new(fe, opts).unwrap();
+    let mut space = FlatSpace {
+        mem: test_memory(&[]),
+        code: Vec::new(),
+    };
+    let mut state = CpuState::new(64);
+    state.bytes_mut()[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+    assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+    engine.invalidate(0x1010, 4);
+    assert_eq!(engine.stats().invalidated, 1);
+    // Run the loop again: the dropped block is lifted and compiled anew, chains relink.
+    state.bytes_mut()[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+    state.bytes_mut()[R1 as usize..R1 as usize + 8].copy_from_slice(&0u64.to_le_bytes());
+    state.bytes_mut()[R2 as usize..R2 as usize + 8].copy_from_slice(&0u64.to_le_bytes());
+    assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+    assert_eq!(reg(&state, R2), N * (N + 1) / 2);
+    assert_eq!(engine.stats().blocks_lifted, 5);
+}
+
+#[test]
+fn fetch_faults_and_traps_return_to_the_caller() {
+    let (_, _, exit) = run(HashMap::new(), 0x7000, EngineOptions::default());
+    assert_eq!(exit, RunExit::FetchFault { pc: 0x7000 });
+    let blocks = HashMap::from([block(0x1000, |_| Exit::Trap {
+        kind: xarch_translator::ir::TrapKind::Undefined,
+        pc: 0x1000,
+    })]);
+    let (s, _, exit) = run(
+        blocks,
+        0x1000,
+        EngineOptions {
+            hot_threshold: 0,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        exit,
+        RunExit::Trap {
+            kind: xarch_translator::ir::TrapKind::Undefined,
+            pc: 0x1000
+        }
+    );
+    assert_eq!(reg(&s, 0), 0x1000);
+}
+
+/// Runs in a child process (see `guest_fault_kills_with_sigsegv_and_reports_the_pc`).
+#[test]
+fn fault_child() {
+    let Ok(mode) = std::env::var("XARCH_FAULT_CHILD") else {
+        return;
+    };
+    let threshold = if mode == "jit" { 0 } else { u32::MAX };
+    let blocks = HashMap::from([(0x3000, {
+        let mut b = Builder::new(0x3000);
+        b.insn_start(0x3000);
+        inc(&mut b, R1);
+        b.insn_start(0x3004);
+        let a = b.const64(0x50_0000);
+        let v = b.load(Type::I64, a, Endian::Little);
+        b.set_reg(R2, v);
+        b.finish(Exit::Jump { target: 0x3008 }, 0x3008)
+    })]);
+    let fe = Arc::new(IrFrontend {
+        blocks,
+        state_size: 64,
+        pc_offset: 0,
+    });
+    let mut engine = Engine::new(
+        fe,
+        EngineOptions {
+            hot_threshold: threshold,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut state = CpuState::new(64);
+    state.bytes_mut()[0..8].copy_from_slice(&0x3000u64.to_le_bytes());
+    let mut space = FlatSpace {
+        mem: test_memory(&[(0x3000, 0x4000)]),
+        code: Vec::new(),
+    };
+    engine.run(&mut state, &mut space);
+    unreachable!("the load from an unmapped guest page must kill the process");
+}
+
+#[test]
+fn guest_fault_kills_with_sigsegv_and_reports_the_pc() {
+    use std::os::unix::process::ExitStatusExt;
+    for mode in ["interp", "jit"] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["fault_child", "--exact", "--nocapture", "--test-threads=1"])
+            .env("XARCH_FAULT_CHILD", mode)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGSEGV),
+            "{mode}: {:?}\n{err}",
+            out.status
+        );
+        assert!(
+            err.contains(
+                "xarch: guest SIGSEGV at pc 0x3004 (ir-test insn at 0x3004) accessing 0x500000"
+            ),
+            "{mode}: {err}"
+        );
+    }
+}
