@@ -5,8 +5,9 @@ use std::sync::Arc;
 use xarch_translator::Frontend;
 
 /// The frontend for an ELF machine number, or None if no frontend handles it.
-#[allow(dead_code)]
 pub fn frontend_for(e_machine: u16, is_64bit: bool, big_endian: bool) -> Option<Arc<dyn Frontend>> {
-    let _ = (e_machine, is_64bit, big_endian);
-    None
+    match (e_machine, is_64bit, big_endian) {
+        (183, true, false) => Some(Arc::new(xarch_isa_aarch64::Aarch64)), // EM_AARCH64
+        _ => None,
+    }
 }

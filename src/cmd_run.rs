@@ -1,15 +1,468 @@
-//! `xarch run` (in progress).
+//! `xarch run`: run a Linux user program built for another architecture through the DBT.
+//!
+//! ```text
+//!  ELF header ─► arches::frontend_for ─► loader::load ─► Engine::run ─┬─ Syscall ─► Syscalls::handle
+//!                                                          ▲          ├─ Trap / FetchFault ─► report
+//!                                                          └── take_events ─► Engine::invalidate
+//! ```
+//!
+//! stdin, stdout, stderr and the exit status pass through: the guest's exit code is xarch's;
+//! a guest that dies by a signal makes xarch die by the same signal (a shell reports
+//! 128+signal). Emulator limits and bad input are one `xarch: …` line and exit status 1;
+//! an unimplemented instruction is also status 1, after its address, bytes and disassembly.
 
-/// Arguments of `xarch run`.
+use crate::arches;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+use std::sync::Arc;
+use xarch_linux::mem::GuestMemory;
+use xarch_linux::{AddressSpace, MemEvent, SyscallOutcome, Syscalls};
+use xarch_translator::ir::TrapKind;
+use xarch_translator::{
+    CodeMemory, CpuState, Engine, EngineOptions, Frontend, GuestSpace, RunExit, Show,
+};
+
+/// The teaching views of `--show`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum View {
+    /// Guest disassembly of each lifted block.
+    Guest,
+    /// The IR of each lifted block.
+    Ir,
+    /// The Cranelift IR of each compiled block.
+    Clif,
+    /// The host code of each compiled block.
+    Host,
+}
+
+/// Arguments of `xarch run` (options follow qemu-user's where it has one; `-strace` is
+/// accepted for `--strace`).
 #[derive(clap::Args)]
 pub struct RunArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// Sysroot for the guest: absolute paths the guest opens are looked up there first.
+    #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
+    sysroot: Option<PathBuf>,
+    /// Set an environment variable for the guest.
+    #[arg(short = 'E', value_name = "VAR=VALUE")]
+    set_env: Vec<String>,
+    /// Remove an environment variable from the guest's environment.
+    #[arg(short = 'U', value_name = "VAR")]
+    unset_env: Vec<String>,
+    /// One line per guest syscall on stderr, qemu-user style.
+    #[arg(long)]
+    strace: bool,
+    /// Engine statistics on stderr at exit.
+    #[arg(long)]
+    stats: bool,
+    /// Write the engine statistics as JSON to FILE at exit.
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
+    /// Teaching views on stderr, comma-separated: guest, ir, clif, host.
+    #[arg(long, value_delimiter = ',', value_name = "VIEWS")]
+    show: Vec<View>,
+    /// Never compile: run everything in the IR interpreter.
+    #[arg(long, conflicts_with = "hot_threshold")]
+    interp_only: bool,
+    /// Interpreted runs of a block before it is compiled (0: compile at once).
+    #[arg(long, value_name = "N")]
+    hot_threshold: Option<u32>,
+    /// argv[0] for the program (default: PROGRAM as given).
+    #[arg(long, value_name = "ARG0")]
+    argv0: Option<OsString>,
+    /// The guest program and its arguments.
+    #[arg(
+        value_name = "PROGRAM",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    command: Vec<OsString>,
+}
+
+/// Options of `xarch run` that take a value (to find where PROGRAM starts).
+const VALUE_OPTIONS: &[&str] = &[
+    "-L",
+    "--sysroot",
+    "-E",
+    "-U",
+    "--stats-json",
+    "--show",
+    "--hot-threshold",
+    "--argv0",
+];
+
+/// Rewrites qemu's single-dash `-strace` into `--strace` among `xarch run`'s options (before
+/// PROGRAM), so clap accepts it.
+pub fn rewrite_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out: Vec<OsString> = args.into_iter().collect();
+    let Some(run) = out.iter().position(|a| a == "run") else {
+        return out;
+    };
+    // Only if "run" is the subcommand: every argument before it must be an option.
+    if out[1..run].iter().any(|a| !a.as_bytes().starts_with(b"-")) {
+        return out;
+    }
+    let mut i = run + 1;
+    while i < out.len() {
+        let a = out[i].as_bytes();
+        if a == b"--" || !a.starts_with(b"-") {
+            break;
+        }
+        if a == b"-strace" {
+            out[i] = "--strace".into();
+        } else if VALUE_OPTIONS.contains(&&*String::from_utf8_lossy(a)) {
+            i += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The engine's view of the guest address space.
+struct Space(AddressSpace);
+
+impl CodeMemory for Space {
+    fn read_code(&self, addr: u64, buf: &mut [u8]) -> bool {
+        self.0.read_code(addr, buf)
+    }
+}
+
+impl GuestSpace for Space {
+    fn mem(&self) -> &GuestMemory {
+        self.0.mem()
+    }
+}
+
+/// How the guest ended.
+enum Ending {
+    Exited(i32),
+    /// Die by this signal after the report was printed.
+    Signal(i32),
+    /// An emulator limit (already reported): exit status 1.
+    Limit,
 }
 
 /// Runs the subcommand; returns the process exit code.
 pub fn main(args: RunArgs) -> i32 {
-    let _ = args.rest;
-    eprintln!("xarch run: not available yet");
-    2
+    match run(&args) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("xarch: {msg}");
+            1
+        }
+    }
+}
+
+fn run(args: &RunArgs) -> Result<i32, String> {
+    let program = PathBuf::from(&args.command[0]);
+    let id = xarch_linux::elf_machine(&program).map_err(|e| e.to_string())?;
+    let fe: Arc<dyn Frontend> = arches::frontend_for(id.machine, id.is_64bit, id.big_endian).ok_or_else(|| {
+        format!(
+            "{}: unsupported machine {} (e_machine {}, {}-bit {}-endian): no xarch frontend for it",
+            program.display(),
+            xarch_linux::loader::machine_name(id.machine),
+            id.machine,
+            if id.is_64bit { 64 } else { 32 },
+            if id.big_endian { "big" } else { "little" }
+        )
+    })?;
+    let abi = fe.abi();
+
+    let mut argv = args.command.clone();
+    if let Some(a0) = &args.argv0 {
+        argv[0] = a0.clone();
+    }
+    let envp = guest_env(&args.set_env, &args.unset_env);
+    let mut space =
+        AddressSpace::for_abi(abi).map_err(|e| format!("cannot reserve guest memory: {e}"))?;
+    let execfn = program.to_string_lossy().into_owned();
+    let loaded = xarch_linux::load(&mut space, abi, &program, &argv, &envp, &execfn)
+        .map_err(|e| e.to_string())?;
+    let _ = space.take_events();
+
+    let mut sys = Syscalls::new(abi, exec_prefix(args));
+    sys.set_exe_path(&program);
+    sys.set_sysroot(args.sysroot.clone());
+    sys.set_strace(args.strace);
+
+    let show = Show {
+        guest: args.show.contains(&View::Guest),
+        ir: args.show.contains(&View::Ir),
+        clif: args.show.contains(&View::Clif),
+        host: args.show.contains(&View::Host),
+    };
+    let mut opts = EngineOptions {
+        stats: args.stats || args.stats_json.is_some(),
+        show,
+        ..EngineOptions::default()
+    };
+    if args.interp_only {
+        opts.hot_threshold = u32::MAX;
+    } else if let Some(n) = args.hot_threshold {
+        opts.hot_threshold = n;
+    }
+    let mut engine = Engine::new(fe.clone(), opts).map_err(|e| e.to_string())?;
+    let mut state = CpuState::new(fe.state_size());
+    fe.init_state(state.bytes_mut(), loaded.entry, loaded.sp);
+    let mut space = Space(space);
+    let first_pid = std::process::id();
+
+    let ending = guest_loop(&*fe, &mut engine, &mut state, &mut space, &mut sys);
+
+    // Statistics of the process that was started, not of every forked child.
+    if std::process::id() == first_pid {
+        if args.stats {
+            eprintln!("{}", engine.stats());
+            eprintln!("  syscalls            {:>14}", sys.count());
+        }
+        if let Some(path) = &args.stats_json {
+            let j = engine.stats().to_json();
+            let j = format!(
+                "{},\"syscalls\":{}}}\n",
+                j.trim_end_matches('}'),
+                sys.count()
+            );
+            std::fs::write(path, j).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+    }
+    match ending {
+        Ending::Exited(code) => Ok(code & 0xff),
+        Ending::Limit => Ok(1),
+        Ending::Signal(sig) => Ok(die_by_signal(sig)),
+    }
+}
+
+/// Runs the guest until it exits, dies, or hits an emulator limit.
+fn guest_loop(
+    fe: &dyn Frontend,
+    engine: &mut Engine,
+    state: &mut CpuState,
+    space: &mut Space,
+    sys: &mut Syscalls,
+) -> Ending {
+    loop {
+        match engine.run(state, space) {
+            RunExit::Syscall => {
+                let call = fe.syscall_args(state.bytes());
+                let out = sys.handle(&mut space.0, call.nr, call.args);
+                match out {
+                    SyscallOutcome::Return(v) => fe.set_syscall_result(state.bytes_mut(), v),
+                    SyscallOutcome::Exit(code) => return Ending::Exited(code),
+                    SyscallOutcome::SetThreadPointer(tp) => {
+                        fe.set_thread_pointer(state.bytes_mut(), tp);
+                        fe.set_syscall_result(state.bytes_mut(), 0);
+                    }
+                    SyscallOutcome::GetThreadPointer(addr) => {
+                        let mut w = Vec::new();
+                        fe.abi().put_word(&mut w, fe.thread_pointer(state.bytes()));
+                        let r = if space.0.write(addr, &w).is_ok() {
+                            0
+                        } else {
+                            -(libc::EFAULT as i64)
+                        };
+                        fe.set_syscall_result(state.bytes_mut(), r);
+                    }
+                    SyscallOutcome::Forked {
+                        child,
+                        ret,
+                        stack,
+                        tls,
+                    } => {
+                        fe.set_syscall_result(state.bytes_mut(), ret);
+                        if child {
+                            if let Some(sp) = stack {
+                                set_stack_pointer(fe, state, sp);
+                            }
+                            if let Some(tp) = tls {
+                                fe.set_thread_pointer(state.bytes_mut(), tp);
+                            }
+                        }
+                    }
+                }
+                for ev in space.0.take_events() {
+                    match ev {
+                        MemEvent::Unmapped { start, len }
+                        | MemEvent::Protected { start, len, .. }
+                        | MemEvent::CodeWritten { start, len } => engine.invalidate(start, len),
+                        MemEvent::Mapped { .. } => {}
+                    }
+                }
+            }
+            RunExit::Trap { kind, pc } => {
+                let (bytes, text) = instruction_at(fe, &space.0, pc);
+                return match kind {
+                    TrapKind::Unimplemented => {
+                        eprintln!("xarch: unimplemented instruction at {pc:#x}: {bytes} {text}");
+                        Ending::Limit
+                    }
+                    TrapKind::Undefined => {
+                        eprintln!(
+                            "xarch: guest SIGILL: undefined instruction at {pc:#x}: {bytes} {text}"
+                        );
+                        Ending::Signal(libc::SIGILL)
+                    }
+                    TrapKind::Breakpoint => {
+                        eprintln!("xarch: guest SIGTRAP: breakpoint at {pc:#x}: {bytes} {text}");
+                        Ending::Signal(libc::SIGTRAP)
+                    }
+                    TrapKind::DivideError => {
+                        eprintln!("xarch: guest SIGFPE: divide error at {pc:#x}: {bytes} {text}");
+                        Ending::Signal(libc::SIGFPE)
+                    }
+                };
+            }
+            RunExit::FetchFault { pc } => {
+                eprintln!(
+                    "xarch: guest SIGSEGV: instruction fetch from unmapped or non-executable address {pc:#x}"
+                );
+                return Ending::Signal(libc::SIGSEGV);
+            }
+        }
+    }
+}
+
+/// The instruction bytes (hex) and disassembly at `pc`, for reports.
+fn instruction_at(fe: &dyn Frontend, space: &AddressSpace, pc: u64) -> (String, String) {
+    let mut n = fe.max_insn_bytes();
+    let mut buf = vec![0u8; n];
+    // A variable-length instruction near the end of a mapping: take what can be read.
+    while n > 0 && !space.read_code(pc, &mut buf[..n]) {
+        n -= 1;
+    }
+    if n == 0 {
+        return ("??".into(), "<unreadable>".into());
+    }
+    buf.truncate(n);
+    let text = fe.disassemble(pc, &buf);
+    let hex: Vec<String> = buf.iter().map(|b| format!("{b:02x}")).collect();
+    (hex.join(" "), text)
+}
+
+/// Sets the guest stack pointer (clone with a new stack). The `Frontend` trait has no setter,
+/// so the field is found by probing `init_state` with two stack values.
+fn set_stack_pointer(fe: &dyn Frontend, state: &mut CpuState, sp: u64) {
+    const PROBE: u64 = 0x0123_4567_89ab_cdef;
+    let n = fe.state_size();
+    let (mut a, mut b) = (vec![0u8; n], vec![0u8; n]);
+    fe.init_state(&mut a, 0, 0);
+    fe.init_state(&mut b, 0, PROBE);
+    if let Some(off) = (0..n.saturating_sub(7))
+        .find(|&i| b[i..i + 8] == PROBE.to_le_bytes() && a[i..i + 8] == [0; 8])
+    {
+        state.bytes_mut()[off..off + 8].copy_from_slice(&sp.to_le_bytes());
+    }
+}
+
+/// The guest's environment: xarch's own, with `-U` removals and `-E` settings applied.
+fn guest_env(set: &[String], unset: &[String]) -> Vec<OsString> {
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| !unset.iter().any(|u| k == u.as_str()))
+        .collect();
+    for kv in set {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        env.retain(|(ek, _)| ek != k);
+        env.push((k.into(), v.into()));
+    }
+    env.into_iter()
+        .map(|(k, v)| {
+            let mut b = k.into_vec();
+            b.push(b'=');
+            b.extend(v.into_vec());
+            OsString::from_vec(b)
+        })
+        .collect()
+}
+
+/// How a guest `execve` of another guest program re-runs xarch with the same options (the
+/// Linux layer appends `--argv0 A -- PROGRAM ARGS`).
+fn exec_prefix(args: &RunArgs) -> Vec<OsString> {
+    let mut v: Vec<OsString> = vec!["/proc/self/exe".into(), "run".into()];
+    if let Some(root) = &args.sysroot {
+        v.push("-L".into());
+        v.push(root.into());
+    }
+    if args.strace {
+        v.push("--strace".into());
+    }
+    if args.interp_only {
+        v.push("--interp-only".into());
+    }
+    if let Some(n) = args.hot_threshold {
+        v.push("--hot-threshold".into());
+        v.push(n.to_string().into());
+    }
+    v
+}
+
+/// Kills this process with `sig` (default action, no core file) so that the parent sees the
+/// guest's death; returns 128+sig if the signal somehow does not kill.
+fn die_by_signal(sig: i32) -> i32 {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // SAFETY: resets the signal to its default action, unblocks it, disables core files and
+    // raises it; nothing here touches Rust-managed memory.
+    unsafe {
+        let rl = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &rl);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    128 + sig
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn single_dash_strace_is_rewritten_before_the_program_only() {
+        assert_eq!(
+            rewrite_args(os(&["xarch", "run", "-strace", "prog"])),
+            os(&["xarch", "run", "--strace", "prog"])
+        );
+        assert_eq!(
+            rewrite_args(os(&["xarch", "run", "-L", "/r", "-strace", "p", "-strace"])),
+            os(&["xarch", "run", "-L", "/r", "--strace", "p", "-strace"])
+        );
+        // A value that happens to be "-strace" is left alone, as are the program's arguments.
+        assert_eq!(
+            rewrite_args(os(&["xarch", "run", "-E", "-strace", "p"])),
+            os(&["xarch", "run", "-E", "-strace", "p"])
+        );
+        assert_eq!(
+            rewrite_args(os(&["xarch", "run", "--", "-strace"])),
+            os(&["xarch", "run", "--", "-strace"])
+        );
+        assert_eq!(
+            rewrite_args(os(&["xarch", "kvm", "p", "run", "-strace"])),
+            os(&["xarch", "kvm", "p", "run", "-strace"])
+        );
+    }
+
+    #[test]
+    fn environment_edits() {
+        // SAFETY: test-only; this test is the only one in the binary touching this variable.
+        unsafe { std::env::set_var("XARCH_TEST_ENV_A", "1") };
+        let env = guest_env(
+            &["XARCH_TEST_ENV_B=x=y".into()],
+            &["XARCH_TEST_ENV_A".into()],
+        );
+        assert!(
+            env.iter()
+                .all(|e| !e.as_bytes().starts_with(b"XARCH_TEST_ENV_A="))
+        );
+        assert!(env.contains(&OsString::from("XARCH_TEST_ENV_B=x=y")));
+    }
 }

@@ -31,7 +31,7 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cmd_run::rewrite_args(std::env::args_os()));
     let code = match cli.command {
         Command::Run(args) => cmd_run::main(args),
         Command::Kvm(args) => cmd_kvm::main(args),

@@ -160,10 +160,13 @@ pub(super) fn format_ret(sys: Sysno, v: i64) -> String {
 
 /// Prints `line = ret`, or `line` alone for calls that do not return.
 pub(super) fn print_line(line: &str, ret: Option<String>) {
-    match ret {
-        Some(r) => eprintln!("{line} = {r}"),
-        None => eprintln!("{line}"),
-    }
+    use std::io::Write;
+    // One write per line, so that lines of forked processes do not interleave.
+    let s = match ret {
+        Some(r) => format!("{line} = {r}\n"),
+        None => format!("{line}\n"),
+    };
+    let _ = std::io::stderr().write_all(s.as_bytes());
 }
 
 /// A syscall number the guest's ABI table does not know.
