@@ -30,8 +30,8 @@ pub mod dp_imm;
 pub mod dp_reg;
 pub mod ldst;
 // The FP/SIMD engineer's groups:
-// pub mod fp;
-// pub mod simd;
+pub mod fp;
+pub mod simd;
 
 use crate::lift::LiftFn;
 
@@ -70,8 +70,8 @@ pub static TABLES: &[&[Encoding]] = &[
     branch::TABLE,
     ldst::TABLE,
     dp_reg::TABLE,
-    // fp::TABLE,
-    // simd::TABLE,
+    fp::TABLE,
+    simd::TABLE,
 ];
 
 /// The encoding of `word`, or None if no table has it.

@@ -23,9 +23,9 @@ pub mod dp_reg;
 pub mod ldst;
 pub mod system;
 // The FP/SIMD engineer's lifters:
-// pub mod fp;
-// pub mod simd;
-// pub mod simd_ldst;
+pub mod fp;
+pub mod simd;
+pub mod simd_ldst;
 
 use crate::decode;
 use crate::state;
@@ -233,56 +233,79 @@ impl Ctx {
         self.add_with_carry(a, b, Carry::Zero, flags)
     }
 
-    /// `a - b`, setting NZCV if `flags` (SUBS, CMP). ARM ARM: AddWithCarry(a, NOT(b), 1), so
-    /// C is "no borrow" (a >= b unsigned).
+    /// `a - b`, setting NZCV if `flags` (SUBS, CMP).
     pub fn sub(&mut self, a: Value, b: Value, flags: bool) -> Value {
-        let res = self.b.sub(a, b);
-        if flags {
-            let (n, z) = self.nz(res);
-            let c = self.b.icmp(IntCC::Uge, a, b);
-            // Overflow when the operands' signs differ and the result's sign differs from a's.
-            let ab = self.b.xor(a, b);
-            let ar = self.b.xor(a, res);
-            let both = self.b.and(ab, ar);
-            let v = self.b.icmp_imm(IntCC::Slt, both, 0);
-            self.set_nzcv(n, z, c, v);
+        if !flags {
+            return self.b.sub(a, b);
         }
+        let (res, f) = self.sub_flags(a, b);
+        self.set_nzcv(f[0], f[1], f[2], f[3]);
         res
     }
 
     /// The manual's AddWithCarry(a, b, carry_in), setting NZCV if `flags`. SBC passes NOT(b)
     /// and [`Carry::Flag`].
     pub fn add_with_carry(&mut self, a: Value, b: Value, carry: Carry, flags: bool) -> Value {
-        let sum = self.b.add(a, b);
-        let (res, cin) = match carry {
-            Carry::Zero => (sum, None),
-            Carry::One => (self.b.add_imm(sum, 1), None),
-            Carry::Flag => {
-                let c8 = self.flag(state::C);
-                let ty = self.b.ty(a);
-                let c = self.b.zext(ty, c8);
-                (self.b.add(sum, c), Some(()))
-            }
-        };
-        if flags {
-            let (n, z) = self.nz(res);
-            // Unsigned carry out: the first addition wrapped, or adding the carry-in did.
-            let c1 = self.b.icmp(IntCC::Ult, sum, a);
-            let c = match (carry, cin) {
-                (Carry::Zero, _) => c1,
-                _ => {
-                    let c2 = self.b.icmp(IntCC::Ult, res, sum);
-                    self.b.or(c1, c2)
+        if !flags {
+            let sum = self.b.add(a, b);
+            return match carry {
+                Carry::Zero => sum,
+                Carry::One => self.b.add_imm(sum, 1),
+                Carry::Flag => {
+                    let c8 = self.flag(state::C);
+                    let ty = self.b.ty(a);
+                    let c = self.b.zext(ty, c8);
+                    self.b.add(sum, c)
                 }
             };
-            // Signed overflow: both operands' signs differ from the result's.
-            let ar = self.b.xor(a, res);
-            let br = self.b.xor(b, res);
-            let both = self.b.and(ar, br);
-            let v = self.b.icmp_imm(IntCC::Slt, both, 0);
-            self.set_nzcv(n, z, c, v);
         }
+        let (res, f) = self.add_flags(a, b, carry);
+        self.set_nzcv(f[0], f[1], f[2], f[3]);
         res
+    }
+
+    /// `a - b` and its flags [N, Z, C, V] (not written). ARM ARM: AddWithCarry(a, NOT(b), 1),
+    /// so C is "no borrow" (a >= b unsigned).
+    pub fn sub_flags(&mut self, a: Value, b: Value) -> (Value, [Value; 4]) {
+        let res = self.b.sub(a, b);
+        let (n, z) = self.nz(res);
+        let c = self.b.icmp(IntCC::Uge, a, b);
+        // Overflow when the operands' signs differ and the result's sign differs from a's.
+        let ab = self.b.xor(a, b);
+        let ar = self.b.xor(a, res);
+        let both = self.b.and(ab, ar);
+        let v = self.b.icmp_imm(IntCC::Slt, both, 0);
+        (res, [n, z, c, v])
+    }
+
+    /// AddWithCarry(a, b, carry) and its flags [N, Z, C, V] (not written).
+    pub fn add_flags(&mut self, a: Value, b: Value, carry: Carry) -> (Value, [Value; 4]) {
+        let sum = self.b.add(a, b);
+        // Unsigned carry out: the first addition wrapped, or adding the carry-in did.
+        let c1 = self.b.icmp(IntCC::Ult, sum, a);
+        let (res, c) = match carry {
+            Carry::Zero => (sum, c1),
+            Carry::One | Carry::Flag => {
+                let cin = if carry == Carry::One {
+                    let ty = self.b.ty(a);
+                    self.b.iconst(ty, 1)
+                } else {
+                    let c8 = self.flag(state::C);
+                    let ty = self.b.ty(a);
+                    self.b.zext(ty, c8)
+                };
+                let res = self.b.add(sum, cin);
+                let c2 = self.b.icmp(IntCC::Ult, res, sum);
+                (res, self.b.or(c1, c2))
+            }
+        };
+        let (n, z) = self.nz(res);
+        // Signed overflow: both operands' signs differ from the result's.
+        let ar = self.b.xor(a, res);
+        let br = self.b.xor(b, res);
+        let both = self.b.and(ar, br);
+        let v = self.b.icmp_imm(IntCC::Slt, both, 0);
+        (res, [n, z, c, v])
     }
 
     /// ConditionHolds(cond) as an i8 that is 0 or 1 (ARM ARM J1, shared/functions/system).
