@@ -136,7 +136,6 @@ fn check_qemu(arch: &str, name: &str) {
     check_against_native("qemu", arch, name, Command::new(qemu));
 }
 
-#[allow(dead_code)] // until dbt_tests! lists a workload
 fn check_dbt(arch: &str, name: &str) {
     let mut cmd = Command::new(xarch_bin());
     cmd.arg("run");
@@ -160,7 +159,6 @@ workload_tests!(
 );
 
 /// The DBT tests, per guest arch: the workloads `xarch run` runs correctly today.
-#[allow(unused_macros)]
 macro_rules! dbt_tests {
     ($module:ident, $arch:literal: $($name:ident),* $(,)?) => {
         mod $module { $( #[test] fn $name() { super::check_dbt($arch, stringify!($name)); } )* }
@@ -175,3 +173,5 @@ fn list_is_complete() {
         "update workload_tests! in tests/programs.rs"
     );
 }
+
+dbt_tests!(dbt_aarch64, "aarch64": alloc, calls, intmix, matmul, nbody, qsort, strings, syscalls);

@@ -1,0 +1,180 @@
+//! Real programs: Debian's static busybox for AArch64 under `xarch run` must behave as it
+//! does under qemu-aarch64 (the reference): same stdout, same exit status, for a set of
+//! applets run directly and through `sh -c` (pipelines: fork, pipe, execve).
+//!
+//! Each case runs in a fresh directory holding a small fixed tree (files with fixed contents,
+//! permissions and mtimes) with a fixed environment (LC_ALL=C, TZ=UTC), so that `ls -l`, `tar`
+//! and `find` print the same under both.
+//!
+//! Inputs: `make busybox` (or `scripts/fetch-busybox.sh`) and qemu-user.
+
+mod common;
+
+use common::{Outcome, TempDir, busybox, diff, require_tool, run, xarch_bin};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+/// 2020-01-02 03:04:05 UTC: every fixture file's mtime.
+const FIXED_MTIME: u64 = 1_577_934_245;
+
+/// Writes the fixture tree into `dir`.
+fn make_fixture(dir: &Path) {
+    use std::fmt::Write as _;
+    use std::os::unix::fs::PermissionsExt;
+    let mut data = String::new();
+    let mut x: u32 = 12345;
+    let words = ["alpha", "beta", "gamma", "delta", "epsilon"];
+    for i in 1..=300u32 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let v = (x >> 16) % 1000;
+        writeln!(data, "line {i} {} {v}", words[(v % 5) as usize]).unwrap();
+    }
+    let mut numbers = String::new();
+    for _ in 0..200 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        writeln!(numbers, "{}", (x >> 8) % 100_000).unwrap();
+    }
+    let mut sorted_words = String::new();
+    for (i, w) in words.iter().enumerate() {
+        for _ in 0..(i * 3 + 1) {
+            writeln!(sorted_words, "{w}").unwrap();
+        }
+    }
+    let files: &[(&str, &str, u32)] = &[
+        ("data.txt", &data, 0o644),
+        ("numbers.txt", &numbers, 0o644),
+        ("words.txt", &sorted_words, 0o600),
+        ("tree/a.txt", "first file\n", 0o644),
+        ("tree/b.sh", "#!/bin/sh\necho b\n", 0o755),
+        ("tree/sub/c.txt", "third\nfile\n", 0o640),
+        ("tree/sub/deeper/d.dat", "0123456789\n", 0o444),
+    ];
+    for (name, contents, mode) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, contents).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+    }
+    let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(FIXED_MTIME);
+    // Files first, then directories deepest first (creating an entry changes the parent's mtime).
+    let mut paths: Vec<_> = files.iter().map(|(n, _, _)| dir.join(n)).collect();
+    for d in ["tree/sub/deeper", "tree/sub", "tree"] {
+        let p = dir.join(d);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        paths.push(p);
+    }
+    for p in paths {
+        let f = std::fs::File::open(&p).unwrap();
+        f.set_modified(mtime)
+            .unwrap_or_else(|e| panic!("set mtime of {}: {e}", p.display()));
+    }
+}
+
+fn run_in(dir: &Path, mut cmd: Command, stdin: &[u8]) -> Outcome {
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir)
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC");
+    run(&mut cmd, stdin, Duration::from_secs(300))
+}
+
+/// Runs `busybox args` under qemu-aarch64 and under `xarch run` and compares. The reference
+/// run must exit with `want_code` (and print something when that is 0), so that a case
+/// cannot pass by failing the same way under both.
+fn check(args: &[&str], stdin: &[u8], want_code: i32) {
+    let bb = busybox("aarch64");
+    let qemu = require_tool("qemu-aarch64", "qemu-user");
+    // Each run gets its own copy of the fixture: some cases write files.
+    let (qdir, xdir) = (TempDir::new("busybox-qemu"), TempDir::new("busybox-xarch"));
+    make_fixture(qdir.path());
+    make_fixture(xdir.path());
+
+    let mut q = Command::new(qemu);
+    q.arg(&bb).args(args);
+    let want = run_in(qdir.path(), q, stdin);
+    assert!(!want.timed_out, "qemu-aarch64 busybox {args:?} timed out");
+    assert!(
+        want.code() == want_code && (want_code != 0 || !want.stdout.is_empty()),
+        "reference run qemu-aarch64 busybox {args:?}: exit {} (expected {want_code}), stdout {:?}, stderr {}",
+        want.code(),
+        want.stdout_str(),
+        want.stderr_head()
+    );
+
+    let mut x = Command::new(xarch_bin());
+    x.arg("run").arg(&bb).args(args);
+    let got = run_in(xdir.path(), x, stdin);
+    assert!(
+        !got.timed_out,
+        "xarch run busybox {args:?} timed out after {:?}",
+        got.elapsed
+    );
+    assert!(
+        got.stdout == want.stdout && got.code() == want.code(),
+        "busybox {args:?}: exit {} under xarch, {} under qemu; xarch stderr:\n{}\n{}",
+        got.code(),
+        want.code(),
+        got.stderr_head(),
+        diff("qemu-aarch64", &want.stdout, "xarch run", &got.stdout)
+    );
+}
+
+macro_rules! cases {
+    ($($name:ident: [$($arg:expr),* $(,)?] $(stdin $input:expr)? $(=> exit $code:literal)?;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                #[allow(unused_mut, unused_assignments)]
+                let mut input: &[u8] = b"";
+                $(input = $input;)?
+                #[allow(unused_mut, unused_assignments)]
+                let mut code = 0;
+                $(code = $code;)?
+                check(&[$($arg),*], input, code);
+            }
+        )*
+    };
+}
+
+cases! {
+    // Applets run directly: no fork, no exec.
+    echo: ["echo", "hello", "world"];
+    cat_stdin: ["cat"] stdin b"from stdin\nsecond line\n";
+    cat_n: ["cat", "-n", "tree/sub/c.txt", "tree/a.txt"];
+    sha256sum: ["sha256sum", "data.txt", "numbers.txt"];
+    sha256sum_stdin: ["sha256sum"] stdin b"abc";
+    md5sum: ["md5sum", "data.txt", "words.txt"];
+    awk: ["awk", "{ s += $4; n[$3]++ } END { print s, NR; print n[\"alpha\"], n[\"beta\"] }", "data.txt"];
+    awk_printf: ["awk", "BEGIN { for (i = 1; i <= 5; i++) printf \"%d %.3f %s\\n\", i, i / 7, substr(\"abcdef\", i) }"];
+    sed: ["sed", "-e", "s/line \\([0-9]*\\)/L\\1:/", "-e", "/gamma/d", "-e", "50q", "data.txt"];
+    sort_numeric: ["sort", "-n", "numbers.txt"];
+    sort_key: ["sort", "-k3,3", "-k4,4nr", "data.txt"];
+    uniq_count: ["uniq", "-c", "words.txt"];
+    wc: ["wc", "data.txt", "numbers.txt", "words.txt"];
+    head_tail: ["head", "-n", "7", "data.txt"];
+    tail: ["tail", "-n", "5", "data.txt"];
+    cut_tr: ["cut", "-d", " ", "-f", "2,3", "data.txt"];
+    tr: ["tr", "a-z", "A-Z"] stdin b"make me loud\n";
+    gzip: ["gzip", "-c", "data.txt"];
+    tar_create: ["tar", "-cf", "-", "tree"];
+    find: ["find", "tree"];
+    find_name: ["find", "tree", "-name", "*.txt", "-type", "f"];
+    ls_l: ["ls", "-l", "tree", "tree/sub"];
+    ls_lr: ["ls", "-lR", "tree"];
+    dd: ["dd", "if=data.txt", "bs=7", "skip=3", "count=5", "status=none"];
+    seq: ["seq", "1", "3", "100"];
+    seq_w: ["seq", "-w", "8", "12"];
+    expr_arith: ["expr", "7", "*", "6", "+", "1"];
+    expr_length: ["expr", "length", "hello"];
+    expr_false: ["expr", "3", ">", "5"] => exit 1;
+    printf: ["printf", "%05d|%-4s|%x|%o|%c|%s\\n", "42", "hi", "255", "8", "Z", "end"];
+    false_status: ["false"] => exit 1;
+    // Through the shell: builtins, loops, and pipelines (fork, pipe, execve of /proc/self/exe).
+    sh_echo: ["sh", "-c", "echo a; echo b"];
+    sh_loop: ["sh", "-c", "i=0; s=0; while [ $i -lt 200 ]; do i=$((i+1)); s=$((s+i*i)); done; echo $i $s; for w in x y z; do echo \"<$w>\"; done"];
+    sh_exit_status: ["sh", "-c", "false; echo $?; exit 7"] => exit 7;
+    sh_pipe: ["sh", "-c", "echo a | cat"];
+}
