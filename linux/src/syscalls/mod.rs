@@ -700,3 +700,6 @@ impl Syscalls {
         raw(nr, args)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,319 @@
+//! Syscall layer tests on the x86-64 ABI (its numbers), with guest memory in a small window.
+
+use super::*;
+use crate::abi::x86_64::ABI;
+use crate::abi::{Arch, Endian, StatLayout};
+use crate::space::{MapRequest, MemEvent, PAGE_SIZE};
+
+const READ: u64 = 0;
+const WRITE: u64 = 1;
+const CLOSE: u64 = 3;
+const FSTAT: u64 = 5;
+const MMAP: u64 = 9;
+const MUNMAP: u64 = 11;
+const BRK: u64 = 12;
+const READV: u64 = 19;
+const WRITEV: u64 = 20;
+const CLONE: u64 = 56;
+const EXECVE: u64 = 59;
+const WAIT4: u64 = 61;
+const UNAME: u64 = 63;
+const READLINK: u64 = 89;
+const ARCH_PRCTL: u64 = 158;
+const IO_SETUP: u64 = 206;
+const CLOCK_GETTIME: u64 = 228;
+const EXIT_GROUP: u64 = 231;
+const OPENAT: u64 = 257;
+const PIPE2: u64 = 293;
+
+/// A 4 GiB guest with one read-write scratch region at `BUF`.
+const BUF: u64 = 0x10_0000;
+
+fn setup() -> (Syscalls, AddressSpace) {
+    let mut space = AddressSpace::new(32).unwrap();
+    space
+        .mmap(MapRequest {
+            addr: BUF,
+            len: 16 * PAGE_SIZE,
+            prot: Prot::RW,
+            fixed: true,
+            ..Default::default()
+        })
+        .unwrap();
+    (Syscalls::new(&ABI, vec![]), space)
+}
+
+fn ret(o: SyscallOutcome) -> i64 {
+    match o {
+        SyscallOutcome::Return(v) => v,
+        o => panic!("expected a return value, got {o:?}"),
+    }
+}
+
+fn call(s: &mut Syscalls, sp: &mut AddressSpace, nr: u64, a: &[u64]) -> i64 {
+    let mut args = [0u64; 6];
+    args[..a.len()].copy_from_slice(a);
+    ret(s.handle(sp, nr, args))
+}
+
+fn put_str(sp: &mut AddressSpace, addr: u64, s: &str) {
+    let mut b = s.as_bytes().to_vec();
+    b.push(0);
+    sp.write(addr, &b).unwrap();
+}
+
+#[test]
+fn unknown_and_unimplemented_are_enosys() {
+    let (mut s, mut sp) = setup();
+    assert_eq!(call(&mut s, &mut sp, 100_000, &[]), -(libc::ENOSYS as i64));
+    assert_eq!(call(&mut s, &mut sp, IO_SETUP, &[]), -(libc::ENOSYS as i64));
+    assert_eq!(s.count(), 2);
+}
+
+#[test]
+fn pipe_write_read_through_guest_memory_and_efault() {
+    let (mut s, mut sp) = setup();
+    assert_eq!(call(&mut s, &mut sp, PIPE2, &[BUF, 0]), 0);
+    let mut fds = [0u8; 8];
+    sp.read(BUF, &mut fds).unwrap();
+    let (r, w) = (
+        u32::from_le_bytes(fds[..4].try_into().unwrap()) as u64,
+        u32::from_le_bytes(fds[4..].try_into().unwrap()) as u64,
+    );
+    sp.write(BUF + 0x100, b"ping").unwrap();
+    assert_eq!(call(&mut s, &mut sp, WRITE, &[w, BUF + 0x100, 4]), 4);
+    // A buffer that is not mapped: EFAULT, nothing consumed.
+    assert_eq!(
+        call(&mut s, &mut sp, READ, &[r, 0x9000_0000, 4]),
+        -(libc::EFAULT as i64)
+    );
+    // One that runs past the end of the mapping: EFAULT too.
+    assert_eq!(
+        call(&mut s, &mut sp, READ, &[r, BUF + 16 * PAGE_SIZE - 2, 4]),
+        -(libc::EFAULT as i64)
+    );
+    assert_eq!(call(&mut s, &mut sp, READ, &[r, BUF + 0x200, 4]), 4);
+    let mut got = [0u8; 4];
+    sp.read(BUF + 0x200, &mut got).unwrap();
+    assert_eq!(&got, b"ping");
+
+    // writev/readv with a guest iovec array of two pieces.
+    sp.write(BUF + 0x300, b"abcXYZ").unwrap();
+    let iov = [BUF + 0x300, 3, BUF + 0x303, 3]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect::<Vec<u8>>();
+    sp.write(BUF + 0x400, &iov).unwrap();
+    assert_eq!(call(&mut s, &mut sp, WRITEV, &[w, BUF + 0x400, 2]), 6);
+    let iov = [BUF + 0x500, 2, BUF + 0x600, 4]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect::<Vec<u8>>();
+    sp.write(BUF + 0x400, &iov).unwrap();
+    assert_eq!(call(&mut s, &mut sp, READV, &[r, BUF + 0x400, 2]), 6);
+    let (mut a, mut b) = ([0u8; 2], [0u8; 4]);
+    sp.read(BUF + 0x500, &mut a).unwrap();
+    sp.read(BUF + 0x600, &mut b).unwrap();
+    assert_eq!((&a, &b), (b"ab", b"cXYZ"));
+    call(&mut s, &mut sp, CLOSE, &[r]);
+    call(&mut s, &mut sp, CLOSE, &[w]);
+}
+
+#[test]
+fn openat_and_fstat_convert_the_stat_struct() {
+    let (mut s, mut sp) = setup();
+    let path = std::env::temp_dir().join(format!("xarch-sys-{}", std::process::id()));
+    std::fs::write(&path, b"0123456789").unwrap();
+    put_str(&mut sp, BUF, path.to_str().unwrap());
+    let fd = call(
+        &mut s,
+        &mut sp,
+        OPENAT,
+        &[libc::AT_FDCWD as u64, BUF, libc::O_RDONLY as u64, 0],
+    );
+    assert!(fd >= 0, "{fd}");
+    assert_eq!(call(&mut s, &mut sp, FSTAT, &[fd as u64, BUF + 0x1000]), 0);
+    // x86-64 struct stat: st_mode at 24, st_size at 48.
+    let mut st = [0u8; 144];
+    sp.read(BUF + 0x1000, &mut st).unwrap();
+    assert_eq!(
+        u32::from_le_bytes(st[24..28].try_into().unwrap()) & libc::S_IFMT,
+        libc::S_IFREG
+    );
+    assert_eq!(i64::from_le_bytes(st[48..56].try_into().unwrap()), 10);
+    call(&mut s, &mut sp, CLOSE, &[fd as u64]);
+    // A missing file: -ENOENT.
+    put_str(&mut sp, BUF, "/nonexistent/xarch");
+    assert_eq!(
+        call(&mut s, &mut sp, OPENAT, &[libc::AT_FDCWD as u64, BUF, 0, 0]),
+        -(libc::ENOENT as i64)
+    );
+    // A path pointer outside guest memory: -EFAULT.
+    assert_eq!(
+        call(
+            &mut s,
+            &mut sp,
+            OPENAT,
+            &[libc::AT_FDCWD as u64, 0x9000_0000, 0, 0]
+        ),
+        -(libc::EFAULT as i64)
+    );
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn generic_stat_layout() {
+    static GENERIC: Abi = Abi {
+        arch: Arch::Aarch64,
+        elf_machine: 183,
+        stat: StatLayout::Generic64,
+        endian: Endian::Little,
+        ..crate::abi::x86_64::BASE
+    };
+    // SAFETY: plain old data, all-zero is valid.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    st.st_mode = 0o100644;
+    st.st_nlink = 3;
+    st.st_size = 12345;
+    st.st_blksize = 4096;
+    st.st_mtime = 1_700_000_000;
+    let b = fs::stat_to_guest(&GENERIC, &st);
+    assert_eq!(b.len(), 128);
+    assert_eq!(u32::from_le_bytes(b[16..20].try_into().unwrap()), 0o100644);
+    assert_eq!(u32::from_le_bytes(b[20..24].try_into().unwrap()), 3);
+    assert_eq!(i64::from_le_bytes(b[48..56].try_into().unwrap()), 12345);
+    assert_eq!(i32::from_le_bytes(b[56..60].try_into().unwrap()), 4096);
+    assert_eq!(
+        i64::from_le_bytes(b[88..96].try_into().unwrap()),
+        1_700_000_000
+    );
+    assert_eq!(fs::stat_to_guest(&ABI, &st).len(), 144);
+}
+
+#[test]
+fn proc_self_exe_names_the_guest() {
+    let (mut s, mut sp) = setup();
+    s.set_exe_path(Path::new("/opt/guest/prog"));
+    put_str(&mut sp, BUF, "/proc/self/exe");
+    let n = call(&mut s, &mut sp, READLINK, &[BUF, BUF + 0x100, 64]);
+    assert_eq!(n, 15);
+    let mut b = [0u8; 15];
+    sp.read(BUF + 0x100, &mut b).unwrap();
+    assert_eq!(&b, b"/opt/guest/prog");
+}
+
+#[test]
+fn memory_calls_go_through_the_address_space() {
+    let (mut s, mut sp) = setup();
+    sp.take_events();
+    let a = call(&mut s, &mut sp, MMAP, &[0, 8192, 3, 0x22, u64::MAX, 0]);
+    assert!(a > 0 && a as u64 % PAGE_SIZE == 0, "{a:#x}");
+    assert!(sp.is_mapped(a as u64, 8192, Prot::RW));
+    assert_eq!(call(&mut s, &mut sp, MUNMAP, &[a as u64, 4096]), 0);
+    let ev = sp.take_events();
+    assert!(matches!(ev[0], MemEvent::Mapped { len: 8192, .. }));
+    assert_eq!(
+        ev[1],
+        MemEvent::Unmapped {
+            start: a as u64,
+            len: 4096
+        }
+    );
+    // Neither MAP_PRIVATE nor MAP_SHARED: EINVAL.
+    assert_eq!(
+        call(&mut s, &mut sp, MMAP, &[0, 8192, 3, 0x20, u64::MAX, 0]),
+        -(libc::EINVAL as i64)
+    );
+    sp.set_brk_start(0x80_0000);
+    assert_eq!(call(&mut s, &mut sp, BRK, &[0]), 0x80_0000);
+    assert_eq!(call(&mut s, &mut sp, BRK, &[0x80_1234]), 0x80_1234);
+}
+
+#[test]
+fn identity_time_and_thread_pointer() {
+    let (mut s, mut sp) = setup();
+    assert_eq!(call(&mut s, &mut sp, UNAME, &[BUF]), 0);
+    assert_eq!(sp.read_cstr(BUF + 4 * 65, 65).unwrap(), b"x86_64");
+    assert_eq!(
+        call(
+            &mut s,
+            &mut sp,
+            CLOCK_GETTIME,
+            &[libc::CLOCK_REALTIME as u64, BUF]
+        ),
+        0
+    );
+    let mut ts = [0u8; 16];
+    sp.read(BUF, &mut ts).unwrap();
+    assert!(i64::from_le_bytes(ts[..8].try_into().unwrap()) > 1_600_000_000);
+    assert_eq!(
+        s.handle(&mut sp, ARCH_PRCTL, [0x1002, 0x1234, 0, 0, 0, 0]),
+        SyscallOutcome::SetThreadPointer(0x1234)
+    );
+    assert_eq!(
+        s.handle(&mut sp, ARCH_PRCTL, [0x1003, BUF, 0, 0, 0, 0]),
+        SyscallOutcome::GetThreadPointer(BUF)
+    );
+    assert_eq!(
+        s.handle(&mut sp, EXIT_GROUP, [3, 0, 0, 0, 0, 0]),
+        SyscallOutcome::Exit(3)
+    );
+}
+
+#[test]
+fn execve_of_a_missing_program_fails() {
+    let (mut s, mut sp) = setup();
+    put_str(&mut sp, BUF, "/nonexistent/prog");
+    assert_eq!(
+        call(&mut s, &mut sp, EXECVE, &[BUF, 0, 0]),
+        -(libc::ENOENT as i64)
+    );
+    assert_eq!(
+        call(&mut s, &mut sp, EXECVE, &[0x9000_0000, 0, 0]),
+        -(libc::EFAULT as i64)
+    );
+}
+
+#[test]
+fn fork_and_vfork_then_wait4() {
+    let (mut s, mut sp) = setup();
+    for (flags, sleep_ms) in [
+        (libc::SIGCHLD as u64, 0u64),
+        (
+            (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64,
+            150,
+        ),
+    ] {
+        let t0 = std::time::Instant::now();
+        match s.handle(&mut sp, CLONE, [flags, 0, 0, 0, 0, 0]) {
+            SyscallOutcome::Forked {
+                child: true,
+                ret: 0,
+                ..
+            } => {
+                std::thread::sleep(std::time::Duration::from_millis(sleep_ms));
+                // SAFETY: the forked child leaves at once without running destructors.
+                unsafe { libc::_exit(7) }
+            }
+            SyscallOutcome::Forked {
+                child: false,
+                ret: pid,
+                ..
+            } => {
+                // vfork: the parent resumes only once the child has exited (or exec'd).
+                assert!(t0.elapsed().as_millis() as u64 >= sleep_ms);
+                assert_eq!(call(&mut s, &mut sp, WAIT4, &[pid as u64, BUF, 0, 0]), pid);
+                let mut st = [0u8; 4];
+                sp.read(BUF, &mut st).unwrap();
+                assert_eq!(i32::from_le_bytes(st), 7 << 8);
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+    // Threads are refused.
+    let flags = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
+    assert_eq!(
+        call(&mut s, &mut sp, CLONE, &[flags, 0, 0, 0, 0]),
+        -(libc::ENOSYS as i64)
+    );
+}

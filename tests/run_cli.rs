@@ -1,0 +1,128 @@
+//! `xarch run`'s own behaviour on bad input: one `xarch: …` line on stderr, a non-zero exit,
+//! no panic. None of these needs guest code to run.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn xarch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xarch"))
+        .args(args)
+        .output()
+        .expect("run xarch")
+}
+
+/// A scratch file with `bytes`, unique per test.
+fn file(name: &str, bytes: &[u8]) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("xarch-run-cli-{}-{name}", std::process::id()));
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// A 64-bit little-endian ELF header for `machine`, with one PT_LOAD program header pointing
+/// past the end of the file when `truncated`.
+fn elf_header(machine: u16, truncated: bool) -> Vec<u8> {
+    let mut f = vec![0u8; 64 + 56];
+    f[..4].copy_from_slice(b"\x7fELF");
+    f[4] = 2;
+    f[5] = 1;
+    f[6] = 1;
+    f[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    f[18..20].copy_from_slice(&machine.to_le_bytes());
+    f[20..24].copy_from_slice(&1u32.to_le_bytes());
+    f[24..32].copy_from_slice(&0x40_0000u64.to_le_bytes());
+    f[32..40].copy_from_slice(&64u64.to_le_bytes());
+    f[52..54].copy_from_slice(&64u16.to_le_bytes());
+    f[54..56].copy_from_slice(&56u16.to_le_bytes());
+    f[56..58].copy_from_slice(&1u16.to_le_bytes());
+    let p = 64;
+    f[p..p + 4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    f[p + 4..p + 8].copy_from_slice(&5u32.to_le_bytes());
+    f[p + 16..p + 24].copy_from_slice(&0x40_0000u64.to_le_bytes());
+    let filesz: u64 = if truncated { 0x10000 } else { 120 };
+    f[p + 32..p + 40].copy_from_slice(&filesz.to_le_bytes());
+    f[p + 40..p + 48].copy_from_slice(&filesz.to_le_bytes());
+    f
+}
+
+/// Checks the one-line error contract and returns the line.
+fn one_line_error(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "exit status {:?}, stderr {err}",
+        out.status
+    );
+    assert_eq!(out.status.code(), Some(1), "stderr {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.starts_with("xarch: "), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.stdout.is_empty());
+    err
+}
+
+#[test]
+fn missing_file() {
+    let e = one_line_error(&xarch(&["run", "/nonexistent/xarch-prog"]));
+    assert_eq!(e.trim_end(), "xarch: /nonexistent/xarch-prog: no such file");
+}
+
+#[test]
+fn not_an_elf() {
+    let p = file("script", b"#!/bin/sh\necho hi\n");
+    let e = one_line_error(&xarch(&["run", p.to_str().unwrap()]));
+    assert!(e.trim_end().ends_with("not an ELF file"), "{e}");
+    std::fs::remove_file(p).unwrap();
+}
+
+#[test]
+fn empty_file_and_directory() {
+    let p = file("empty", b"");
+    assert!(one_line_error(&xarch(&["run", p.to_str().unwrap()])).contains("not an ELF file"));
+    std::fs::remove_file(p).unwrap();
+    let e = one_line_error(&xarch(&["run", "/tmp"]));
+    assert!(e.contains("/tmp"), "{e}");
+}
+
+#[test]
+fn truncated_elf() {
+    // Cut inside the ELF header.
+    let p = file("trunc-hdr", &elf_header(183, false)[..30]);
+    assert!(one_line_error(&xarch(&["run", p.to_str().unwrap()])).contains("truncated or corrupt"));
+    std::fs::remove_file(p).unwrap();
+    // A segment that extends past the end of the file.
+    let p = file("trunc-seg", &elf_header(183, true));
+    let e = one_line_error(&xarch(&["run", p.to_str().unwrap()]));
+    assert!(
+        e.contains("truncated or corrupt") && e.contains("past the end of the file"),
+        "{e}"
+    );
+    std::fs::remove_file(p).unwrap();
+}
+
+#[test]
+fn unsupported_machine() {
+    let p = file("riscv", &elf_header(243, false));
+    let e = one_line_error(&xarch(&["run", p.to_str().unwrap()]));
+    assert!(
+        e.contains("unsupported machine RISC-V (e_machine 243"),
+        "{e}"
+    );
+    std::fs::remove_file(p).unwrap();
+}
+
+#[test]
+fn usage_errors_are_not_panics() {
+    let out = xarch(&["run"]);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let out = xarch(&["run", "--hot-threshold", "x", "prog"]);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn single_dash_strace_is_accepted() {
+    // Reaches the loader (and its error), so the option parsed.
+    let e = one_line_error(&xarch(&["run", "-strace", "/nonexistent/xarch-prog"]));
+    assert!(e.contains("no such file"), "{e}");
+}
