@@ -799,11 +799,20 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             let src = cx.get_gpr(i.reg, bits);
             let old = match loc {
                 Loc::Mem(addr) => cx.b.atomic_cas(addr, acc, src, Endian::Little),
-                Loc::Reg(_) => {
+                Loc::Reg(r) => {
                     let old = cx.read(loc, bits);
                     let eq = cx.b.icmp(IntCC::Eq, old, acc);
-                    let v = cx.b.select(eq, src, old);
-                    cx.write(loc, bits, v);
+                    if bits == 32 {
+                        // A failing compare leaves a register destination untouched, upper
+                        // half included (checked against the CPU by the differential test).
+                        let full = cx.get_gpr(r, 64);
+                        let s64 = cx.b.zext(Type::I64, src);
+                        let v = cx.b.select(eq, s64, full);
+                        cx.set_gpr(r, 64, v);
+                    } else {
+                        let v = cx.b.select(eq, src, old);
+                        cx.write(loc, bits, v);
+                    }
                     old
                 }
             };
@@ -869,7 +878,7 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             let loc = cx.loc_rm();
             let v = cx.read(loc, from);
             let v = if op < 0xb8 {
-                cx.b.zext(ty(i.osize), v)
+                cx.b.zext_or_trunc(ty(i.osize), v)
             } else {
                 cx.b.sext_or_trunc(ty(i.osize), v)
             };

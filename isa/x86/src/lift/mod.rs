@@ -304,7 +304,7 @@ impl Ctx {
     fn bit_of(&mut self, v: Value, shift: u64) -> Value {
         let sh = self.b.iconst(self.b.ty(v), shift);
         let x = self.b.lshr(v, sh);
-        let x = self.b.trunc(Type::I8, x);
+        let x = self.b.trunc_or_same(Type::I8, x);
         self.b.and_imm(x, 1)
     }
 
@@ -392,8 +392,13 @@ impl Ctx {
                     // The last bit shifted out: bit `bits - count` of the source.
                     let a64 = self.b.zext_or_trunc(Type::I64, a);
                     let c64 = self.b.zext_or_trunc(Type::I64, b);
-                    let x = self.b.shl(a64, c64);
-                    self.bit_of(x, u64::from(bits))
+                    let w = self.b.const64(u64::from(bits));
+                    let sh = self.b.sub(w, c64);
+                    let x = self.b.lshr(a64, sh);
+                    let bit = self.bit_of(x, 0);
+                    // Counts beyond the width (8/16-bit shifts by up to 31) shift it all out.
+                    let inside = self.b.icmp(IntCC::Ule, c64, w);
+                    self.b.and(bit, inside)
                 }
                 CcKind::Shr | CcKind::Sar => {
                     let a64 = if kind == CcKind::Sar {

@@ -1,0 +1,670 @@
+//! Differential test against the real CPU (the host is x86-64): random sequences of the
+//! implemented integer instructions, with random registers, flags and memory, run natively
+//! in a forked child (an executable page with a prologue that loads the state and an
+//! epilogue that saves it) and through xarch on both tiers; registers, the flags each
+//! sequence leaves defined (SDM "Flags Affected") and memory must match.
+//!
+//! `XARCH_DIFF_SEQS=1000000 cargo test --release -p xarch-isa-x86 --test differential` runs
+//! more; `XARCH_DIFF_SEED` picks another seed.
+
+mod common;
+use common::*;
+use xarch_isa_x86::state::X86State;
+use xarch_isa_x86::state::flag::*;
+
+const CF_: u64 = CF;
+/// GPRs the sequences may use: not RSP (the stack), not R15 (the memory operand base).
+const REGS: [u8; 14] = [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+const MEM_LEN: usize = 128;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+    /// Register values that hit the edge cases more often than uniform bits.
+    fn value(&mut self) -> u64 {
+        match self.below(6) {
+            0 => 0,
+            1 => self.pick(&[
+                1,
+                u64::MAX,
+                0x8000_0000_0000_0000,
+                0x7fff_ffff_ffff_ffff,
+                0x8000_0000,
+                0x7fff_ffff,
+                0xffff_ffff,
+                0x80,
+                0x7f,
+                0xff,
+                0x8000,
+                0xffff,
+            ]),
+            2 => self.below(64),
+            _ => self.next(),
+        }
+    }
+}
+
+/// An operand: a register or `[r15 + disp8]`.
+#[derive(Clone, Copy)]
+enum Opnd {
+    Reg(u8),
+    Mem(u8),
+}
+
+/// One generated sequence and what it leaves defined.
+struct Seq {
+    code: Vec<u8>,
+    defined: u64,
+}
+
+struct Gen<'a> {
+    rng: &'a mut Rng,
+    code: Vec<u8>,
+    defined: u64,
+}
+
+impl Gen<'_> {
+    /// Emits `[66] [REX] opcode ModRM [disp8]` for width `bits` (byte forms always with REX,
+    /// so 4–7 are SPL..DIL, never AH..BH: those are tested by encoding in insns.rs).
+    fn modrm(&mut self, bits: u32, opcode: &[u8], reg: u8, rm: Opnd, mandatory: Option<u8>) {
+        if bits == 16 {
+            self.code.push(0x66);
+        }
+        if let Some(p) = mandatory {
+            self.code.push(p);
+        }
+        let (rm_bits, disp) = match rm {
+            Opnd::Reg(r) => (r, None),
+            Opnd::Mem(d) => (15, Some(d)),
+        };
+        let rex = 0x40 | (u8::from(bits == 64) << 3) | ((reg >> 3) << 2) | (rm_bits >> 3);
+        if rex != 0x40 || bits == 8 {
+            self.code.push(rex);
+        }
+        self.code.extend_from_slice(opcode);
+        match disp {
+            None => self.code.push(0xc0 | ((reg & 7) << 3) | (rm_bits & 7)),
+            Some(d) => {
+                self.code.push(0x40 | ((reg & 7) << 3) | 7);
+                self.code.push(d);
+            }
+        }
+    }
+
+    fn flags(&mut self, written: u64, defined: u64) {
+        self.defined = (self.defined & !written) | defined;
+    }
+
+    fn reg(&mut self) -> u8 {
+        self.rng.pick(&REGS)
+    }
+
+    fn opnd(&mut self, bits: u32) -> Opnd {
+        if self.rng.below(4) == 0 {
+            let max = MEM_LEN as u64 - u64::from(bits / 8);
+            Opnd::Mem(self.rng.below(max + 1) as u8)
+        } else {
+            Opnd::Reg(self.reg())
+        }
+    }
+
+    fn width(&mut self) -> u32 {
+        self.rng.pick(&[8, 16, 32, 64, 32, 64])
+    }
+
+    fn imm(&mut self, n: usize) {
+        let v = self.rng.value();
+        self.code.extend_from_slice(&v.to_le_bytes()[..n]);
+    }
+
+    /// Flags read by condition `cc`.
+    fn cond_reads(cc: u8) -> u64 {
+        match cc >> 1 {
+            0 => OF,
+            1 => CF_,
+            2 => ZF,
+            3 => CF_ | ZF,
+            4 => SF,
+            5 => PF,
+            6 => SF | OF,
+            _ => SF | OF | ZF,
+        }
+    }
+
+    fn one(&mut self) {
+        let bits = self.width();
+        let full = if bits == 8 { 32 } else { bits };
+        match self.rng.below(20) {
+            // ALU r/m, r and r, r/m (ADD OR ADC SBB AND SUB XOR CMP).
+            0 | 1 => {
+                let op = self.rng.below(8) as u8;
+                if matches!(op, 2 | 3) && self.defined & CF_ == 0 {
+                    return;
+                }
+                let dir = self.rng.below(2) as u8 * 2;
+                let byte = u8::from(bits != 8);
+                let reg = self.reg();
+                let rm = self.opnd(bits);
+                self.modrm(bits, &[(op << 3) | dir | byte], reg, rm, None);
+                let logic = matches!(op, 1 | 4 | 6);
+                self.flags(ARITH, if logic { ARITH & !AF } else { ARITH });
+            }
+            // ALU r/m, imm (80 / 81 / 83).
+            2 => {
+                let op = self.rng.below(8) as u8;
+                if matches!(op, 2 | 3) && self.defined & CF_ == 0 {
+                    return;
+                }
+                let rm = self.opnd(bits);
+                let (opc, n) = match (bits, self.rng.below(2)) {
+                    (8, _) => (0x80, 1),
+                    (_, 0) => (0x83, 1),
+                    (16, _) => (0x81, 2),
+                    _ => (0x81, 4),
+                };
+                self.modrm(bits, &[opc], op, rm, None);
+                self.imm(n);
+                let logic = matches!(op, 1 | 4 | 6);
+                self.flags(ARITH, if logic { ARITH & !AF } else { ARITH });
+            }
+            // TEST r/m, r.
+            3 => {
+                let reg = self.reg();
+                let rm = self.opnd(bits);
+                self.modrm(bits, &[if bits == 8 { 0x84 } else { 0x85 }], reg, rm, None);
+                self.flags(ARITH, ARITH & !AF);
+            }
+            // INC, DEC, NOT, NEG.
+            4 => {
+                let ext = self.rng.below(4) as u8;
+                let rm = self.opnd(bits);
+                let (opc, ext) = match ext {
+                    0 | 1 => (if bits == 8 { 0xfe } else { 0xff }, ext),
+                    _ => (if bits == 8 { 0xf6 } else { 0xf7 }, ext),
+                };
+                self.modrm(bits, &[opc], ext, rm, None);
+                match ext {
+                    0 | 1 => self.flags(ARITH & !CF_, ARITH & !CF_),
+                    3 => self.flags(ARITH, ARITH),
+                    _ => {}
+                }
+            }
+            // Shifts and rotates by an immediate, or by CL set just before.
+            5 | 6 => {
+                let ext = self.rng.pick(&[0u8, 1, 4, 5, 7]);
+                let count = self.rng.below(70) as u8;
+                let rm = self.opnd(bits);
+                let by_cl = self.rng.below(2) == 0;
+                if by_cl {
+                    // mov ecx, count
+                    self.code.push(0xb9);
+                    self.code.extend_from_slice(&u32::from(count).to_le_bytes());
+                    if let Opnd::Reg(1) = rm {
+                        return self.flags(0, 0);
+                    }
+                    self.modrm(bits, &[if bits == 8 { 0xd2 } else { 0xd3 }], ext, rm, None);
+                } else {
+                    self.modrm(bits, &[if bits == 8 { 0xc0 } else { 0xc1 }], ext, rm, None);
+                    self.code.push(count);
+                }
+                let c = u32::from(count) & if bits == 64 { 63 } else { 31 };
+                if c == 0 {
+                    return;
+                }
+                if ext < 2 {
+                    self.flags(CF_ | OF, if c == 1 { CF_ | OF } else { CF_ });
+                } else {
+                    let mut d = ARITH & !AF;
+                    if c != 1 {
+                        d &= !OF;
+                    }
+                    if c >= bits {
+                        d &= !CF_;
+                    }
+                    self.flags(ARITH, d);
+                }
+            }
+            // IMUL r, r/m ; IMUL r, r/m, imm8 ; MUL/IMUL r/m.
+            7 => {
+                let b = if bits == 8 { 32 } else { bits };
+                let reg = self.reg();
+                let rm = self.opnd(b);
+                match self.rng.below(3) {
+                    0 => self.modrm(b, &[0x0f, 0xaf], reg, rm, None),
+                    1 => {
+                        self.modrm(b, &[0x6b], reg, rm, None);
+                        self.imm(1);
+                    }
+                    _ => {
+                        let ext = 4 + self.rng.below(2) as u8;
+                        self.modrm(bits, &[if bits == 8 { 0xf6 } else { 0xf7 }], ext, rm, None);
+                    }
+                }
+                self.flags(ARITH, CF_ | OF);
+            }
+            // MOV forms and LEA.
+            8 => {
+                let reg = self.reg();
+                let rm = self.opnd(bits);
+                let dir = self.rng.below(2) as u8 * 2;
+                self.modrm(bits, &[0x88 | dir | u8::from(bits != 8)], reg, rm, None);
+            }
+            9 => {
+                let b = if bits == 8 { 64 } else { bits };
+                let reg = self.reg();
+                // lea reg, [base + index*scale + disp8] via SIB.
+                let base = self.reg();
+                let index = self.reg();
+                let scale = self.rng.below(4) as u8;
+                if b == 16 {
+                    self.code.push(0x66);
+                }
+                let rex = 0x40
+                    | (u8::from(b == 64) << 3)
+                    | ((reg >> 3) << 2)
+                    | ((index >> 3) << 1)
+                    | (base >> 3);
+                if rex != 0x40 {
+                    self.code.push(rex);
+                }
+                self.code.extend_from_slice(&[
+                    0x8d,
+                    0x44 | ((reg & 7) << 3),
+                    (scale << 6) | ((index & 7) << 3) | (base & 7),
+                ]);
+                self.imm(1);
+            }
+            // MOVZX/MOVSX from 8/16, MOVSXD.
+            10 => {
+                let b = self.rng.pick(&[16u32, 32, 64]);
+                let reg = self.reg();
+                let (opc, src) = match self.rng.below(5) {
+                    0 => (vec![0x0f, 0xb6], 8),
+                    1 => (vec![0x0f, 0xbe], 8),
+                    2 => (vec![0x0f, 0xb7], 16),
+                    3 => (vec![0x0f, 0xbf], 16),
+                    _ => (vec![0x63], 32),
+                };
+                if src == 32 && b != 64 {
+                    return;
+                }
+                let rm = self.opnd(src);
+                // Byte sources need a REX to mean SPL..DIL: force one through REX.W=0 forms.
+                if src == 8 && b != 64 && !matches!(rm, Opnd::Mem(_)) {
+                    if b == 16 {
+                        self.code.push(0x66);
+                    }
+                    let Opnd::Reg(r) = rm else { unreachable!() };
+                    self.code.push(0x40 | ((reg >> 3) << 2) | (r >> 3));
+                    self.code.extend_from_slice(&opc);
+                    self.code.push(0xc0 | ((reg & 7) << 3) | (r & 7));
+                } else {
+                    self.modrm(b, &opc, reg, rm, None);
+                }
+            }
+            // XCHG r, r/m ; CMOVcc ; SETcc.
+            11 => {
+                let reg = self.reg();
+                let rm = self.opnd(bits);
+                self.modrm(bits, &[if bits == 8 { 0x86 } else { 0x87 }], reg, rm, None);
+            }
+            12 => {
+                let cc = self.rng.below(16) as u8;
+                if Self::cond_reads(cc) & !self.defined != 0 {
+                    return;
+                }
+                if self.rng.below(2) == 0 {
+                    let b = if bits == 8 { 32 } else { bits };
+                    let reg = self.reg();
+                    let rm = self.opnd(b);
+                    self.modrm(b, &[0x0f, 0x40 | cc], reg, rm, None);
+                } else {
+                    let rm = self.opnd(8);
+                    self.modrm(8, &[0x0f, 0x90 | cc], 0, rm, None);
+                }
+            }
+            // BSWAP, CBW family, CWD family.
+            13 => {
+                let r = self.reg();
+                match self.rng.below(3) {
+                    0 => {
+                        let b = if bits == 64 { 64 } else { 32 };
+                        let rex = 0x40 | (u8::from(b == 64) << 3) | (r >> 3);
+                        if rex != 0x40 {
+                            self.code.push(rex);
+                        }
+                        self.code.extend_from_slice(&[0x0f, 0xc8 | (r & 7)]);
+                    }
+                    k => {
+                        let b = if bits == 8 { 32 } else { bits };
+                        if b == 16 {
+                            self.code.push(0x66);
+                        }
+                        if b == 64 {
+                            self.code.push(0x48);
+                        }
+                        self.code.push(if k == 1 { 0x98 } else { 0x99 });
+                    }
+                }
+            }
+            // BT/BTS/BTR/BTC with a register or an immediate (register operands).
+            14 => {
+                let b = if bits == 8 { 32 } else { bits };
+                let reg = self.reg();
+                let rm = Opnd::Reg(self.reg());
+                if self.rng.below(2) == 0 {
+                    let opc = self.rng.pick(&[0xa3u8, 0xab, 0xb3, 0xbb]);
+                    self.modrm(b, &[0x0f, opc], reg, rm, None);
+                } else {
+                    let ext = 4 + self.rng.below(4) as u8;
+                    self.modrm(b, &[0x0f, 0xba], ext, rm, None);
+                    self.imm(1);
+                }
+                self.flags(CF_ | OF | SF | AF | PF, CF_);
+            }
+            // BSF/BSR (64-bit: a zero source leaves the whole register unchanged), POPCNT.
+            15 => {
+                let reg = self.reg();
+                let rm = self.opnd(64);
+                if self.rng.below(3) == 0 {
+                    let b = if bits == 8 { 32 } else { bits };
+                    let rm = self.opnd(b);
+                    self.modrm(b, &[0x0f, 0xb8], reg, rm, Some(0xf3));
+                    // modrm() put 66 before F3; both orders are legal.
+                    self.flags(ARITH, ARITH);
+                } else {
+                    let opc = self.rng.pick(&[0xbcu8, 0xbd]);
+                    self.modrm(64, &[0x0f, opc], reg, rm, None);
+                    self.flags(ARITH, ZF);
+                }
+            }
+            // CLC, STC, CMC.
+            16 => {
+                let op = self.rng.pick(&[0xf8u8, 0xf9, 0xf5]);
+                if op == 0xf5 && self.defined & CF_ == 0 {
+                    return;
+                }
+                self.code.push(op);
+                self.flags(CF_, CF_);
+            }
+            // XADD, CMPXCHG (register and memory destinations).
+            17 => {
+                let reg = self.reg();
+                let rm = self.opnd(bits);
+                let opc = if self.rng.below(2) == 0 { 0xc0 } else { 0xb0 } | u8::from(bits != 8);
+                if let (Opnd::Reg(r), 0xb0 | 0xb1) = (rm, opc) {
+                    if r == 0 || reg == 0 {
+                        return;
+                    }
+                }
+                self.modrm(bits, &[0x0f, opc], reg, rm, None);
+                self.flags(ARITH, ARITH);
+            }
+            // SHLD/SHRD by an immediate 1..width-1.
+            18 => {
+                let b = if bits == 64 { 64 } else { 32 };
+                let reg = self.reg();
+                let rm = self.opnd(b);
+                let left = self.rng.below(2) == 0;
+                self.modrm(b, &[0x0f, if left { 0xa4 } else { 0xac }], reg, rm, None);
+                let c = 1 + self.rng.below(u64::from(b) - 1) as u8;
+                self.code.push(c);
+                let mut d = CF_ | SF | ZF | PF;
+                if c == 1 && left {
+                    d |= OF;
+                }
+                self.flags(ARITH, d);
+            }
+            // SAHF; LAHF when the flags it copies are defined.
+            _ => {
+                let low = SF | ZF | AF | PF | CF_;
+                if self.rng.below(2) == 0 {
+                    self.code.push(0x9e);
+                    self.flags(low, low);
+                } else if self.defined & low == low {
+                    self.code.push(0x9f);
+                }
+            }
+        }
+        let _ = full;
+    }
+}
+
+fn generate(rng: &mut Rng) -> Seq {
+    let mut g = Gen {
+        rng,
+        code: Vec::new(),
+        defined: ARITH,
+    };
+    let n = 1 + g.rng.below(12);
+    for _ in 0..n {
+        g.one();
+    }
+    // A final NOP keeps the block's end a plain fall-through.
+    g.code.push(0x90);
+    Seq {
+        code: g.code,
+        defined: g.defined,
+    }
+}
+
+/// Native context: the 16 GPRs then RFLAGS (the layout the prologue/epilogue use).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct NativeCtx {
+    gpr: [u64; 16],
+    rflags: u64,
+}
+
+/// Builds prologue + body + epilogue in `page` (4 KiB, the last 8 bytes hold the ctx pointer).
+fn build_native(page: &mut [u8], body: &[u8]) -> usize {
+    let mut c: Vec<u8> = vec![0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57];
+    let slot = page.len() - 8;
+    let rip_rel = |c: &mut Vec<u8>, prefix: &[u8]| {
+        c.extend_from_slice(prefix);
+        let end = c.len() + 4;
+        c.extend_from_slice(&((slot as i64 - end as i64) as i32).to_le_bytes());
+    };
+    rip_rel(&mut c, &[0x48, 0x89, 0x3d]); // mov [rip+slot], rdi
+    c.extend_from_slice(&[0xff, 0xb7, 0x80, 0, 0, 0, 0x9d]); // push [rdi+0x80]; popfq
+    for r in (0u8..16).filter(|&r| r != 4 && r != 7) {
+        c.extend_from_slice(&[0x48 | ((r >> 3) << 2), 0x8b, 0x80 | ((r & 7) << 3) | 7]);
+        c.extend_from_slice(&(8 * u32::from(r)).to_le_bytes());
+    }
+    c.extend_from_slice(&[0x48, 0x8b, 0xbf, 0x38, 0, 0, 0]); // mov rdi, [rdi+56]
+    c.extend_from_slice(body);
+    c.push(0x50); // push rax
+    rip_rel(&mut c, &[0x48, 0x8b, 0x05]); // mov rax, [rip+slot]
+    for r in (1u8..16).filter(|&r| r != 4) {
+        c.extend_from_slice(&[0x48 | ((r >> 3) << 2), 0x89, 0x80 | ((r & 7) << 3)]);
+        c.extend_from_slice(&(8 * u32::from(r)).to_le_bytes());
+    }
+    c.extend_from_slice(&[0x8f, 0x80, 0, 0, 0, 0]); // pop [rax]
+    c.extend_from_slice(&[0x9c, 0x8f, 0x80, 0x80, 0, 0, 0]); // pushfq; pop [rax+0x80]
+    c.extend_from_slice(&[
+        0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3,
+    ]);
+    assert!(c.len() <= slot, "sequence too long for the page");
+    page[..c.len()].copy_from_slice(&c);
+    c.len()
+}
+
+struct Case {
+    seq: Seq,
+    init: NativeCtx,
+    mem: [u8; MEM_LEN],
+}
+
+/// Runs every case natively in a forked child; gives (final ctx, final memory) per case.
+fn run_native(cases: &[Case]) -> Vec<(NativeCtx, [u8; MEM_LEN])> {
+    let out_len = cases.len() * std::mem::size_of::<(NativeCtx, [u8; MEM_LEN])>();
+    // SAFETY: anonymous shared mappings, checked for MAP_FAILED; the child writes the results
+    // the parent reads after waitpid.
+    unsafe {
+        let shared = libc::mmap(
+            std::ptr::null_mut(),
+            out_len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert_ne!(shared, libc::MAP_FAILED);
+        let pid = libc::fork();
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            let page = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if page == libc::MAP_FAILED {
+                libc::_exit(2);
+            }
+            let page_bytes = std::slice::from_raw_parts_mut(page as *mut u8, 4096);
+            let results = shared as *mut (NativeCtx, [u8; MEM_LEN]);
+            let mut mem = [0u8; MEM_LEN];
+            for (k, case) in cases.iter().enumerate() {
+                build_native(page_bytes, &case.seq.code);
+                mem.copy_from_slice(&case.mem);
+                let mut ctx = case.init;
+                ctx.gpr[15] = mem.as_mut_ptr() as u64;
+                let f: extern "C" fn(*mut NativeCtx) = std::mem::transmute(page);
+                f(&mut ctx);
+                results.add(k).write((ctx, mem));
+            }
+            libc::_exit(0);
+        }
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "native child failed: status {status:#x}"
+        );
+        let results =
+            std::slice::from_raw_parts(shared as *const (NativeCtx, [u8; MEM_LEN]), cases.len())
+                .to_vec();
+        libc::munmap(shared, out_len);
+        results
+    }
+}
+
+fn disasm_all(code: &[u8]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    while at < code.len() {
+        let len = xarch_isa_x86::decode::decode(&code[at..])
+            .map(|i| i.len as usize)
+            .unwrap_or(1);
+        let bytes: Vec<String> = code[at..at + len]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        out += &format!(
+            "    {:<30} {}\n",
+            bytes.join(" "),
+            xarch_isa_x86::disasm::disassemble(at as u64, &code[at..])
+        );
+        at += len;
+    }
+    out
+}
+
+#[test]
+fn random_sequences_match_the_host_cpu() {
+    let n: usize = std::env::var("XARCH_DIFF_SEQS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3000);
+    let seed: u64 = std::env::var("XARCH_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_1234_abcd_0001);
+    let mut rng = Rng(seed);
+    let mut failures = Vec::new();
+    let mut done = 0;
+    while done < n && failures.len() < 5 {
+        let batch = (n - done).min(2000);
+        let cases: Vec<Case> = (0..batch)
+            .map(|_| {
+                let seq = generate(&mut rng);
+                let mut init = NativeCtx::default();
+                for r in 0..16 {
+                    init.gpr[r] = rng.value();
+                }
+                init.rflags = (rng.next() & ARITH) | 0x202;
+                let mut mem = [0u8; MEM_LEN];
+                for b in mem.iter_mut() {
+                    *b = rng.next() as u8;
+                }
+                Case { seq, init, mem }
+            })
+            .collect();
+        let native = run_native(&cases);
+        for (case, (want, want_mem)) in cases.iter().zip(native) {
+            let mut st = X86State::default();
+            st.gpr = case.init.gpr;
+            st.gpr[4] = STACK_TOP - 0x100;
+            st.gpr[15] = DATA;
+            st.set_rflags(case.init.rflags);
+            let run = std::panic::catch_unwind(|| run_with_mem(&case.seq.code, &st, &case.mem));
+            let Ok((got, _, got_mem)) = run else {
+                failures.push(format!(
+                    "sequence:\n{}  panicked in lift or run (see above)",
+                    disasm_all(&case.seq.code)
+                ));
+                continue;
+            };
+            let mut diffs = Vec::new();
+            for r in (0..15).filter(|&r| r != 4) {
+                if got.gpr[r] != want.gpr[r] {
+                    diffs.push(format!(
+                        "r{r}: xarch {:#x}, cpu {:#x}",
+                        got.gpr[r], want.gpr[r]
+                    ));
+                }
+            }
+            let mask = case.seq.defined;
+            if (got.rflags() ^ want.rflags) & mask != 0 {
+                diffs.push(format!(
+                    "flags (defined {mask:#x}): xarch {:#x}, cpu {:#x}",
+                    got.rflags() & ARITH,
+                    want.rflags & ARITH
+                ));
+            }
+            if got_mem[..MEM_LEN] != want_mem[..] {
+                diffs.push("memory differs".to_string());
+            }
+            if !diffs.is_empty() && failures.len() < 5 {
+                failures.push(format!(
+                    "sequence:\n{}  initial: {:x?} flags {:#x}\n  {}",
+                    disasm_all(&case.seq.code),
+                    case.init.gpr,
+                    case.init.rflags,
+                    diffs.join("\n  ")
+                ));
+            }
+        }
+        done += batch;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} sequences differ from the CPU:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
