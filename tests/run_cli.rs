@@ -126,3 +126,67 @@ fn single_dash_strace_is_accepted() {
     let e = one_line_error(&xarch(&["run", "-strace", "/nonexistent/xarch-prog"]));
     assert!(e.contains("no such file"), "{e}");
 }
+
+/// Assembles and links an AArch64 program with the cross binutils; None (and a note) when
+/// they are not installed (`make test` installs them).
+fn aarch64_program(name: &str, asm: &str) -> Option<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("xarch-run-cli-{}-{name}.d", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (s, o, exe) = (dir.join("p.s"), dir.join("p.o"), dir.join(name));
+    std::fs::write(&s, asm).unwrap();
+    let ok = |c: &mut Command| c.status().is_ok_and(|s| s.success());
+    if !ok(Command::new("aarch64-linux-gnu-as")
+        .arg("-march=armv8-a+crypto")
+        .arg("-o")
+        .arg(&o)
+        .arg(&s))
+        || !ok(Command::new("aarch64-linux-gnu-ld")
+            .arg("-o")
+            .arg(&exe)
+            .arg(&o))
+    {
+        eprintln!("skipped: aarch64-linux-gnu-as/ld not installed");
+        return None;
+    }
+    Some(exe)
+}
+
+#[test]
+fn unimplemented_syscall_is_enosys_with_one_warning() {
+    // Two io_setup calls, then exit(-result): 38 (ENOSYS) if the guest got -ENOSYS.
+    let asm = ".global _start\n_start:\n mov x8, #0\n svc #0\n mov x8, #0\n svc #0\n neg x0, x0\n mov x8, #93\n svc #0\n";
+    let Some(p) = aarch64_program("nosys", asm) else {
+        return;
+    };
+    let out = xarch(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(38));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "xarch: warning: unimplemented syscall io_setup (0)\n"
+    );
+}
+
+#[test]
+fn unimplemented_instruction_is_reported() {
+    // AES is not advertised in AT_HWCAP and not implemented.
+    let asm = ".global _start\n_start:\n aese v0.16b, v1.16b\n mov x8, #93\n svc #0\n";
+    let Some(p) = aarch64_program("aese", asm) else {
+        return;
+    };
+    let e = one_line_error(&xarch(&["run", p.to_str().unwrap()]));
+    assert_eq!(
+        e.trim_end(),
+        "xarch: unimplemented instruction at 0x400078: 20 48 28 4e aese v0.16b, v1.16b"
+    );
+}
+
+#[test]
+fn undefined_instruction_kills_with_sigill() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(p) = aarch64_program("udf", ".global _start\n_start:\n udf #0\n") else {
+        return;
+    };
+    let out = xarch(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.signal(), Some(libc::SIGILL), "{:?}", out.status);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("undefined instruction at 0x400078"));
+}
