@@ -18,16 +18,50 @@ use crate::ir::{self, Op, TrapKind};
 use crate::jit::{self, Jit};
 use crate::opt;
 use crate::stats::Stats;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
 use xarch_linux::mem::GuestMemory;
 
+/// Guest page size for code-page protection.
+const PAGE: u64 = 4096;
+
 /// What the engine needs from a guest address space: the memory window and permission-checked
 /// instruction fetch. `xarch_linux::AddressSpace` implements it; tests use [`FlatSpace`].
 pub trait GuestSpace: CodeMemory {
     fn mem(&self) -> &GuestMemory;
+
+    /// Write-protects the host page at guest `page` because code there was translated; true
+    /// if it is now protected (a guest write to it then faults and reaches the engine). The
+    /// default protects nothing: self-modifying code is then not noticed.
+    fn protect_code_page(&mut self, _page: u64) -> bool {
+        false
+    }
+
+    /// Restores write access to protected code pages in `[addr, addr + len)` after the guest
+    /// wrote to one.
+    fn unprotect_code_range(&mut self, _addr: u64, _len: u64) {}
+}
+
+impl CodeMemory for xarch_linux::AddressSpace {
+    fn read_code(&self, addr: u64, buf: &mut [u8]) -> bool {
+        xarch_linux::AddressSpace::read_code(self, addr, buf)
+    }
+}
+
+impl GuestSpace for xarch_linux::AddressSpace {
+    fn mem(&self) -> &GuestMemory {
+        xarch_linux::AddressSpace::mem(self)
+    }
+
+    fn protect_code_page(&mut self, page: u64) -> bool {
+        xarch_linux::AddressSpace::protect_code_page(self, page)
+    }
+
+    fn unprotect_code_range(&mut self, addr: u64, len: u64) {
+        xarch_linux::AddressSpace::unprotect_code_range(self, addr, len);
+    }
 }
 
 /// A guest window whose code is read from a fixed list of executable ranges (for tests and
@@ -164,6 +198,8 @@ pub struct Engine {
     jit: Jit,
     stats: Stats,
     pc_offset: u32,
+    /// Guest pages (4 KiB) with translations that the address space write-protected for us.
+    code_pages: HashSet<u64>,
 }
 
 impl Engine {
@@ -177,6 +213,7 @@ impl Engine {
             jit,
             stats: Stats::default(),
             pc_offset,
+            code_pages: HashSet::new(),
         })
     }
 
@@ -193,9 +230,13 @@ impl Engine {
         let window = MemWindow::of(space.mem());
         let _guard = crate::signals::RunGuard::enter(self, space.mem());
         loop {
+            if self.jit.exit_requested() {
+                self.jit.clear_exit_request();
+                self.code_written(space);
+            }
             let pc = self.pc(state);
             if !self.blocks.contains_key(&pc) {
-                match self.lift(pc, &*space) {
+                match self.lift(pc, space) {
                     Ok(()) => {}
                     Err(LiftError::FetchFault { pc }) => return RunExit::FetchFault { pc },
                 }
@@ -253,6 +294,9 @@ impl Engine {
     /// writes).
     pub fn invalidate(&mut self, start: u64, len: u64) {
         let end = start.saturating_add(len);
+        // The address space dropped its protection of these pages (unmap, mprotect, write).
+        self.code_pages
+            .retain(|&p| p.saturating_add(PAGE) <= start || p >= end);
         let dead: Vec<u64> = self
             .blocks
             .iter()
@@ -281,7 +325,32 @@ impl Engine {
         u64::from_le_bytes(state.bytes()[o..o + 8].try_into().expect("8 bytes"))
     }
 
-    fn lift(&mut self, pc: u64, code: &dyn CodeMemory) -> Result<(), LiftError> {
+    /// Drops the translations of code pages the guest wrote to (queued by the fault handler).
+    fn code_written<S: GuestSpace>(&mut self, space: &mut S) {
+        match crate::signals::take_code_writes() {
+            Some(pages) => {
+                for page in pages {
+                    space.unprotect_code_range(page, PAGE);
+                    self.invalidate(page, PAGE);
+                }
+            }
+            None => {
+                let pages: Vec<u64> = self.code_pages.iter().copied().collect();
+                for page in pages {
+                    space.unprotect_code_range(page, PAGE);
+                }
+                self.invalidate_all();
+            }
+        }
+    }
+
+    /// True if the guest page at `page` holds translated code and is write-protected.
+    pub(crate) fn is_code_page(&self, page: u64) -> bool {
+        self.code_pages.contains(&page)
+    }
+
+    fn lift<S: GuestSpace>(&mut self, pc: u64, space: &mut S) -> Result<(), LiftError> {
+        let code: &dyn CodeMemory = &*space;
         let mut block = self.frontend.lift(pc, code)?;
         self.stats.blocks_lifted += 1;
         if self.opts.show.guest {
@@ -313,6 +382,18 @@ impl Engine {
                 no_jit: false,
             },
         );
+        // Write-protect the block's pages so that a guest write to them reaches us.
+        let last = pc.wrapping_add(self.blocks[&pc].block.guest_bytes.saturating_sub(1) as u64);
+        let mut page = pc & !(PAGE - 1);
+        while page <= (last & !(PAGE - 1)) {
+            if !self.code_pages.contains(&page) && space.protect_code_page(page) {
+                self.code_pages.insert(page);
+            }
+            page = match page.checked_add(PAGE) {
+                Some(p) => p,
+                None => break,
+            };
+        }
         Ok(())
     }
 

@@ -142,8 +142,12 @@ const CODE_CACHE_BYTES: usize = 256 << 20;
 pub struct Jit {
     isa: OwnedTargetIsa,
     cache: CodeCache,
-    ctx: Box<JitCtx>,
+    /// The context compiled code reads and writes; a raw allocation (freed in Drop) because
+    /// compiled code and the fault handler write it through pointers.
+    ctx: std::ptr::NonNull<JitCtx>,
     trampoline: Trampoline,
+    /// Code of empty jump-cache entries (returns `ret::INDIRECT`).
+    miss_stub: usize,
     /// Exit slots, in fixed-size chunks so their addresses never move.
     slabs: Vec<Box<[AtomicU64; SLAB]>>,
     slab_used: usize,
@@ -196,16 +200,19 @@ impl Jit {
             chain_hits: 0,
             jc_hits: 0,
             jc_misses: 0,
+            exit_request: 0,
             jcache: [JcEntry {
                 pc: u64::MAX,
                 code: 0,
             }; JC_SIZE],
         });
+        let ctx = std::ptr::NonNull::from(Box::leak(ctx));
         let mut jit = Jit {
             isa,
             cache,
             ctx,
             trampoline: dummy_trampoline,
+            miss_stub: 0,
             slabs: Vec::new(),
             slab_used: SLAB,
             free_slots: Vec::new(),
@@ -222,7 +229,8 @@ impl Jit {
         // `Trampoline` signature in the System V calling convention.
         jit.trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(tramp) };
         let miss = jit.build_miss_stub().map_err(EngineError::Host)?;
-        for e in jit.ctx.jcache.iter_mut() {
+        jit.miss_stub = miss;
+        for e in jit.ctx_mut().jcache.iter_mut() {
             e.code = miss as u64;
         }
         Ok(jit)
@@ -448,7 +456,7 @@ impl Jit {
 
     /// Remembers an indirect target in the jump cache.
     pub fn cache_indirect(&mut self, pc: u64, code: CodeRef) {
-        self.ctx.jcache[lower::jc_index(pc)] = JcEntry {
+        self.ctx_mut().jcache[lower::jc_index(pc)] = JcEntry {
             pc,
             code: code.0 as u64,
         };
@@ -472,36 +480,31 @@ impl Jit {
                 self.free_slots.push(slot);
             }
         }
-        let e = &mut self.ctx.jcache[lower::jc_index(pc)];
+        let miss = self.miss_stub as u64;
+        let e = &mut self.ctx_mut().jcache[lower::jc_index(pc)];
         if e.pc == pc {
-            let miss = self
-                .ctx
-                .jcache
-                .iter()
-                .find(|e| e.pc == u64::MAX)
-                .map(|e| e.code);
-            let e = &mut self.ctx.jcache[lower::jc_index(pc)];
-            e.pc = u64::MAX;
-            if let Some(m) = miss {
-                e.code = m;
-            }
+            *e = JcEntry {
+                pc: u64::MAX,
+                code: miss,
+            };
         }
         self.code_info.remove(&code.0);
     }
 
     /// Runs compiled code from `code` until it returns to the dispatcher.
     pub fn enter(&mut self, code: CodeRef, state: &mut [u8], mem: MemWindow) -> JitExit {
-        self.ctx.mask = mem.mask;
+        self.ctx_mut().mask = mem.mask;
         // SAFETY: `code` is a block compiled by this JIT with the block signature; `state`
         // is the CPU state the block was lowered for (offsets inside it), `mem` a live guest
         // window, and `ctx` our own context, which outlives the call.
-        let r = unsafe { (self.trampoline)(code.0, state.as_mut_ptr(), mem.base, &mut *self.ctx) };
+        let r =
+            unsafe { (self.trampoline)(code.0, state.as_mut_ptr(), mem.base, self.ctx.as_ptr()) };
         match r {
             ret::DISPATCH => JitExit::Dispatch,
             ret::SYSCALL => JitExit::Syscall,
             ret::TRAP => JitExit::Trap {
-                kind: lower::trap_kind(self.ctx.trap_kind),
-                pc: self.ctx.trap_pc,
+                kind: lower::trap_kind(self.ctx_mut().trap_kind),
+                pc: self.ctx_mut().trap_pc,
             },
             ret::INDIRECT => JitExit::Indirect,
             slot => JitExit::Patch {
@@ -515,12 +518,32 @@ impl Jit {
         if !self.stats {
             return;
         }
-        let c = &mut self.ctx;
+        let c = self.ctx_mut();
         stats.jit_blocks += std::mem::take(&mut c.blocks);
         stats.jit_insns += std::mem::take(&mut c.insns);
         stats.chain_hits += std::mem::take(&mut c.chain_hits);
         stats.jc_hits += std::mem::take(&mut c.jc_hits);
         stats.jc_misses += std::mem::take(&mut c.jc_misses);
+    }
+
+    fn ctx_mut(&mut self) -> &mut JitCtx {
+        // SAFETY: `ctx` is a live allocation owned by this JIT; no compiled code runs while
+        // `&mut self` is held (the engine is single-threaded per guest thread).
+        unsafe { self.ctx.as_mut() }
+    }
+
+    /// The context's address, for the fault handler's exit request.
+    pub(crate) fn ctx_ptr(&self) -> *mut JitCtx {
+        self.ctx.as_ptr()
+    }
+
+    /// True if compiled code was asked to stop (and the dispatcher has work to do).
+    pub fn exit_requested(&mut self) -> bool {
+        self.ctx_mut().exit_request != 0
+    }
+
+    pub fn clear_exit_request(&mut self) {
+        self.ctx_mut().exit_request = 0;
     }
 
     /// True if `host_pc` is in the code cache.
@@ -554,6 +577,13 @@ fn count_direct_exits(block: &ir::Block) -> usize {
         ir::Exit::Jump { .. } => 1,
         ir::Exit::Branch { .. } => 2,
         _ => 0,
+    }
+}
+
+impl Drop for Jit {
+    fn drop(&mut self) {
+        // SAFETY: `ctx` came from `Box::leak` in `new` and is freed exactly once, here.
+        drop(unsafe { Box::from_raw(self.ctx.as_ptr()) });
     }
 }
 

@@ -54,6 +54,9 @@ pub struct JitCtx {
     pub chain_hits: u64,
     pub jc_hits: u64,
     pub jc_misses: u64,
+    /// Non-zero: every block returns to the dispatcher at its entry (set by the fault
+    /// handler after a write to a code page, and by whoever needs the guest stopped).
+    pub exit_request: u64,
     pub jcache: [JcEntry; JC_SIZE],
 }
 
@@ -81,7 +84,8 @@ const OFF_INSNS: i32 = 32;
 const OFF_CHAIN: i32 = 40;
 const OFF_JC_HITS: i32 = 48;
 const OFF_JC_MISSES: i32 = 56;
-const OFF_JCACHE: i64 = 64;
+const OFF_EXIT: i32 = 64;
+const OFF_JCACHE: i64 = 72;
 
 /// A block's translation-time inputs that are not in the IR.
 pub struct LowerParams<'a> {
@@ -202,6 +206,20 @@ pub fn lower_block(block: &ir::Block, params: LowerParams<'_>) -> Result<Functio
     let (state, mem, ctx) = (p[0], p[1], p[2]);
     let mask = b.ins().load(types::I64, state_flags(), ctx, OFF_MASK);
     let tail_sig = b.import_signature(block_signature(cc));
+    // Leave at entry when the engine asked compiled code to stop.
+    let req = b.ins().load(types::I64, state_flags(), ctx, OFF_EXIT);
+    let stop = b.create_block();
+    let body = b.create_block();
+    b.ins().brif(req, stop, &[], body, &[]);
+    b.seal_block(stop);
+    b.seal_block(body);
+    b.switch_to_block(stop);
+    let here = b.ins().iconst(types::I64, block.pc as i64);
+    b.ins()
+        .store(state_flags(), here, state, params.pc_offset as i32);
+    let r = b.ins().iconst(types::I64, ret::DISPATCH);
+    b.ins().return_(&[r]);
+    b.switch_to_block(body);
     let mut l = Lowerer {
         b,
         block,

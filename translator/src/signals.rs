@@ -10,6 +10,11 @@
 //!                   └ no:  restore the previous action and return (re-raised there)
 //! ```
 //!
+//! A fault on a guest page the engine write-protected because it translated code there (see
+//! `Engine::lift`) is a guest write to its own code: the handler makes the page writable again,
+//! queues it in `CODE_WRITES` and raises the JIT's exit request; the store is retried and
+//! succeeds, and the dispatcher drops that page's translations before the next block runs.
+//!
 //! There are no guest signal handlers yet; when the Linux layer adds them, this is where a
 //! guest fault becomes a guest signal frame instead of a report.
 
@@ -24,6 +29,22 @@ thread_local! {
     /// to read from a signal handler on the same thread.
     static ACTIVE: Cell<*const Engine> = const { Cell::new(std::ptr::null()) };
     static WINDOW: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    /// Guest pages written since the dispatcher last looked (`CODE_WRITES_MAX` at most;
+    /// more sets the overflow count past it and the dispatcher drops every translation).
+    static CODE_WRITES: Cell<([u64; CODE_WRITES_MAX], usize)> = const { Cell::new(([0; CODE_WRITES_MAX], 0)) };
+}
+
+const CODE_WRITES_MAX: usize = 16;
+
+/// The guest code pages written since the last call: `Some(pages)`, or `None` if too many
+/// to list (drop every translation).
+pub(crate) fn take_code_writes() -> Option<Vec<u64>> {
+    let (pages, n) = CODE_WRITES.with(|c| c.replace(([0; CODE_WRITES_MAX], 0)));
+    if n > CODE_WRITES_MAX {
+        None
+    } else {
+        Some(pages[..n].to_vec())
+    }
 }
 
 static INSTALL: Once = Once::new();
@@ -122,6 +143,30 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
     // SAFETY: ACTIVE is set only while `Engine::run` of that engine is on this thread's
     // stack; the engine is not being mutated while guest code (interpreted or compiled) runs.
     let engine = unsafe { &*engine };
+    let guest = (addr - base) as u64;
+    let page = guest & !0xfff;
+    if engine.is_code_page(page) {
+        // A guest write to a page of translated code (reads of it never fault: code pages
+        // stay readable). Make it writable, queue it for the dispatcher, stop compiled code.
+        // SAFETY: mprotect of one page inside the window, which the guest mapped writable
+        // (only writable pages are code-protected); the JIT context is live while ACTIVE is.
+        unsafe {
+            libc::mprotect(
+                (base + page as usize) as *mut libc::c_void,
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+            );
+            (*engine.jit().ctx_ptr()).exit_request = 1;
+        }
+        CODE_WRITES.with(|c| {
+            let (mut pages, n) = c.get();
+            if n < CODE_WRITES_MAX {
+                pages[n] = page;
+            }
+            c.set((pages, n + 1));
+        });
+        return;
+    }
     // SAFETY: `uc` is the ucontext of this SA_SIGINFO handler.
     let hpc = unsafe { host_pc(uc) };
     let jit = engine.jit();

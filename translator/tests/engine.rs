@@ -293,3 +293,62 @@ fn guest_fault_kills_with_sigsegv_and_reports_the_pc() {
         );
     }
 }
+
+/// A loop whose block stores into its own code page: each store faults on the write-protected
+/// page, the engine drops the block, lifts it again and the loop goes on.
+#[test]
+fn writes_to_translated_code_pages_drop_their_translations() {
+    use xarch_linux::{AddressSpace, MapRequest, Prot};
+    for threshold in [u32::MAX, 0] {
+        let mut space = AddressSpace::new(24).unwrap();
+        let req = MapRequest {
+            addr: 0x10000,
+            len: 0x2000,
+            prot: Prot(7),
+            fixed: true,
+            noreplace: false,
+            shared: false,
+            file: None,
+        };
+        space.mmap(req).unwrap();
+        let blocks = HashMap::from([
+            block(0x10000, |b| {
+                let a = b.const64(0x10800);
+                let x = b.get_reg(Type::I64, R1);
+                b.store(a, x, Endian::Little);
+                inc(b, R1);
+                let y = b.get_reg(Type::I64, R1);
+                let c = b.icmp_imm(IntCC::Ult, y, 10);
+                Exit::Branch {
+                    cond: c,
+                    taken: 0x10000,
+                    not_taken: 0x11000,
+                }
+            }),
+            block(0x11000, |_| Exit::Syscall { next: 0x11004 }),
+        ]);
+        let fe = Arc::new(IrFrontend {
+            blocks,
+            state_size: 64,
+            pc_offset: 0,
+        });
+        let opts = EngineOptions {
+            hot_threshold: threshold,
+            stats: true,
+            ..Default::default()
+        };
+        let mut engine = Engine::new(fe, opts).unwrap();
+        let mut state = CpuState::new(64);
+        state.bytes_mut()[0..8].copy_from_slice(&0x10000u64.to_le_bytes());
+        assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+        let mut word = [0u8; 8];
+        space.read(0x10800, &mut word).unwrap();
+        assert_eq!(u64::from_le_bytes(word), 9, "threshold {threshold}");
+        let st = engine.stats();
+        assert_eq!(st.blocks_lifted, 11, "threshold {threshold}: {st}");
+        assert_eq!(st.invalidated, 10, "threshold {threshold}: {st}");
+        // The last write dropped the loop block and nothing lifted it again; the exit block's
+        // page stays protected.
+        assert!(!space.is_code_page(0x10000) && space.is_code_page(0x11000));
+    }
+}
