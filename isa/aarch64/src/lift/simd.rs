@@ -920,9 +920,20 @@ pub fn two_reg_misc(ctx: &mut Ctx, w: u32) -> LiftResult {
             }
             return Ok(());
         }
-        (true, 0b10011) => return Err(UNIMPL), // SHLL
+        (true, 0b10011) => {
+            // SHLL(2): widen, shift left by the element size (the sign cannot matter).
+            if size == 3 || s.scalar {
+                return Err(UNDEF);
+            }
+            let wl = wider(lane)?;
+            let x = ctx.v(n);
+            let wv = widen(ctx, x, eb, s.q, false);
+            let r = ctx.b.vshift_imm(VecShift::Shl, wl, wv, e);
+            ctx.set_v(rd(w), r);
+            return Ok(());
+        }
         (_, 0b00011) | (_, 0b00111) | (_, 0b00100) => return Err(UNIMPL), // SUQADD, SQABS, CLS/CLZ
-        (true, 0b00101) => return Err(UNIMPL), // RBIT
+        (true, 0b00101) => return Err(UNIMPL),                            // RBIT
         _ => return Err(UNDEF),
     };
     write(ctx, rd(w), r, s, e);
