@@ -136,10 +136,11 @@ fn check_qemu(arch: &str, name: &str) {
     check_against_native("qemu", arch, name, Command::new(qemu));
 }
 
-fn check_dbt(arch: &str, name: &str) {
+fn check_dbt(arch: &str, name: &str, options: &[&str]) {
     let mut cmd = Command::new(xarch_bin());
-    cmd.arg("run");
-    check_against_native("xarch run", arch, name, cmd);
+    cmd.arg("run").args(options);
+    let label = format!("xarch run {}", options.join(" "));
+    check_against_native(label.trim_end(), arch, name, cmd);
 }
 
 /// One test per workload in each module. `list_is_complete` keeps the list in step with the
@@ -158,10 +159,14 @@ workload_tests!(
     alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls
 );
 
-/// The DBT tests, per guest arch: the workloads `xarch run` runs correctly today.
+/// The DBT tests, per guest arch and engine setting: the workloads `xarch run` runs
+/// correctly today.
 macro_rules! dbt_tests {
-    ($module:ident, $arch:literal: $($name:ident),* $(,)?) => {
-        mod $module { $( #[test] fn $name() { super::check_dbt($arch, stringify!($name)); } )* }
+    ($module:ident, $arch:literal, [$($opt:literal),*]: $($name:ident),* $(,)?) => {
+        mod $module {
+            const OPTIONS: &[&str] = &[$($opt),*];
+            $( #[test] fn $name() { super::check_dbt($arch, stringify!($name), OPTIONS); } )*
+        }
     };
 }
 
@@ -174,4 +179,10 @@ fn list_is_complete() {
     );
 }
 
-dbt_tests!(dbt_aarch64, "aarch64": alloc, calls, intmix, matmul, nbody, qsort, strings, syscalls);
+// Default engine: tier 0, then Cranelift for hot blocks.
+dbt_tests!(dbt_aarch64, "aarch64", []: alloc, calls, intmix, matmul, nbody, qsort, strings, syscalls);
+// Every block compiled at its first run: the Cranelift tier on cold code too.
+dbt_tests!(dbt_aarch64_compile_all, "aarch64", ["--hot-threshold", "0"]:
+    alloc, calls, intmix, matmul, nbody, qsort, strings, syscalls);
+// Tier 0 only; the interpreter is slow, so only the workloads that finish in seconds.
+dbt_tests!(dbt_aarch64_interp_only, "aarch64", ["--interp-only"]: syscalls);
