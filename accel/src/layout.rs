@@ -30,6 +30,12 @@ pub const EXC_STUBS: u64 = STUB_OFF + 0x100;
 /// An address in the system region that is never mapped: LSTAR where `syscall` must fault
 /// its way into ring 0 (see `vm::Vm::lstar`).
 pub const SYSCALL_TRAP: u64 = 0x9000;
+/// The `syscall` entry that exits by an MMIO store (see `vm::SyscallExit::Mmio`).
+pub const SYSCALL_MMIO_ENTRY: u64 = STUB_OFF + 0x10;
+/// Virtual page (offset in the system region's range) mapped to MMIO_GPA.
+pub const MMIO_OFF: u64 = 0xa000;
+/// A guest-physical page with no memory behind it: a store there is a KVM_EXIT_MMIO.
+pub const MMIO_GPA: u64 = SYS_GPA + SYS_SIZE;
 pub const STACK_TOP_OFF: u64 = 0x8000;
 /// Pages of the system region mapped in the guest's virtual space (GDT .. stack).
 pub const SYS_MAPPED_PAGES: u64 = STACK_TOP_OFF / 0x1000;

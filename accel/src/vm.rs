@@ -16,7 +16,7 @@ use kvm_bindings::{
     KVM_MAX_CPUID_ENTRIES, Msrs, kvm_dtable, kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs,
     kvm_userspace_memory_region, kvm_xcrs,
 };
-use kvm_ioctls::{Kvm, VcpuExit, VcpuFd, VmFd};
+use kvm_ioctls::{Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 
 use crate::AccelError;
 use crate::backend::Backend;
@@ -49,13 +49,44 @@ const EFER_NXE: u64 = 1 << 11;
 /// RFLAGS bits cleared on `syscall` entry: TF, DF, IF, IOPL, NT, AC (as Linux does).
 const SFMASK: u64 = 0x47700;
 
-/// Memory slots: the guest window and the system region.
-const SLOT_WINDOW: u32 = 0;
-const SLOT_SYS: u32 = 1;
+/// Memory slot of the system region; the window's slots follow it.
+const SLOT_SYS: u32 = 0;
+/// The guest window is registered in chunks of this size, each when a mapping first touches
+/// it. One slot for the whole 1 TiB window would make KVM allocate its per-page metadata for
+/// all of it (under shadow paging 2 GiB of rmap, ~5 s of setup); chunks cost metadata only
+/// where the program has memory.
+const CHUNK_BITS: u32 = 28;
 
 /// Exception vectors whose frame carries an error code (Intel SDM vol. 3A 6.15).
 fn has_error_code(vector: u8) -> bool {
     matches!(vector, 8 | 10..=14 | 17 | 21 | 29 | 30)
+}
+
+/// How a `syscall` leaves the guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyscallExit {
+    /// LSTAR stub: `out` to PORT_SYSCALL (ring 0).
+    Pio,
+    /// LSTAR on a never-mapped page: the page fault's IDT stub exits.
+    Fault,
+    /// LSTAR stub: a store to an MMIO page.
+    Mmio,
+}
+
+impl SyscallExit {
+    /// Port I/O (then `sysretq` in the stub) with hardware virtualisation; under kvm_pvm the
+    /// faulting LSTAR, which runs no instruction at LSTAR at all (measured there: the MMIO
+    /// store costs the same, the port I/O stub raises #GP). `XARCH_KVM_SYSCALL=pio|fault|mmio`
+    /// overrides the choice, for measurements.
+    pub fn choose(backend: Backend) -> SyscallExit {
+        match std::env::var("XARCH_KVM_SYSCALL").as_deref() {
+            Ok("pio") => SyscallExit::Pio,
+            Ok("fault") => SyscallExit::Fault,
+            Ok("mmio") => SyscallExit::Mmio,
+            _ if backend.sysret_in_guest() => SyscallExit::Pio,
+            _ => SyscallExit::Fault,
+        }
+    }
 }
 
 /// Why the guest stopped.
@@ -161,17 +192,30 @@ pub struct Vm {
     vm: VmFd,
     _kvm: Kvm,
     backend: Backend,
+    sys_exit: SyscallExit,
     pt: PageTables,
     sys: HostRegion,
+    window_base: *mut u8,
     window_size: u64,
+    /// Which chunks of the window are registered with KVM (see CHUNK_BITS).
+    chunks: Vec<bool>,
+    next_slot: u32,
     /// The ring-3 special registers the host restores when it returns from a syscall itself.
     user_sregs: kvm_sregs,
     /// A mapping lost rights since the last run: the guest TLB must be flushed.
     need_flush: bool,
     /// The vCPU sits in the ring-0 syscall stub, waiting for `finish_syscall`.
     in_syscall: bool,
-    /// Registers at the last syscall exit.
+    /// Registers at the last exit, or to enter with.
     regs: kvm_regs,
+    /// `regs` must be written to the vCPU before the next entry.
+    regs_dirty: bool,
+    /// The FS/GS bases changed: the next entry cannot use the stub's own `sysretq`.
+    sregs_dirty: bool,
+    /// The next entry resumes in the syscall stub, which returns with `sysretq`.
+    resume_in_stub: bool,
+    /// The backend allows `sysretq` in the stub and the stub exits by port I/O.
+    sysret_ok: bool,
     pub stats: VmStats,
 }
 
@@ -191,22 +235,17 @@ impl Vm {
             .create_vm()
             .map_err(|e| AccelError::Kvm("KVM_CREATE_VM", e.errno()))?;
         let sys = HostRegion::anonymous(SYS_SIZE as usize)?;
-        for (slot, gpa, len, host) in [
-            (SLOT_WINDOW, 0, window_size, window_base as u64),
-            (SLOT_SYS, SYS_GPA, SYS_SIZE, sys.ptr as u64),
-        ] {
-            let region = kvm_userspace_memory_region {
-                slot,
-                flags: 0,
-                guest_phys_addr: gpa,
-                memory_size: len,
-                userspace_addr: host,
-            };
-            // SAFETY: both host ranges stay mapped while the VM lives (the window by this
-            // function's contract, the system region because `Vm` owns it and drops it last).
-            unsafe { vm.set_user_memory_region(region) }
-                .map_err(|e| AccelError::Kvm("KVM_SET_USER_MEMORY_REGION", e.errno()))?;
-        }
+        let region = kvm_userspace_memory_region {
+            slot: SLOT_SYS,
+            flags: 0,
+            guest_phys_addr: SYS_GPA,
+            memory_size: SYS_SIZE,
+            userspace_addr: sys.ptr as u64,
+        };
+        // SAFETY: the system region stays mapped while the VM lives (`Vm` owns it and drops
+        // it after the VM).
+        unsafe { vm.set_user_memory_region(region) }
+            .map_err(|e| AccelError::Kvm("KVM_SET_USER_MEMORY_REGION", e.errno()))?;
         let vcpu = vm
             .create_vcpu(0)
             .map_err(|e| AccelError::Kvm("KVM_CREATE_VCPU", e.errno()))?;
@@ -246,16 +285,27 @@ impl Vm {
             vm,
             _kvm: kvm,
             backend: Backend::detect(),
+            sys_exit: SyscallExit::choose(Backend::detect()),
             pt,
             sys,
+            window_base,
             window_size,
+            chunks: vec![false; window_size.div_ceil(1 << CHUNK_BITS) as usize],
+            next_slot: SLOT_SYS + 1,
             user_sregs: kvm_sregs::default(),
             need_flush: false,
             in_syscall: false,
             regs: kvm_regs::default(),
+            regs_dirty: false,
+            sregs_dirty: false,
+            resume_in_stub: false,
+            sysret_ok: false,
             stats: VmStats::default(),
         };
+        vm.sysret_ok = vm.backend.sysret_in_guest() && vm.sys_exit == SyscallExit::Pio;
         vm.setup_vcpu()?;
+        vm.vcpu.set_sync_valid_reg(SyncReg::Register);
+        vm.vcpu.set_sync_valid_reg(SyncReg::SystemRegister);
         Ok(vm)
     }
 
@@ -270,10 +320,10 @@ impl Vm {
     /// the fault enters ring 0 through the IDT like any exception, and the host recognises a
     /// page fault at LSTAR as a syscall.
     fn lstar(&self) -> u64 {
-        if self.backend.sysret_in_guest() {
-            SYS_VA + SYSCALL_ENTRY
-        } else {
-            SYS_VA + SYSCALL_TRAP
+        match self.sys_exit {
+            SyscallExit::Pio => SYS_VA + SYSCALL_ENTRY,
+            SyscallExit::Fault => SYS_VA + SYSCALL_TRAP,
+            SyscallExit::Mmio => SYS_VA + SYSCALL_MMIO_ENTRY,
         }
     }
 
@@ -430,8 +480,38 @@ impl Vm {
             return Err(AccelError::OutsideWindow(addr, len));
         };
         let start = addr & !0xfff;
+        if rights.read || rights.write || rights.exec {
+            self.register_chunks(start, end)?;
+        }
         let stale = self.pt.map(start, start, end - start, rights, true)?;
         self.need_flush |= stale;
+        Ok(())
+    }
+
+    /// Registers with KVM every chunk of the window that `[start, end)` touches.
+    fn register_chunks(&mut self, start: u64, end: u64) -> Result<(), AccelError> {
+        if end <= start {
+            return Ok(());
+        }
+        for chunk in (start >> CHUNK_BITS)..=((end - 1) >> CHUNK_BITS) {
+            if self.chunks[chunk as usize] {
+                continue;
+            }
+            let gpa = chunk << CHUNK_BITS;
+            let region = kvm_userspace_memory_region {
+                slot: self.next_slot,
+                flags: 0,
+                guest_phys_addr: gpa,
+                memory_size: (1u64 << CHUNK_BITS).min(self.window_size - gpa),
+                userspace_addr: self.window_base as u64 + gpa,
+            };
+            // SAFETY: the chunk lies inside the window, which `Vm::new`'s contract keeps
+            // mapped for the life of the VM.
+            unsafe { self.vm.set_user_memory_region(region) }
+                .map_err(|e| AccelError::Kvm("KVM_SET_USER_MEMORY_REGION", e.errno()))?;
+            self.chunks[chunk as usize] = true;
+            self.next_slot += 1;
+        }
         Ok(())
     }
 
@@ -470,6 +550,7 @@ impl Vm {
             .set_fpu(&snap.fpu)
             .map_err(|e| AccelError::Kvm("KVM_SET_FPU", e.errno()))?;
         self.regs = snap.regs;
+        self.regs_dirty = true;
         self.set_fs_base(snap.fs_base);
         self.set_gs_base(snap.gs_base);
         self.in_syscall = true;
@@ -479,6 +560,8 @@ impl Vm {
     /// Sets the ring-3 stack pointer the pending syscall returns with (clone's new stack).
     pub fn set_user_rsp(&mut self, rsp: u64) {
         self.regs.rsp = rsp;
+        self.regs_dirty = true;
+        self.sregs_dirty = true;
     }
 
     /// The FS base (TLS pointer).
@@ -489,6 +572,7 @@ impl Vm {
     /// Sets the FS base (arch_prctl ARCH_SET_FS).
     pub fn set_fs_base(&mut self, v: u64) {
         self.user_sregs.fs.base = v;
+        self.sregs_dirty = true;
     }
 
     /// The GS base.
@@ -499,6 +583,7 @@ impl Vm {
     /// Sets the GS base (arch_prctl ARCH_SET_GS).
     pub fn set_gs_base(&mut self, v: u64) {
         self.user_sregs.gs.base = v;
+        self.sregs_dirty = true;
     }
 
     /// Registers as of the last exit (for reports and tracing).
@@ -510,26 +595,20 @@ impl Vm {
     /// `run`.
     pub fn finish_syscall(&mut self, ret: u64) -> Result<(), AccelError> {
         assert!(self.in_syscall, "finish_syscall without a pending syscall");
-        let mut regs = self.regs;
-        regs.rax = ret;
-        // The host returns to ring 3 itself: RIP and RFLAGS as `sysretq` would set them
-        // (Intel SDM vol. 2B SYSRET), the segments from the saved ring-3 state.
-        regs.rip = regs.rcx;
-        regs.rflags = (regs.r11 & 0x3c_7fd7) | 0x2;
-        self.vcpu
-            .set_regs(&regs)
-            .map_err(|e| AccelError::Kvm("KVM_SET_REGS", e.errno()))?;
+        self.regs.rax = ret;
         self.in_syscall = false;
-        Ok(())
-    }
-
-    fn load_user_sregs(&mut self) -> Result<(), AccelError> {
-        if self.need_flush {
-            self.flush_tlb()?;
+        if self.sysret_ok && !self.sregs_dirty && !self.need_flush {
+            // The vCPU sits after the stub's `out`; its `sysretq` returns to ring 3.
+            self.resume_in_stub = true;
+        } else {
+            // The host returns to ring 3 itself: RIP and RFLAGS as `sysretq` would set them
+            // (Intel SDM vol. 2B SYSRET), the segments from the saved ring-3 state.
+            self.regs.rip = self.regs.rcx;
+            self.regs.rflags = (self.regs.r11 & 0x3c_7fd7) | 0x2;
+            self.resume_in_stub = false;
         }
-        self.vcpu
-            .set_sregs(&self.user_sregs)
-            .map_err(|e| AccelError::Kvm("KVM_SET_SREGS", e.errno()))
+        self.regs_dirty = true;
+        Ok(())
     }
 
     /// Makes the guest see page-table entries that lost rights. The host edits the tables
@@ -557,15 +636,35 @@ impl Vm {
 
     /// Runs the guest until its next syscall or exception.
     pub fn run(&mut self) -> Result<VmExit, AccelError> {
-        // Every entry into the guest goes to ring 3 with the host-held segment state (the
-        // vCPU never resumes inside a stub).
-        self.load_user_sregs()?;
+        if self.need_flush {
+            self.flush_tlb()?;
+        }
+        // Registers go in through the kvm_run sync area (KVM_CAP_SYNC_REGS): a vCPU ioctl
+        // costs ~20 µs under kvm_pvm, so KVM_RUN is the only one per exit. Unless the stub
+        // returns by itself, the entry is to ring 3 with the host-held segment state.
+        {
+            let sync = self.vcpu.sync_regs_mut();
+            sync.regs = self.regs;
+            if !self.resume_in_stub {
+                sync.sregs = self.user_sregs;
+            }
+        }
+        if self.regs_dirty {
+            self.vcpu.set_sync_dirty_reg(SyncReg::Register);
+            self.regs_dirty = false;
+        }
+        if !self.resume_in_stub {
+            self.vcpu.set_sync_dirty_reg(SyncReg::SystemRegister);
+            self.sregs_dirty = false;
+        }
+        self.resume_in_stub = false;
         loop {
             let t = Instant::now();
             let exit = self.vcpu.run();
             self.stats.guest_time += t.elapsed();
             let port = match exit {
                 Ok(VcpuExit::IoOut(port, _)) => port,
+                Ok(VcpuExit::MmioWrite(addr, _)) if addr == MMIO_GPA => PORT_SYSCALL,
                 Ok(VcpuExit::Shutdown) => return Err(AccelError::Shutdown(self.rip_now())),
                 Ok(VcpuExit::FailEntry(reason, _)) => return Err(AccelError::FailEntry(reason)),
                 Ok(VcpuExit::InternalError) => {
@@ -583,10 +682,12 @@ impl Vm {
                 }
                 Err(e) => return Err(AccelError::Kvm("KVM_RUN", e.errno())),
             };
-            self.regs = self
-                .vcpu
-                .get_regs()
-                .map_err(|e| AccelError::Kvm("KVM_GET_REGS", e.errno()))?;
+            let sync = self.vcpu.sync_regs();
+            self.regs = sync.regs;
+            let (cr2, fs_base, gs_base) = (sync.sregs.cr2, sync.sregs.fs.base, sync.sregs.gs.base);
+            // Ring 3 may have changed its bases itself (wrfsbase); the entry paths keep them.
+            self.user_sregs.fs.base = fs_base;
+            self.user_sregs.gs.base = gs_base;
             let r = &self.regs;
             if port == PORT_SYSCALL {
                 self.stats.syscall_exits += 1;
@@ -628,10 +729,6 @@ impl Vm {
                         rip: r.rcx,
                     });
                 }
-                let sregs = self
-                    .vcpu
-                    .get_sregs()
-                    .map_err(|e| AccelError::Kvm("KVM_GET_SREGS", e.errno()))?;
                 // Put the program's own registers back for the report.
                 self.regs.rip = rip;
                 self.regs.rflags = self.sys.read_u64(frame + 16);
@@ -640,7 +737,7 @@ impl Vm {
                     vector,
                     error_code,
                     rip,
-                    cr2: sregs.cr2,
+                    cr2,
                 });
             }
             return Err(AccelError::UnexpectedExit(
@@ -685,6 +782,11 @@ fn write_system_tables(sys: &HostRegion) {
 
     // syscall entry: out 0xe0, al ; sysretq (reached only where the backend allows it).
     sys.write_bytes(SYSCALL_ENTRY, &[0xe6, PORT_SYSCALL as u8, 0x48, 0x0f, 0x07]);
+    // mov [SYS_VA + MMIO_OFF], al ; sysretq
+    let mut mmio = vec![0xa2];
+    mmio.extend_from_slice(&(SYS_VA + MMIO_OFF).to_le_bytes());
+    mmio.extend_from_slice(&[0x48, 0x0f, 0x07]);
+    sys.write_bytes(SYSCALL_MMIO_ENTRY, &mmio);
     for v in 0..EXC_VECTORS {
         let stub = EXC_STUBS + 4 * v;
         // out 0x80+v, al ; hlt (never resumed)
