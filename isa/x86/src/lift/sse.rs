@@ -1,11 +1,706 @@
-//! SSE/SSE2 (SDM Vol. 1, chapters 10 and 11).
+//! SSE and SSE2 (SDM Vol. 1, chapters 10 and 11): the moves, logic, integer and floating-point
+//! arithmetic, compares, shuffles and conversions that glibc's baseline (sse2) string functions,
+//! printf and compiled C use. The mandatory prefix (none, 66, F3, F2) selects the form.
+//!
+//! Not implemented (they trap as unimplemented): MMX forms, the pack instructions, shifts by
+//! an XMM count, PMULHW/PMULUDQ/PAVG/PSADBW/MASKMOVDQU, packed conversions other than
+//! CVTDQ2PD/CVTTPD2DQ, CMPPS/CMPPD predicates 3 and 7. Conversions that round use
+//! round-to-nearest (MXCSR.RC is not consulted), and no MXCSR exception flags are set.
 
-use super::{Ctx, Step};
+use super::{Ctx, Step, ty};
+use crate::decode::{Rep, Rm};
+use crate::state::off;
+use xarch_translator::ir::{FloatCC, Lane, RoundMode, Type, Value, VecOp, VecShift};
 
-pub(crate) fn lift_0f(_cx: &mut Ctx) -> Step {
-    Step::Unimplemented
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Pfx {
+    None,
+    P66,
+    F3,
+    F2,
 }
 
+impl Ctx {
+    fn pfx(&self) -> Pfx {
+        match (self.insn.rep, self.insn.opsize_prefix) {
+            (Some(Rep::Rep), _) => Pfx::F3,
+            (Some(Rep::Repne), _) => Pfx::F2,
+            (None, true) => Pfx::P66,
+            (None, false) => Pfx::None,
+        }
+    }
+
+    fn xmm(&mut self, r: u8) -> Value {
+        self.b.get_reg(Type::V128, off::xmm(r))
+    }
+
+    fn set_xmm(&mut self, r: u8, v: Value) {
+        self.b.set_reg(off::xmm(r), v)
+    }
+
+    /// The `rm` operand as a full 128-bit value (register or 16-byte load; alignment of the
+    /// aligned forms is not checked).
+    fn xmm_rm(&mut self) -> Value {
+        match self.insn.rm.expect("ModRM") {
+            Rm::Reg(r) => self.xmm(r),
+            Rm::Mem(m) => {
+                let a = self.addr(&m);
+                self.load(Type::V128, a)
+            }
+        }
+    }
+
+    /// The `rm` operand as a scalar of `t` (low lane of a register, or a load).
+    fn xmm_rm_scalar(&mut self, t: Type) -> Value {
+        match self.insn.rm.expect("ModRM") {
+            Rm::Reg(r) => {
+                let v = self.xmm(r);
+                self.low_lane(v, t)
+            }
+            Rm::Mem(m) => {
+                let a = self.addr(&m);
+                self.load(t, a)
+            }
+        }
+    }
+
+    fn low_lane(&mut self, v: Value, t: Type) -> Value {
+        let lane = lane_of(t);
+        self.b.vextract(lane, 0, v)
+    }
+
+    /// Writes `s` into the low lane of XMM `r`, keeping the other lanes.
+    fn set_low_lane(&mut self, r: u8, s: Value) {
+        let lane = lane_of(self.b.ty(s));
+        let v = self.xmm(r);
+        let v = self.b.vinsert(lane, 0, v, s);
+        self.set_xmm(r, v);
+    }
+
+    /// A vector holding `s` in the low lane, zeros elsewhere.
+    fn zero_ext_vec(&mut self, s: Value) -> Value {
+        let lane = lane_of(self.b.ty(s));
+        let z = self.b.v128const(0);
+        self.b.vinsert(lane, 0, z, s)
+    }
+
+    fn vbin(&mut self, op: VecOp, lane: Lane) -> Step {
+        let a = self.xmm(self.insn.reg);
+        let b = self.xmm_rm();
+        let r = self.b.vbinary(op, lane, a, b);
+        self.set_xmm(self.insn.reg, r);
+        Step::Next
+    }
+
+    /// Sign bits of the lanes packed into an i32 (PMOVMSKB, MOVMSKPS/PD).
+    fn movemask(&mut self, v: Value, lane: Lane) -> Value {
+        match lane {
+            Lane::I8x16 => {
+                // One 0/1 byte per lane, then a multiply gathers 8 bytes' low bits into the top byte.
+                let bits = self.b.vshift_imm(VecShift::LShr, Lane::I8x16, v, 7);
+                let lo = self.b.vextract(Lane::I64x2, 0, bits);
+                let hi = self.b.vextract(Lane::I64x2, 1, bits);
+                let magic = self.b.const64(0x0102_0408_1020_4080);
+                let sh = self.b.const64(56);
+                let lo = self.b.mul(lo, magic);
+                let lo = self.b.lshr(lo, sh);
+                let hi = self.b.mul(hi, magic);
+                let hi = self.b.lshr(hi, sh);
+                let eight = self.b.const64(8);
+                let hi = self.b.shl(hi, eight);
+                let m = self.b.or(lo, hi);
+                self.b.trunc(Type::I32, m)
+            }
+            _ => {
+                let (il, n) = if lane == Lane::F32x4 {
+                    (Lane::I32x4, 4)
+                } else {
+                    (Lane::I64x2, 2)
+                };
+                let bits = il.lane_bits();
+                let mut acc = self.b.const32(0);
+                for k in 0..n {
+                    let x = self.b.vextract(il, k, v);
+                    let sh = self.b.iconst(il.scalar(), u64::from(bits - 1));
+                    let s = self.b.lshr(x, sh);
+                    let s = self.b.zext_or_trunc(Type::I32, s);
+                    let sh = self.b.const32(u32::from(k));
+                    let s = self.b.shl(s, sh);
+                    acc = self.b.or(acc, s);
+                }
+                acc
+            }
+        }
+    }
+
+    /// x86 MIN/MAX: `a op b ? a : b`, so a NaN or equal operands give the second (source).
+    fn fminmax(&mut self, a: Value, b: Value, max: bool) -> Value {
+        let c = if max {
+            self.b.fcmp(FloatCC::Gt, a, b)
+        } else {
+            self.b.fcmp(FloatCC::Lt, a, b)
+        };
+        self.b.select(c, a, b)
+    }
+
+    /// CVTT*2SI: truncate; NaN and out-of-range give the "integer indefinite" (MIN).
+    fn cvt_to_int(&mut self, f: Value, bits: u32, round: bool) -> Value {
+        let f = if round {
+            self.b.fround(RoundMode::Nearest, f)
+        } else {
+            f
+        };
+        let t = ty(bits);
+        let r = self.b.ftosint(t, f);
+        let ft = self.b.ty(f);
+        let lim = 2f64.powi(bits as i32 - 1);
+        let (hi, lo) = if ft == Type::F32 {
+            (self.b.f32const(lim as f32), self.b.f32const(-lim as f32))
+        } else {
+            (self.b.f64const(lim), self.b.f64const(-lim))
+        };
+        let below = self.b.fcmp(FloatCC::Lt, f, hi);
+        let above = self.b.fcmp(FloatCC::Ge, f, lo);
+        let ok = self.b.and(below, above);
+        let min = self.b.iconst(t, 1u64 << (bits - 1));
+        self.b.select(ok, r, min)
+    }
+
+    /// UCOMIS/COMIS: ZF, PF, CF = 111 unordered, 000 greater, 001 less, 100 equal; OF, SF, AF 0.
+    fn fcompare_flags(&mut self, a: Value, b: Value) {
+        let un = self.b.fcmp(FloatCC::Unordered, a, b);
+        let lt = self.b.fcmp(FloatCC::Lt, a, b);
+        let eq = self.b.fcmp(FloatCC::Eq, a, b);
+        let z = self.b.or(un, eq);
+        let c = self.b.or(un, lt);
+        let mut acc = self.b.const64(0);
+        for (v, shift) in [(z, 6u64), (un, 2), (c, 0)] {
+            let x = self.b.zext(Type::I64, v);
+            let sh = self.b.const64(shift);
+            let x = self.b.shl(x, sh);
+            acc = self.b.or(acc, x);
+        }
+        self.set_flags_value(acc);
+    }
+
+    /// A scalar compare predicate of CMPSS/CMPSD (imm8 0–7) as an i8 0/1.
+    fn fpredicate(&mut self, a: Value, b: Value, p: u8) -> Value {
+        let base = match p & 3 {
+            0 => self.b.fcmp(FloatCC::Eq, a, b),
+            1 => self.b.fcmp(FloatCC::Lt, a, b),
+            2 => self.b.fcmp(FloatCC::Le, a, b),
+            _ => self.b.fcmp(FloatCC::Unordered, a, b),
+        };
+        if p & 4 != 0 {
+            let one = self.b.iconst(Type::I8, 1);
+            self.b.xor(base, one)
+        } else {
+            base
+        }
+    }
+}
+
+fn lane_of(t: Type) -> Lane {
+    match t {
+        Type::F32 => Lane::F32x4,
+        Type::F64 => Lane::F64x2,
+        Type::I32 => Lane::I32x4,
+        Type::I64 => Lane::I64x2,
+        Type::I16 => Lane::I16x8,
+        _ => Lane::I8x16,
+    }
+}
+
+/// The VShuffle mask for lanes of `bytes` each: result lane k takes lane `src[k]` of `a ++ b`.
+fn lanes_mask(bytes: usize, src: &[usize]) -> [u8; 16] {
+    let mut m = [0u8; 16];
+    for (k, &s) in src.iter().enumerate() {
+        for j in 0..bytes {
+            m[k * bytes + j] = (s * bytes + j) as u8;
+        }
+    }
+    m
+}
+
+pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
+    let i = cx.insn;
+    let op = i.opcode;
+    let p = cx.pfx();
+    let reg = i.reg;
+    let is_mem = matches!(i.rm, Some(Rm::Mem(_)));
+    let scalar_ty = |p: Pfx| if p == Pfx::F3 { Type::F32 } else { Type::F64 };
+    match (op, p) {
+        // ---- moves ----
+        (0x10 | 0x28, Pfx::None | Pfx::P66) | (0x6f, Pfx::P66 | Pfx::F3) => {
+            let v = cx.xmm_rm();
+            cx.set_xmm(reg, v);
+            Step::Next
+        }
+        (0x11 | 0x29, Pfx::None | Pfx::P66)
+        | (0x7f, Pfx::P66 | Pfx::F3)
+        | (0xe7, Pfx::P66)
+        | (0x2b, Pfx::None | Pfx::P66) => {
+            let v = cx.xmm(reg);
+            match i.rm.expect("ModRM") {
+                Rm::Reg(r) if matches!(op, 0xe7 | 0x2b) => {
+                    let _ = r;
+                    Step::Undefined
+                }
+                Rm::Reg(r) => {
+                    cx.set_xmm(r, v);
+                    Step::Next
+                }
+                Rm::Mem(m) => {
+                    let a = cx.addr(&m);
+                    cx.store(a, v);
+                    Step::Next
+                }
+            }
+        }
+        // MOVSS/MOVSD: a load zeroes the upper lanes, a register move merges.
+        (0x10, Pfx::F3 | Pfx::F2) => {
+            let t = scalar_ty(p);
+            let s = cx.xmm_rm_scalar(t);
+            if is_mem {
+                let v = cx.zero_ext_vec(s);
+                cx.set_xmm(reg, v);
+            } else {
+                cx.set_low_lane(reg, s);
+            }
+            Step::Next
+        }
+        (0x11, Pfx::F3 | Pfx::F2) => {
+            let t = scalar_ty(p);
+            let v = cx.xmm(reg);
+            let s = cx.low_lane(v, t);
+            match i.rm.expect("ModRM") {
+                Rm::Reg(r) => cx.set_low_lane(r, s),
+                Rm::Mem(m) => {
+                    let a = cx.addr(&m);
+                    cx.store(a, s);
+                }
+            }
+            Step::Next
+        }
+        // MOVLPS/MOVLPD/MOVHPS/MOVHPD loads and stores; MOVHLPS/MOVLHPS register forms.
+        (0x12 | 0x16, Pfx::None | Pfx::P66) => {
+            let idx = u8::from(op == 0x16);
+            let s = match i.rm.expect("ModRM") {
+                Rm::Mem(m) => {
+                    let a = cx.addr(&m);
+                    cx.load(Type::I64, a)
+                }
+                Rm::Reg(r) if p == Pfx::None => {
+                    // MOVHLPS takes the source's high half; MOVLHPS its low half.
+                    let v = cx.xmm(r);
+                    cx.b.vextract(Lane::I64x2, 1 - idx, v)
+                }
+                Rm::Reg(_) => return Step::Undefined,
+            };
+            let v = cx.xmm(reg);
+            let v = cx.b.vinsert(Lane::I64x2, idx, v, s);
+            cx.set_xmm(reg, v);
+            Step::Next
+        }
+        (0x13 | 0x17, Pfx::None | Pfx::P66) => {
+            let Some(Rm::Mem(m)) = i.rm else {
+                return Step::Undefined;
+            };
+            let v = cx.xmm(reg);
+            let s = cx.b.vextract(Lane::I64x2, u8::from(op == 0x17), v);
+            let a = cx.addr(&m);
+            cx.store(a, s);
+            Step::Next
+        }
+        // MOVD/MOVQ xmm, r/m.
+        (0x6e, Pfx::P66) => {
+            let bits = if i.rex_w() { 64 } else { 32 };
+            let loc = cx.loc_rm();
+            let s = cx.read(loc, bits);
+            let v = cx.zero_ext_vec(s);
+            cx.set_xmm(reg, v);
+            Step::Next
+        }
+        // MOVD/MOVQ r/m, xmm.
+        (0x7e, Pfx::P66) => {
+            let bits = if i.rex_w() { 64 } else { 32 };
+            let v = cx.xmm(reg);
+            let s = cx.low_lane(v, ty(bits));
+            let loc = cx.loc_rm();
+            cx.write(loc, bits, s);
+            Step::Next
+        }
+        // MOVQ xmm, xmm/m64 (F3 0F 7E) and MOVQ xmm/m64, xmm (66 0F D6): upper half zeroed.
+        (0x7e, Pfx::F3) => {
+            let s = cx.xmm_rm_scalar(Type::I64);
+            let v = cx.zero_ext_vec(s);
+            cx.set_xmm(reg, v);
+            Step::Next
+        }
+        (0xd6, Pfx::P66) => {
+            let v = cx.xmm(reg);
+            let s = cx.low_lane(v, Type::I64);
+            match i.rm.expect("ModRM") {
+                Rm::Reg(r) => {
+                    let v = cx.zero_ext_vec(s);
+                    cx.set_xmm(r, v);
+                }
+                Rm::Mem(m) => {
+                    let a = cx.addr(&m);
+                    cx.store(a, s);
+                }
+            }
+            Step::Next
+        }
+        // MOVNTI m32/m64, r.
+        (0xc3, Pfx::None) if is_mem => {
+            let bits = if i.rex_w() { 64 } else { 32 };
+            let v = cx.get_gpr(reg, bits);
+            let loc = cx.loc_rm();
+            cx.write(loc, bits, v);
+            Step::Next
+        }
+        // ---- logic ----
+        (0x54, Pfx::None | Pfx::P66) | (0xdb, Pfx::P66) => cx.vbin(VecOp::And, Lane::I64x2),
+        (0x56, Pfx::None | Pfx::P66) | (0xeb, Pfx::P66) => cx.vbin(VecOp::Or, Lane::I64x2),
+        (0x57, Pfx::None | Pfx::P66) | (0xef, Pfx::P66) => cx.vbin(VecOp::Xor, Lane::I64x2),
+        // ANDN: !dest & src.
+        (0x55, Pfx::None | Pfx::P66) | (0xdf, Pfx::P66) => {
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let r = cx.b.vbinary(VecOp::AndNot, Lane::I64x2, b, a);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // ---- packed integer ----
+        (0xfc, Pfx::P66) => cx.vbin(VecOp::Add, Lane::I8x16),
+        (0xfd, Pfx::P66) => cx.vbin(VecOp::Add, Lane::I16x8),
+        (0xfe, Pfx::P66) => cx.vbin(VecOp::Add, Lane::I32x4),
+        (0xd4, Pfx::P66) => cx.vbin(VecOp::Add, Lane::I64x2),
+        (0xf8, Pfx::P66) => cx.vbin(VecOp::Sub, Lane::I8x16),
+        (0xf9, Pfx::P66) => cx.vbin(VecOp::Sub, Lane::I16x8),
+        (0xfa, Pfx::P66) => cx.vbin(VecOp::Sub, Lane::I32x4),
+        (0xfb, Pfx::P66) => cx.vbin(VecOp::Sub, Lane::I64x2),
+        (0xd5, Pfx::P66) => cx.vbin(VecOp::Mul, Lane::I16x8),
+        (0xec, Pfx::P66) => cx.vbin(VecOp::AddSatS, Lane::I8x16),
+        (0xed, Pfx::P66) => cx.vbin(VecOp::AddSatS, Lane::I16x8),
+        (0xdc, Pfx::P66) => cx.vbin(VecOp::AddSatU, Lane::I8x16),
+        (0xdd, Pfx::P66) => cx.vbin(VecOp::AddSatU, Lane::I16x8),
+        (0xe8, Pfx::P66) => cx.vbin(VecOp::SubSatS, Lane::I8x16),
+        (0xe9, Pfx::P66) => cx.vbin(VecOp::SubSatS, Lane::I16x8),
+        (0xd8, Pfx::P66) => cx.vbin(VecOp::SubSatU, Lane::I8x16),
+        (0xd9, Pfx::P66) => cx.vbin(VecOp::SubSatU, Lane::I16x8),
+        (0x74, Pfx::P66) => cx.vbin(VecOp::CmpEq, Lane::I8x16),
+        (0x75, Pfx::P66) => cx.vbin(VecOp::CmpEq, Lane::I16x8),
+        (0x76, Pfx::P66) => cx.vbin(VecOp::CmpEq, Lane::I32x4),
+        (0x64, Pfx::P66) => cx.vbin(VecOp::CmpGtS, Lane::I8x16),
+        (0x65, Pfx::P66) => cx.vbin(VecOp::CmpGtS, Lane::I16x8),
+        (0x66, Pfx::P66) => cx.vbin(VecOp::CmpGtS, Lane::I32x4),
+        (0xda, Pfx::P66) => cx.vbin(VecOp::MinU, Lane::I8x16),
+        (0xde, Pfx::P66) => cx.vbin(VecOp::MaxU, Lane::I8x16),
+        (0xea, Pfx::P66) => cx.vbin(VecOp::MinS, Lane::I16x8),
+        (0xee, Pfx::P66) => cx.vbin(VecOp::MaxS, Lane::I16x8),
+        (0xd7, Pfx::P66) => {
+            let Some(Rm::Reg(r)) = i.rm else {
+                return Step::Undefined;
+            };
+            let v = cx.xmm(r);
+            let m = cx.movemask(v, Lane::I8x16);
+            cx.set_gpr(reg, 32, m);
+            Step::Next
+        }
+        (0x50, Pfx::None | Pfx::P66) => {
+            let Some(Rm::Reg(r)) = i.rm else {
+                return Step::Undefined;
+            };
+            let v = cx.xmm(r);
+            let lane = if p == Pfx::None {
+                Lane::F32x4
+            } else {
+                Lane::F64x2
+            };
+            let m = cx.movemask(v, lane);
+            cx.set_gpr(reg, 32, m);
+            Step::Next
+        }
+        // ---- shuffles and unpacks ----
+        (0x70, Pfx::P66 | Pfx::F2 | Pfx::F3) => {
+            let v = cx.xmm_rm();
+            let imm = i.imm as u8;
+            let sel = |k: usize| ((imm >> (2 * k)) & 3) as usize;
+            let mask = match p {
+                Pfx::P66 => lanes_mask(4, &[sel(0), sel(1), sel(2), sel(3)]),
+                Pfx::F2 => lanes_mask(2, &[sel(0), sel(1), sel(2), sel(3), 4, 5, 6, 7]),
+                _ => lanes_mask(
+                    2,
+                    &[0, 1, 2, 3, 4 + sel(0), 4 + sel(1), 4 + sel(2), 4 + sel(3)],
+                ),
+            };
+            let r = cx.b.vshuffle(mask, v, v);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        (0x60..=0x62 | 0x68..=0x6a | 0x6c | 0x6d, Pfx::P66)
+        | (0x14 | 0x15, Pfx::None | Pfx::P66) => {
+            let (bytes, high) = match op {
+                0x60 => (1, false),
+                0x61 => (2, false),
+                0x62 => (4, false),
+                0x68 => (1, true),
+                0x69 => (2, true),
+                0x6a => (4, true),
+                0x6c => (8, false),
+                0x6d => (8, true),
+                0x14 => (if p == Pfx::None { 4 } else { 8 }, false),
+                _ => (if p == Pfx::None { 4 } else { 8 }, true),
+            };
+            let n = 16 / bytes;
+            let base = if high { n / 2 } else { 0 };
+            let src: Vec<usize> = (0..n / 2).flat_map(|k| [base + k, n + base + k]).collect();
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let r = cx.b.vshuffle(lanes_mask(bytes, &src), a, b);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        (0xc6, Pfx::None | Pfx::P66) => {
+            let imm = i.imm as usize;
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let mask = if p == Pfx::None {
+                lanes_mask(
+                    4,
+                    &[
+                        imm & 3,
+                        (imm >> 2) & 3,
+                        4 + ((imm >> 4) & 3),
+                        4 + ((imm >> 6) & 3),
+                    ],
+                )
+            } else {
+                lanes_mask(8, &[imm & 1, 2 + ((imm >> 1) & 1)])
+            };
+            let r = cx.b.vshuffle(mask, a, b);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // Shifts by an immediate: groups 12, 13, 14.
+        (0x71..=0x73, Pfx::P66) => {
+            let Some(Rm::Reg(r)) = i.rm else {
+                return Step::Undefined;
+            };
+            let imm = i.imm as u8 as u32;
+            let v = cx.xmm(r);
+            let res = match (op, i.ext()) {
+                (0x73, 3 | 7) => {
+                    // PSRLDQ / PSLLDQ: whole-register byte shifts.
+                    let n = imm.min(16) as usize;
+                    let z = cx.b.v128const(0);
+                    let mut mask = [0u8; 16];
+                    for (k, m) in mask.iter_mut().enumerate() {
+                        *m = if i.ext() == 3 {
+                            if k + n < 16 { (k + n) as u8 } else { 16 }
+                        } else if k >= n {
+                            (k - n) as u8
+                        } else {
+                            16
+                        };
+                    }
+                    cx.b.vshuffle(mask, v, z)
+                }
+                (_, e @ (2 | 4 | 6)) => {
+                    let lane = match op {
+                        0x71 => Lane::I16x8,
+                        0x72 => Lane::I32x4,
+                        _ => Lane::I64x2,
+                    };
+                    if e == 4 && lane == Lane::I64x2 {
+                        return Step::Undefined;
+                    }
+                    let lb = lane.lane_bits();
+                    let sop = match e {
+                        2 => VecShift::LShr,
+                        4 => VecShift::AShr,
+                        _ => VecShift::Shl,
+                    };
+                    if imm >= lb {
+                        if sop == VecShift::AShr {
+                            cx.b.vshift_imm(sop, lane, v, lb - 1)
+                        } else {
+                            cx.b.v128const(0)
+                        }
+                    } else if imm == 0 {
+                        v
+                    } else {
+                        cx.b.vshift_imm(sop, lane, v, imm)
+                    }
+                }
+                _ => return Step::Undefined,
+            };
+            cx.set_xmm(r, res);
+            Step::Next
+        }
+        // PEXTRW r32, xmm, imm8 ; PINSRW xmm, r32/m16, imm8.
+        (0xc5, Pfx::P66) => {
+            let Some(Rm::Reg(r)) = i.rm else {
+                return Step::Undefined;
+            };
+            let v = cx.xmm(r);
+            let w = cx.b.vextract(Lane::I16x8, (i.imm as u8) & 7, v);
+            let w = cx.b.zext(Type::I32, w);
+            cx.set_gpr(reg, 32, w);
+            Step::Next
+        }
+        (0xc4, Pfx::P66) => {
+            let loc = cx.loc_rm();
+            let w = cx.read(loc, 16);
+            let v = cx.xmm(reg);
+            let v = cx.b.vinsert(Lane::I16x8, (i.imm as u8) & 7, v, w);
+            cx.set_xmm(reg, v);
+            Step::Next
+        }
+        // ---- floating point ----
+        (0x58 | 0x59 | 0x5c | 0x5e | 0x5d | 0x5f | 0x51, _) => {
+            let packed = matches!(p, Pfx::None | Pfx::P66);
+            if packed {
+                let lane = if p == Pfx::None {
+                    Lane::F32x4
+                } else {
+                    Lane::F64x2
+                };
+                let a = cx.xmm(reg);
+                let b = cx.xmm_rm();
+                let r = match op {
+                    0x58 => cx.b.vbinary(VecOp::FAdd, lane, a, b),
+                    0x59 => cx.b.vbinary(VecOp::FMul, lane, a, b),
+                    0x5c => cx.b.vbinary(VecOp::FSub, lane, a, b),
+                    0x5e => cx.b.vbinary(VecOp::FDiv, lane, a, b),
+                    0x51 => cx.b.vunary(xarch_translator::ir::VecUnOp::FSqrt, lane, b),
+                    _ => {
+                        // MINPS/MAXPS: a < b (a > b) ? a : b, lane-wise.
+                        let m = if op == 0x5d {
+                            cx.b.vbinary(VecOp::FCmpGt, lane, b, a)
+                        } else {
+                            cx.b.vbinary(VecOp::FCmpGt, lane, a, b)
+                        };
+                        let x = cx.b.vbinary(VecOp::And, Lane::I64x2, a, m);
+                        let y = cx.b.vbinary(VecOp::AndNot, Lane::I64x2, b, m);
+                        cx.b.vbinary(VecOp::Or, Lane::I64x2, x, y)
+                    }
+                };
+                cx.set_xmm(reg, r);
+                return Step::Next;
+            }
+            let t = scalar_ty(p);
+            let v = cx.xmm(reg);
+            let a = cx.low_lane(v, t);
+            let b = cx.xmm_rm_scalar(t);
+            let r = match op {
+                0x58 => cx.b.fadd(a, b),
+                0x59 => cx.b.fmul(a, b),
+                0x5c => cx.b.fsub(a, b),
+                0x5e => cx.b.fdiv(a, b),
+                0x51 => cx.b.fsqrt(b),
+                0x5d => cx.fminmax(a, b, false),
+                _ => cx.fminmax(a, b, true),
+            };
+            cx.set_low_lane(reg, r);
+            Step::Next
+        }
+        // CVTSI2SS/SD.
+        (0x2a, Pfx::F3 | Pfx::F2) => {
+            let bits = if i.rex_w() { 64 } else { 32 };
+            let loc = cx.loc_rm();
+            let s = cx.read(loc, bits);
+            let f = cx.b.sinttof(scalar_ty(p), s);
+            cx.set_low_lane(reg, f);
+            Step::Next
+        }
+        // CVTTSS2SI/CVTTSD2SI and CVTSS2SI/CVTSD2SI.
+        (0x2c | 0x2d, Pfx::F3 | Pfx::F2) => {
+            let bits = if i.rex_w() { 64 } else { 32 };
+            let f = cx.xmm_rm_scalar(scalar_ty(p));
+            let r = cx.cvt_to_int(f, bits, op == 0x2d);
+            cx.set_gpr(reg, bits, r);
+            Step::Next
+        }
+        // CVTSS2SD / CVTSD2SS.
+        (0x5a, Pfx::F3 | Pfx::F2) => {
+            let (from, to) = if p == Pfx::F3 {
+                (Type::F32, Type::F64)
+            } else {
+                (Type::F64, Type::F32)
+            };
+            let f = cx.xmm_rm_scalar(from);
+            let g = cx.b.fconvert(to, f);
+            cx.set_low_lane(reg, g);
+            Step::Next
+        }
+        // CVTDQ2PD (F3 0F E6): two i32 lanes to doubles.
+        (0xe6, Pfx::F3) => {
+            let v = cx.xmm_rm();
+            let lo = cx.b.vextract(Lane::I32x4, 0, v);
+            let hi = cx.b.vextract(Lane::I32x4, 1, v);
+            let lo = cx.b.sinttof(Type::F64, lo);
+            let hi = cx.b.sinttof(Type::F64, hi);
+            let z = cx.b.v128const(0);
+            let r = cx.b.vinsert(Lane::F64x2, 0, z, lo);
+            let r = cx.b.vinsert(Lane::F64x2, 1, r, hi);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // UCOMISS/UCOMISD, COMISS/COMISD (no exception flags, so alike here).
+        (0x2e | 0x2f, Pfx::None | Pfx::P66) => {
+            let t = if p == Pfx::None { Type::F32 } else { Type::F64 };
+            let v = cx.xmm(reg);
+            let a = cx.low_lane(v, t);
+            let b = cx.xmm_rm_scalar(t);
+            cx.fcompare_flags(a, b);
+            Step::Next
+        }
+        // CMPSS/CMPSD: all-ones or zero in the low lane.
+        (0xc2, Pfx::F3 | Pfx::F2) => {
+            let t = scalar_ty(p);
+            let v = cx.xmm(reg);
+            let a = cx.low_lane(v, t);
+            let b = cx.xmm_rm_scalar(t);
+            let c = cx.fpredicate(a, b, i.imm as u8 & 7);
+            let it = Type::int(t.bits());
+            let ones = cx.b.iconst(it, u64::MAX);
+            let zero = cx.b.iconst(it, 0);
+            let m = cx.b.select(c, ones, zero);
+            let m = cx.b.bitcast(t, m);
+            cx.set_low_lane(reg, m);
+            Step::Next
+        }
+        (0xc2, Pfx::None | Pfx::P66) => {
+            let lane = if p == Pfx::None {
+                Lane::F32x4
+            } else {
+                Lane::F64x2
+            };
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let pred = i.imm as u8 & 7;
+            let base = match pred & 3 {
+                0 => cx.b.vbinary(VecOp::FCmpEq, lane, a, b),
+                1 => cx.b.vbinary(VecOp::FCmpGt, lane, b, a),
+                2 => cx.b.vbinary(VecOp::FCmpGe, lane, b, a),
+                _ => return Step::Unimplemented,
+            };
+            let r = if pred & 4 != 0 {
+                cx.b.vunary(xarch_translator::ir::VecUnOp::Not, Lane::I64x2, base)
+            } else {
+                base
+            };
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        _ => Step::Unimplemented,
+    }
+}
+
+/// SSSE3 and later (0F 38, 0F 3A) are not advertised in CPUID: #UD, as on such a CPU.
 pub(crate) fn lift_0f38_3a(_cx: &mut Ctx) -> Step {
-    Step::Unimplemented
+    Step::Undefined
 }
