@@ -217,9 +217,30 @@ fn random_integer_sequences_match_qemu() {
         .arg(&elf)
         .arg(&obj));
     let want = run(Command::new(qemu).arg(&elf));
-    let got = run(Command::new(xarch).arg("run").arg(&elf));
+    // Default tiers (these sequences run once: the interpreter), then every block compiled.
+    let runs: Vec<(&str, Vec<u8>)> = [vec![], vec!["--hot-threshold", "0"]]
+        .into_iter()
+        .map(|opts| {
+            let label = if opts.is_empty() {
+                "xarch run"
+            } else {
+                "xarch run --hot-threshold 0"
+            };
+            (
+                label,
+                run(Command::new(&xarch).arg("run").args(&opts).arg(&elf)),
+            )
+        })
+        .collect();
     assert_eq!(want.len(), n * SLOT, "qemu output size");
     let _ = std::fs::remove_dir_all(&dir);
+    for (label, got) in &runs {
+        compare(label, &want, got, &seqs, &inits);
+    }
+}
+
+fn compare(label: &str, want: &[u8], got: &[u8], seqs: &[Vec<u32>], inits: &[[u64; 32]]) {
+    let n = seqs.len();
 
     let word = |b: &[u8], k: usize, i: usize| {
         let o = k * SLOT + 256 + i * 8;
@@ -227,17 +248,17 @@ fn random_integer_sequences_match_qemu() {
     };
     // Guard against a vacuous harness: the sequences must have changed most register files.
     let changed = (0..n)
-        .filter(|&k| (0..31).any(|i| word(&want, k, i) != inits[k][i]))
+        .filter(|&k| (0..31).any(|i| word(want, k, i) != inits[k][i]))
         .count();
     assert!(
         changed * 10 >= n * 9,
         "only {changed} of {n} sequences changed a register under qemu"
     );
     let mut report = Vec::new();
-    assert_eq!(got.len(), want.len(), "xarch output size");
+    assert_eq!(got.len(), want.len(), "{label}: output size");
     for k in 0..n {
         let diffs: Vec<String> = (0..32)
-            .filter(|&i| word(&want, k, i) != word(&got, k, i))
+            .filter(|&i| word(want, k, i) != word(got, k, i))
             .map(|i| {
                 let name = if i == 31 {
                     "nzcv".to_string()
@@ -266,7 +287,7 @@ fn random_integer_sequences_match_qemu() {
     }
     assert!(
         report.is_empty(),
-        "{} of {n} sequences differ:\n{}",
+        "{label}: {} of {n} sequences differ:\n{}",
         report.len(),
         report
             .iter()
