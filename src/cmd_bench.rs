@@ -11,7 +11,7 @@ use xarch_bench::schema::PathKind;
 /// Arguments of `xarch bench`.
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// A small, fast matrix: SIZE 1 (about 50 ms natively), 1 warm-up and 3 runs per cell.
+    /// A small, fast matrix: SIZE 1 (about 50 ms natively), 1 warm-up and up to 3 runs per cell.
     #[arg(long)]
     quick: bool,
     /// Paths to run, comma-separated (default: all; native is always added as the reference).
@@ -20,16 +20,17 @@ pub struct BenchArgs {
     /// Workloads to run, comma-separated (default: every build in <build-dir>/x86_64).
     #[arg(long, value_delimiter = ',')]
     workloads: Option<Vec<String>>,
-    /// Measured runs per cell [default: 5, --quick: 3].
+    /// Measured runs per cell, exactly [default: 5, fewer (≥ 3) for cells slower than 2 s;
+    /// --quick: 3, fewer (≥ 1) for cells slower than 0.33 s].
     #[arg(long)]
     runs: Option<u32>,
     /// Warm-up runs per cell (output checked, not timed).
     #[arg(long, default_value_t = 1)]
     warmup: u32,
-    /// SIZE argument for every workload [default: calibrated so native takes ≥ 200 ms, --quick: 1].
+    /// SIZE argument for every workload [default: calibrated so native takes ≥ 100 ms, --quick: 1].
     #[arg(long)]
     size: Option<u64>,
-    /// Kill a run after this many seconds; its cell fails [default: 300, --quick: 60].
+    /// Kill a run after this many seconds; its cell fails [default: 300, --quick: 30].
     #[arg(long)]
     timeout: Option<f64>,
     /// Directory of workload builds, `<arch>/<name>` [default: build/workloads of this checkout].
@@ -112,6 +113,14 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         return Err("--size must be at least 1".into());
     }
     let size = args.size.or(args.quick.then_some(1));
+    // Without --runs, slow cells get fewer runs so the matrix ends in reasonable time:
+    // --quick aims at about a second per cell (at least 1 run), the full matrix at about
+    // ten seconds (at least 3 runs, for a meaningful median).
+    let (runs, min_runs, cell_budget) = match (args.runs, args.quick) {
+        (Some(n), _) => (n, n, None),
+        (None, true) => (3, 1, Some(Duration::from_secs(1))),
+        (None, false) => (5, 3, Some(Duration::from_secs(10))),
+    };
     let plan = Plan {
         paths: dedup,
         workloads: args.workloads.clone(),
@@ -119,10 +128,12 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         tools: Tools {
             xarch: std::env::current_exe().ok(),
         },
-        runs: args.runs.unwrap_or(if args.quick { 3 } else { 5 }),
+        runs,
         warmup: args.warmup,
+        cell_budget,
+        min_runs,
         size,
-        calibrate_target: Duration::from_millis(200),
+        calibrate_target: Duration::from_millis(100),
         // The workloads' contract: SIZE 1..1000 (bench/workloads/README.md).
         max_size: 1000,
         timeout: Duration::from_secs_f64(args.timeout.unwrap_or(if args.quick {

@@ -36,6 +36,12 @@ pub struct Plan {
     pub runs: u32,
     /// Warm-up runs per cell.
     pub warmup: u32,
+    /// Time budget per cell: a cell whose first run (warm-up, or first measured run) takes
+    /// longer than `budget / runs` gets fewer measured runs, never fewer than `min_runs`.
+    /// None: always `runs`.
+    pub cell_budget: Option<Duration>,
+    /// Lower bound of measured runs under `cell_budget`.
+    pub min_runs: u32,
     /// Fixed SIZE for every workload; None to calibrate.
     pub size: Option<u64>,
     /// Calibration grows SIZE until native takes at least this long.
@@ -172,6 +178,10 @@ struct Live {
     stats_file: Option<PathBuf>,
     samples: Vec<Sample>,
     engine_stats: Option<serde_json::Value>,
+    /// Wall time of its latest run.
+    last_wall: Duration,
+    /// Measured runs it gets (see `Plan::cell_budget`).
+    runs: u32,
 }
 
 /// Runs the plan. Failing cells are recorded in the results; only a plan that cannot start
@@ -313,6 +323,8 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                     stats_file,
                     samples: Vec::new(),
                     engine_stats: None,
+                    last_wall: Duration::ZERO,
+                    runs: plan.runs,
                 });
                 Status::Ok
             };
@@ -326,7 +338,7 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
             let n = live.len();
             for k in 0..n {
                 let l = &mut live[(k + round as usize) % n];
-                if !statuses[l.path].is_ok() {
+                if !statuses[l.path].is_ok() || (measured && l.samples.len() as u32 >= l.runs) {
                     continue;
                 }
                 let name = &plan.paths[l.path].name;
@@ -335,6 +347,7 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                 }
                 match run_once(&l.argv, reference, plan.timeout) {
                     Ok(m) => {
+                        l.last_wall = m.wall;
                         let label = if measured { "run" } else { "warm-up" };
                         progress.run_done(
                             wl,
@@ -359,11 +372,26 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                             name,
                             &format!("FAILED: {}", status.reason().unwrap_or("")),
                         );
-                        progress.skipped(u64::from(total_rounds - round - 1));
+                        let done = if measured {
+                            plan.warmup + l.samples.len() as u32 + 1
+                        } else {
+                            round + 1
+                        };
+                        progress.skipped(u64::from((plan.warmup + l.runs).saturating_sub(done)));
                         statuses[l.path] = status;
                         l.samples.clear();
                         l.engine_stats = None;
                     }
+                }
+            }
+            // After the first timed look at each cell, fit its runs into the budget.
+            let probe_round = if plan.warmup > 0 { plan.warmup - 1 } else { 0 };
+            if let (Some(budget), true) = (plan.cell_budget, round == probe_round) {
+                for l in live.iter_mut().filter(|l| statuses[l.path].is_ok()) {
+                    let fit =
+                        (budget.as_secs_f64() / l.last_wall.as_secs_f64().max(1e-9)).floor() as u32;
+                    l.runs = fit.clamp(plan.min_runs.clamp(1, plan.runs), plan.runs);
+                    progress.skipped(u64::from(plan.runs - l.runs));
                 }
             }
         }

@@ -51,6 +51,8 @@ fn plan(dir: &Path, paths: Vec<PathSpec>) -> Plan {
         tools: Tools { xarch: None },
         runs: 3,
         warmup: 1,
+        cell_budget: None,
+        min_runs: 1,
         size: Some(7),
         calibrate_target: Duration::from_millis(5),
         max_size: 1 << 20,
@@ -338,5 +340,51 @@ fn unknown_workload_and_missing_builds_are_errors() {
     p2.workloads = Some(vec!["two".into()]);
     let e = runner::run(&p2, &mut Silent).unwrap_err().to_string();
     assert_eq!(e, "unknown workload 'two' (known: one)");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn cell_budget_trims_runs_of_slow_cells_only() {
+    let dir = tmpdir("budget");
+    write_exec(&dir.join("build/x86_64/w"), WORKLOAD);
+    let paths = vec![
+        path(
+            "native",
+            "x86_64",
+            PathKind::Native,
+            None,
+            &["{guest}", "{size}"],
+            vec![],
+        ),
+        path(
+            "slow",
+            "x86_64",
+            PathKind::Peer,
+            None,
+            &[
+                "/bin/sh",
+                "-c",
+                "sleep 0.3; exec \"$0\" \"$@\"",
+                "{guest}",
+                "{size}",
+            ],
+            vec![],
+        ),
+    ];
+    let mut p = plan(&dir, paths);
+    p.runs = 4;
+    p.cell_budget = Some(Duration::from_millis(250));
+    p.min_runs = 2;
+    let r = runner::run(&p, &mut Silent).unwrap();
+    assert_eq!(
+        r.cell("w", "native").unwrap().samples.len(),
+        4,
+        "fast cells keep every run"
+    );
+    assert_eq!(
+        r.cell("w", "slow").unwrap().samples.len(),
+        2,
+        "slow cells drop to min_runs"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
