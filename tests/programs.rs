@@ -6,7 +6,8 @@
 //! - `qemu_<arch>::*`: the cross builds under qemu-user print what the native build prints;
 //!   this pins the workloads' portability (byte order, `long` width, FMA contraction), so a
 //!   difference under xarch is xarch's.
-//! - `dbt_<arch>::*`: `xarch run <arch build> SIZE` prints what the native build prints.
+//! - `dbt_<arch>[_<engine setting>]::*`: `xarch run [options] <arch build> SIZE` prints what
+//!   the native build prints; each module lists the workloads that pass today.
 //!
 //! Inputs: `make workloads` (or `bench/workloads/build.sh`); a missing one fails the test
 //! with the command to run.
@@ -186,3 +187,8 @@ dbt_tests!(dbt_aarch64_compile_all, "aarch64", ["--hot-threshold", "0"]:
     alloc, calls, intmix, matmul, nbody, qsort, strings, syscalls);
 // Tier 0 only; the interpreter is slow, so only the workloads that finish in seconds.
 dbt_tests!(dbt_aarch64_interp_only, "aarch64", ["--interp-only"]: syscalls);
+
+// The x86-64 build through the DBT (x86-64 guest on an x86-64 host).
+dbt_tests!(dbt_x86_64, "x86_64", []: alloc, calls, intmix, matmul, qsort, strings, syscalls);
+dbt_tests!(dbt_x86_64_compile_all, "x86_64", ["--hot-threshold", "0"]:
+    alloc, calls, intmix, matmul, qsort, strings, syscalls);
