@@ -222,7 +222,6 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
         // HLT and INT n are privileged or unsupported in user mode: Linux sends SIGSEGV.
         // The IR has no SIGSEGV trap kind, so they trap as undefined (SIGILL); see the report.
         0xf4 | 0xcd | 0xf1 => Step::Undefined,
-        0xd8..=0xdf => Step::Unimplemented,
         _ => Step::Unimplemented,
     }
 }

@@ -16,6 +16,7 @@ mod alu;
 pub mod control;
 mod sse;
 mod string;
+mod x87;
 pub use alu::DIVIDE_TRAP_TAG;
 pub use control::{CPUID1_ECX, CPUID1_EDX, cpuid};
 
@@ -591,7 +592,11 @@ fn lift_insn(cx: &mut Ctx) -> Step {
             if !matches!(s, Step::Unimplemented) {
                 return s;
             }
-            string::lift_primary(cx)
+            let s = string::lift_primary(cx);
+            if !matches!(s, Step::Unimplemented) {
+                return s;
+            }
+            x87::lift_primary(cx)
         }
         decode::Map::M0F => {
             let s = alu::lift_0f(cx);

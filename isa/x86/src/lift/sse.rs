@@ -423,6 +423,36 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             cx.set_gpr(reg, 32, m);
             Step::Next
         }
+        // PACKSSWB / PACKUSWB / PACKSSDW: clamp each lane, then keep its low half.
+        (0x63 | 0x67 | 0x6b, Pfx::P66) => {
+            let (lane, lo, hi, half) = match op {
+                0x63 => (Lane::I16x8, -128i64, 127i64, 1usize),
+                0x67 => (Lane::I16x8, 0, 255, 1),
+                _ => (Lane::I32x4, -32768, 32767, 2),
+            };
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let st = lane.scalar();
+            let lo = cx.b.iconst(st, lo as u64);
+            let hi = cx.b.iconst(st, hi as u64);
+            let lo = cx.b.vsplat(lane, lo);
+            let hi = cx.b.vsplat(lane, hi);
+            let clamp = |cx: &mut Ctx, v: Value| {
+                let v = cx.b.vbinary(VecOp::MaxS, lane, v, lo);
+                cx.b.vbinary(VecOp::MinS, lane, v, hi)
+            };
+            let a = clamp(cx, a);
+            let b = clamp(cx, b);
+            let lb = (lane.lane_bits() / 8) as usize;
+            let mut mask = [0u8; 16];
+            for (k, m) in mask.iter_mut().enumerate() {
+                let (elem, byte) = (k / half, k % half);
+                *m = (elem * lb + byte) as u8;
+            }
+            let r = cx.b.vshuffle(mask, a, b);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
         // ---- shuffles and unpacks ----
         (0x70, Pfx::P66 | Pfx::F2 | Pfx::F3) => {
             let v = cx.xmm_rm();
