@@ -177,8 +177,16 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     let mut space =
         AddressSpace::for_abi(abi).map_err(|e| format!("cannot reserve guest memory: {e}"))?;
     let execfn = program.to_string_lossy().into_owned();
-    let loaded = xarch_linux::load(&mut space, abi, &program, &argv, &envp, &execfn)
-        .map_err(|e| e.to_string())?;
+    let loaded = xarch_linux::loader::load_with_sysroot(
+        &mut space,
+        abi,
+        &program,
+        &argv,
+        &envp,
+        &execfn,
+        args.sysroot.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
     let _ = space.take_events();
 
     let mut sys = Syscalls::new(abi, exec_prefix(args));

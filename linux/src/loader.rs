@@ -68,8 +68,10 @@ pub enum LoadError {
         machine: u16,
         name: String,
     },
-    #[error("{0}: dynamic executables need a sysroot (-L), not supported yet")]
+    #[error("{0}: dynamic executable: give the guest's sysroot with -L DIR")]
     Dynamic(String),
+    #[error("{path}: interpreter {interp} not found (check the sysroot given with -L)")]
+    MissingInterp { path: String, interp: String },
     #[error("{path}: cannot map the program at {addr:#x}: {why}")]
     Map {
         path: String,
@@ -185,8 +187,12 @@ fn describe(is_64bit: bool, big_endian: bool) -> String {
 /// Where a loaded program starts, and what the syscall layer and the debugger need to know.
 #[derive(Clone, Debug)]
 pub struct Loaded {
-    /// Entry point (with the load bias applied).
+    /// Where execution starts: the program's entry point, or its interpreter's.
     pub entry: u64,
+    /// The program's own entry point (AT_ENTRY), with the load bias applied.
+    pub program_entry: u64,
+    /// Load address of the interpreter (AT_BASE), 0 for static programs.
+    pub interp_base: u64,
     /// Initial stack pointer (points at argc).
     pub sp: u64,
     /// Guest address of the program headers (AT_PHDR), their count and entry size.
@@ -206,7 +212,7 @@ pub struct Loaded {
 
 /// Loads the program at `path` for the guest `abi` into `space` (which must be empty),
 /// with the given argument and environment strings. `execfn` is AT_EXECFN (the path as the
-/// caller named it).
+/// caller named it). Dynamic executables are refused; see [`load_with_sysroot`].
 pub fn load(
     space: &mut AddressSpace,
     abi: &Abi,
@@ -215,13 +221,183 @@ pub fn load(
     envp: &[OsString],
     execfn: &str,
 ) -> Result<Loaded, LoadError> {
+    load_with_sysroot(space, abi, path, argv, envp, execfn, None)
+}
+
+/// Like [`load`]; a dynamic executable's interpreter (PT_INTERP) is taken from `sysroot`,
+/// mapped below the mmap area, and started first (AT_BASE is its load address).
+pub fn load_with_sysroot(
+    space: &mut AddressSpace,
+    abi: &Abi,
+    path: &Path,
+    argv: &[OsString],
+    envp: &[OsString],
+    execfn: &str,
+    sysroot: Option<&Path>,
+) -> Result<Loaded, LoadError> {
     let name = path.display().to_string();
     let data = read_file(path, None)?;
-    let id = ident(path, &data)?;
+    check_ident(path, &data, abi)?;
     let corrupt = |why: String| LoadError::Corrupt {
         path: name.clone(),
         why,
     };
+    let elf = Elf::parse(&data).map_err(|e| corrupt(e.to_string()))?;
+    let is_pie = match elf.header.e_type {
+        goblin::elf::header::ET_EXEC => false,
+        goblin::elf::header::ET_DYN => true,
+        t => return Err(corrupt(format!("not an executable (e_type {t})"))),
+    };
+    let interp = match elf
+        .program_headers
+        .iter()
+        .find(|p| p.p_type == ph::PT_INTERP)
+    {
+        None => None,
+        Some(p) => {
+            let bytes = p
+                .p_offset
+                .checked_add(p.p_filesz)
+                .and_then(|e| data.get(p.p_offset as usize..e as usize))
+                .ok_or_else(|| corrupt("PT_INTERP past the end of the file".into()))?;
+            let bytes = bytes.split(|&b| b == 0).next().unwrap_or_default();
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    };
+    if interp.is_some() && sysroot.is_none() {
+        return Err(LoadError::Dynamic(name));
+    }
+    let min_vaddr = elf
+        .program_headers
+        .iter()
+        .filter(|p| p.p_type == ph::PT_LOAD)
+        .map(|p| page_down(p.p_vaddr))
+        .min()
+        .ok_or_else(|| corrupt("no loadable segment".into()))?;
+    let bias = if is_pie {
+        space.pie_base().wrapping_sub(min_vaddr)
+    } else {
+        0
+    };
+    let (lo, hi) = map_image(space, &name, &data, &elf, bias)?;
+    space.set_brk_start(hi);
+    let phent = elf.header.e_phentsize as u64;
+    let phnum = elf.header.e_phnum as u64;
+    let phoff = elf.header.e_phoff;
+    let phdr = elf
+        .program_headers
+        .iter()
+        .find(|p| p.p_type == ph::PT_PHDR)
+        .map(|p| p.p_vaddr + bias)
+        .or_else(|| {
+            elf.program_headers
+                .iter()
+                .find(|p| {
+                    p.p_type == ph::PT_LOAD
+                        && p.p_offset <= phoff
+                        && phoff < p.p_offset + p.p_filesz
+                })
+                .map(|p| p.p_vaddr + (phoff - p.p_offset) + bias)
+        })
+        .unwrap_or(0);
+    let program_entry = elf.header.e_entry.wrapping_add(bias);
+    let (entry, interp_base) = match (interp, sysroot) {
+        (Some(interp), Some(root)) => load_interp(space, abi, &name, root, &interp)?,
+        _ => (program_entry, 0),
+    };
+    let mut loaded = Loaded {
+        entry,
+        program_entry,
+        interp_base,
+        sp: 0,
+        phdr,
+        phnum,
+        phent,
+        load_bias: bias,
+        image_start: lo,
+        image_end: hi,
+        brk_start: hi,
+        auxv: Vec::new(),
+    };
+    build_stack(space, abi, &mut loaded, argv, envp, execfn)
+        .map_err(|_| LoadError::TooBig(name.clone()))?;
+    Ok(loaded)
+}
+
+/// A guest path inside `root`; an absolute symlink found there (Debian sysroots unpacked with
+/// `dpkg-deb -x` have them) is followed inside `root`, not on the host.
+pub fn sysroot_path(root: &Path, guest: &str) -> std::path::PathBuf {
+    let mut p = root.join(guest.trim_start_matches('/'));
+    for _ in 0..8 {
+        match std::fs::read_link(&p) {
+            Ok(t) if t.is_absolute() => p = root.join(t.strip_prefix("/").unwrap_or(&t)),
+            Ok(t) => p = p.parent().map_or(t.clone(), |d| d.join(&t)),
+            Err(_) => break,
+        }
+    }
+    p
+}
+
+/// Maps the dynamic loader `interp` from `root`; returns its entry point and load base.
+fn load_interp(
+    space: &mut AddressSpace,
+    abi: &Abi,
+    prog: &str,
+    root: &Path,
+    interp: &str,
+) -> Result<(u64, u64), LoadError> {
+    let ipath = sysroot_path(root, interp);
+    let iname = ipath.display().to_string();
+    let data = match read_file(&ipath, None) {
+        Err(LoadError::Missing(_)) => {
+            return Err(LoadError::MissingInterp {
+                path: prog.to_string(),
+                interp: iname,
+            });
+        }
+        r => r?,
+    };
+    check_ident(&ipath, &data, abi)?;
+    let elf = Elf::parse(&data).map_err(|e| LoadError::Corrupt {
+        path: iname.clone(),
+        why: e.to_string(),
+    })?;
+    let loads = || {
+        elf.program_headers
+            .iter()
+            .filter(|p| p.p_type == ph::PT_LOAD)
+    };
+    let (Some(lo), Some(hi)) = (
+        loads().map(|p| page_down(p.p_vaddr)).min(),
+        loads()
+            .map(|p| page_up(p.p_vaddr.saturating_add(p.p_memsz)))
+            .max(),
+    ) else {
+        return Err(LoadError::Corrupt {
+            path: iname,
+            why: "no loadable segment".into(),
+        });
+    };
+    // Let mmap choose a free range of the right size, then map the image over it.
+    let at = space
+        .mmap(crate::space::MapRequest {
+            len: hi.saturating_sub(lo).max(PAGE_SIZE),
+            prot: Prot::NONE,
+            ..Default::default()
+        })
+        .map_err(|e| LoadError::Map {
+            path: iname.clone(),
+            addr: 0,
+            why: e.to_string(),
+        })?;
+    let bias = at.wrapping_sub(lo);
+    map_image(space, &iname, &data, &elf, bias)?;
+    Ok((elf.header.e_entry.wrapping_add(bias), bias))
+}
+
+fn check_ident(path: &Path, data: &[u8], abi: &Abi) -> Result<(), LoadError> {
+    let name = path.display().to_string();
+    let id = ident(path, data)?;
     if id.machine != abi.elf_machine {
         return Err(LoadError::UnsupportedMachine {
             path: name,
@@ -238,19 +414,23 @@ pub fn load(
             arch: format!("{:?}", abi.arch),
         });
     }
-    let elf = Elf::parse(&data).map_err(|e| corrupt(e.to_string()))?;
-    let is_pie = match elf.header.e_type {
-        goblin::elf::header::ET_EXEC => false,
-        goblin::elf::header::ET_DYN => true,
-        t => return Err(corrupt(format!("not an executable (e_type {t})"))),
+    Ok(())
+}
+
+/// Maps the PT_LOAD segments of `elf` at `bias`: the whole image writable first, the file
+/// bytes copied, then each segment's protection (the union where two segments share a page)
+/// and the gaps between segments unmapped. Returns the image's page range.
+fn map_image(
+    space: &mut AddressSpace,
+    name: &str,
+    data: &[u8],
+    elf: &Elf,
+    bias: u64,
+) -> Result<(u64, u64), LoadError> {
+    let corrupt = |why: String| LoadError::Corrupt {
+        path: name.to_string(),
+        why,
     };
-    if elf
-        .program_headers
-        .iter()
-        .any(|p| p.p_type == ph::PT_INTERP)
-    {
-        return Err(LoadError::Dynamic(name));
-    }
     let mut segs: Vec<&ph::ProgramHeader> = elf
         .program_headers
         .iter()
@@ -278,15 +458,10 @@ pub fn load(
         .map(|p| p.p_vaddr + p.p_memsz)
         .max()
         .unwrap_or(0);
-    let bias = if is_pie {
-        space.pie_base().wrapping_sub(min_vaddr)
-    } else {
-        0
-    };
     let lo = min_vaddr.wrapping_add(bias);
     let hi = page_up(max_end.wrapping_add(bias));
     let map_err = |addr: u64, why: String| LoadError::Map {
-        path: name.clone(),
+        path: name.to_string(),
         addr,
         why,
     };
@@ -296,16 +471,14 @@ pub fn load(
             format!("image [{lo:#x}, {hi:#x}) does not fit the guest address space"),
         ));
     }
-    // Map the whole image writable, copy the file bytes, then set each segment's protection
-    // (the union where two segments share a page) and unmap the gaps between them.
     space
         .map_fixed(lo, hi - lo, Prot::RW)
         .map_err(|e| map_err(lo, e.to_string()))?;
     for p in &segs {
         let bytes = &data[p.p_offset as usize..(p.p_offset + p.p_filesz) as usize];
         space
-            .write(p.p_vaddr + bias, bytes)
-            .map_err(|e| map_err(p.p_vaddr + bias, e.to_string()))?;
+            .write(p.p_vaddr.wrapping_add(bias), bytes)
+            .map_err(|e| map_err(p.p_vaddr.wrapping_add(bias), e.to_string()))?;
     }
     let prot_of = |p: &ph::ProgramHeader| {
         let f = p.p_flags;
@@ -318,11 +491,8 @@ pub fn load(
     let ranges: Vec<(u64, u64, Prot)> = segs
         .iter()
         .map(|p| {
-            (
-                page_down(p.p_vaddr + bias),
-                page_up(p.p_vaddr + bias + p.p_memsz),
-                prot_of(p),
-            )
+            let s = p.p_vaddr.wrapping_add(bias);
+            (page_down(s), page_up(s + p.p_memsz), prot_of(p))
         })
         .collect();
     for (i, &(s, e, prot)) in ranges.iter().enumerate() {
@@ -343,37 +513,7 @@ pub fn load(
             }
         }
     }
-    space.set_brk_start(hi);
-    let phent = elf.header.e_phentsize as u64;
-    let phnum = elf.header.e_phnum as u64;
-    let phoff = elf.header.e_phoff;
-    let phdr = elf
-        .program_headers
-        .iter()
-        .find(|p| p.p_type == ph::PT_PHDR)
-        .map(|p| p.p_vaddr + bias)
-        .or_else(|| {
-            segs.iter()
-                .find(|p| p.p_offset <= phoff && phoff < p.p_offset + p.p_filesz)
-                .map(|p| p.p_vaddr + (phoff - p.p_offset) + bias)
-        })
-        .unwrap_or(0);
-    let entry = elf.header.e_entry.wrapping_add(bias);
-    let mut loaded = Loaded {
-        entry,
-        sp: 0,
-        phdr,
-        phnum,
-        phent,
-        load_bias: bias,
-        image_start: lo,
-        image_end: hi,
-        brk_start: hi,
-        auxv: Vec::new(),
-    };
-    build_stack(space, abi, &mut loaded, argv, envp, execfn)
-        .map_err(|_| LoadError::TooBig(name.clone()))?;
-    Ok(loaded)
+    Ok((lo, hi))
 }
 
 /// Maps the stack and writes argc, argv, envp, auxv and the strings they point to.
@@ -435,9 +575,9 @@ fn build_stack(
         (at::PHENT, l.phent),
         (at::PHNUM, l.phnum),
         (at::PAGESZ, abi.page_size),
-        (at::BASE, 0),
+        (at::BASE, l.interp_base),
         (at::FLAGS, 0),
-        (at::ENTRY, l.entry),
+        (at::ENTRY, l.program_entry),
         (at::UID, uid as u64),
         (at::EUID, euid as u64),
         (at::GID, gid as u64),
@@ -784,7 +924,7 @@ pub(crate) mod tests {
         );
         assert!(
             load_err(&dynamic)
-                .ends_with("dynamic executables need a sysroot (-L), not supported yet")
+                .ends_with("dynamic executable: give the guest's sysroot with -L DIR")
         );
         for e in [load_err(b"xx"), load_err(&riscv)] {
             assert!(!e.contains('\n'));
@@ -800,6 +940,77 @@ pub(crate) mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "/nonexistent/xarch-prog: no such file");
+    }
+
+    #[test]
+    fn dynamic_program_starts_in_its_interpreter_from_the_sysroot() {
+        let root = std::env::temp_dir().join(format!("xarch-sysroot-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        let interp = elf64(
+            62,
+            3,
+            0x80,
+            &[Seg {
+                p_type: ph::PT_LOAD,
+                vaddr: 0,
+                flags: ph::PF_R | ph::PF_X,
+                data: vec![0xc3; 16],
+                memsz: 0,
+            }],
+        );
+        std::fs::write(root.join("lib/ld-test.so"), interp).unwrap();
+        // An absolute symlink in the sysroot resolves inside it.
+        std::os::unix::fs::symlink("/lib/ld-test.so", root.join("lib/ld-link.so")).unwrap();
+        let prog = |interp: &str| {
+            elf64(
+                62,
+                2,
+                0x40_0100,
+                &[
+                    Seg {
+                        p_type: ph::PT_LOAD,
+                        vaddr: 0x40_0000,
+                        flags: ph::PF_R | ph::PF_X,
+                        data: vec![0; 16],
+                        memsz: 0,
+                    },
+                    Seg {
+                        p_type: ph::PT_INTERP,
+                        vaddr: 0x40_2000,
+                        flags: ph::PF_R,
+                        data: format!("{interp}\0").into_bytes(),
+                        memsz: 0,
+                    },
+                ],
+            )
+        };
+        for name in ["/lib/ld-test.so", "/lib/ld-link.so"] {
+            let path = temp_file(&prog(name));
+            let mut s = AddressSpace::new(36).unwrap();
+            let l = load_with_sysroot(&mut s, &ABI, &path, &strings(&["p"]), &[], "p", Some(&root))
+                .unwrap();
+            assert_ne!(l.interp_base, 0);
+            assert_eq!(l.entry, l.interp_base + 0x80);
+            assert_eq!(l.program_entry, 0x40_0100);
+            let aux = |k: u64| l.auxv.iter().find(|a| a.0 == k).unwrap().1;
+            assert_eq!(aux(at::BASE), l.interp_base);
+            assert_eq!(aux(at::ENTRY), 0x40_0100);
+            let mut b = [0u8; 4];
+            assert!(s.read_code(l.interp_base, &mut b));
+            assert_eq!(&b, b"\x7fELF");
+            std::fs::remove_file(path).unwrap();
+        }
+        let path = temp_file(&prog("/lib/missing.so"));
+        let mut s = AddressSpace::new(36).unwrap();
+        let e = load_with_sysroot(&mut s, &ABI, &path, &[], &[], "p", Some(&root))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("interpreter") && e.contains("missing.so not found"),
+            "{e}"
+        );
+        std::fs::remove_file(path).unwrap();
+        std::fs::remove_dir_all(root).unwrap();
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::abi::{Abi, Sysno};
 use crate::space::{AddressSpace, Prot};
 use std::collections::{HashMap, HashSet};
 use std::ffi::{CString, OsString};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 /// What the caller must do after a syscall.
@@ -583,13 +583,9 @@ impl Syscalls {
         if let Some(root) = &self.sysroot
             && bytes.first() == Some(&b'/')
         {
-            let mut p = root.as_os_str().as_bytes().to_vec();
-            p.extend_from_slice(&bytes);
-            if Path::new(std::ffi::OsStr::from_bytes(&p))
-                .symlink_metadata()
-                .is_ok()
-            {
-                return p;
+            let p = crate::loader::sysroot_path(root, &String::from_utf8_lossy(&bytes));
+            if p.symlink_metadata().is_ok() {
+                return p.into_os_string().into_vec();
             }
         }
         bytes
