@@ -24,6 +24,36 @@ use std::time::Instant;
 use thiserror::Error;
 use xarch_linux::mem::GuestMemory;
 
+/// Hashing of guest PCs for the block cache: one multiply (SipHash costs more than a small
+/// block's interpretation step).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct PcHash;
+
+impl std::hash::BuildHasher for PcHash {
+    type Hasher = PcHasher;
+    fn build_hasher(&self) -> PcHasher {
+        PcHasher(0)
+    }
+}
+
+pub(crate) struct PcHasher(u64);
+
+impl std::hash::Hasher for PcHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+}
+
 /// Guest page size for code-page protection.
 const PAGE: u64 = 4096;
 
@@ -194,12 +224,14 @@ pub(crate) struct BlockEntry {
 pub struct Engine {
     frontend: Arc<dyn Frontend>,
     opts: EngineOptions,
-    blocks: HashMap<u64, BlockEntry>,
+    blocks: HashMap<u64, BlockEntry, PcHash>,
     jit: Jit,
     stats: Stats,
     pc_offset: u32,
     /// Guest pages (4 KiB) with translations that the address space write-protected for us.
     code_pages: HashSet<u64>,
+    /// The interpreter's value buffer, reused across blocks.
+    scratch: Vec<u128>,
 }
 
 impl Engine {
@@ -209,11 +241,12 @@ impl Engine {
         Ok(Engine {
             frontend,
             opts,
-            blocks: HashMap::new(),
+            blocks: HashMap::default(),
             jit,
             stats: Stats::default(),
             pc_offset,
             code_pages: HashSet::new(),
+            scratch: Vec::new(),
         })
     }
 
@@ -235,17 +268,20 @@ impl Engine {
                 self.code_written(space);
             }
             let pc = self.pc(state);
-            if !self.blocks.contains_key(&pc) {
-                match self.lift(pc, space) {
-                    Ok(()) => {}
-                    Err(LiftError::FetchFault { pc }) => return RunExit::FetchFault { pc },
+            let mut entry = match self.blocks.get_mut(&pc) {
+                Some(e) => e,
+                None => {
+                    match self.lift(pc, space) {
+                        Ok(()) => {}
+                        Err(LiftError::FetchFault { pc }) => return RunExit::FetchFault { pc },
+                    }
+                    self.blocks.get_mut(&pc).expect("lifted above")
                 }
-            }
-            let entry = self.blocks.get_mut(&pc).expect("lifted above");
+            };
             if entry.code.is_none() && !entry.no_jit && entry.runs >= self.opts.hot_threshold {
                 self.compile(pc);
+                entry = self.blocks.get_mut(&pc).expect("still cached");
             }
-            let entry = self.blocks.get_mut(&pc).expect("lifted above");
             let exit = if let Some(code) = entry.code {
                 self.stats.dispatch_jit += 1;
                 let r = self.jit.enter(code, state.bytes_mut(), window);
@@ -279,7 +315,13 @@ impl Engine {
                 // SAFETY: the window belongs to `space`, alive for this call; the block was
                 // verified at lift time when `verify_ir` is set, and frontends' tests verify all.
                 unsafe {
-                    interp::run_block(&entry.block, state.bytes_mut(), window, self.pc_offset)
+                    interp::run_block_with(
+                        &entry.block,
+                        state.bytes_mut(),
+                        window,
+                        self.pc_offset,
+                        &mut self.scratch,
+                    )
                 }
             };
             match exit {

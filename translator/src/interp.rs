@@ -80,7 +80,24 @@ pub unsafe fn run_block(
     mem: MemWindow,
     pc_offset: u32,
 ) -> BlockExit {
-    let mut vals: Vec<u128> = vec![0; block.types.len()];
+    let mut vals = Vec::new();
+    // SAFETY: forwarded contract.
+    unsafe { run_block_with(block, state, mem, pc_offset, &mut vals) }
+}
+
+/// [`run_block`] with a caller-owned buffer for the values (saves an allocation per block).
+///
+/// # Safety
+/// As for [`run_block`].
+pub unsafe fn run_block_with(
+    block: &Block,
+    state: &mut [u8],
+    mem: MemWindow,
+    pc_offset: u32,
+    vals: &mut Vec<u128>,
+) -> BlockExit {
+    vals.clear();
+    vals.resize(block.types.len(), 0);
     let exit = 'run: {
         for inst in &block.insts {
             let r = match &inst.op {

@@ -204,3 +204,29 @@ impl Frontend for IrFrontend {
         0
     }
 }
+
+/// Compiles blocks without running them (for measuring compile cost per guest instruction).
+pub struct Compiler {
+    jit: Jit,
+    opts: EngineOptions,
+}
+
+impl Compiler {
+    pub fn new() -> Result<Compiler, String> {
+        let opts = EngineOptions {
+            hot_threshold: 0,
+            ..EngineOptions::default()
+        };
+        Ok(Compiler {
+            jit: Jit::new(&opts).map_err(|e| e.to_string())?,
+            opts,
+        })
+    }
+
+    /// Optimises and compiles one block as the engine does (verifier off).
+    pub fn compile(&mut self, block: &ir::Block, pc_offset: u32) -> Result<(), String> {
+        let mut b = block.clone();
+        opt::optimize(&mut b);
+        self.jit.compile(&b, pc_offset, &self.opts).map(|_| ())
+    }
+}
