@@ -1,7 +1,8 @@
 //! Differential test against qemu-aarch64: random sequences of the integer instruction classes
-//! (data processing immediate and register, forward conditional branches), each started from
-//! random registers and flags, wrapped in one static program that stores x0..x30 and NZCV
-//! after every sequence and writes them to stdout. The same ELF runs under `qemu-aarch64`
+//! (data processing immediate and register, forward conditional branches, loads and stores of
+//! every size and addressing mode into a scratch buffer), each started from random registers,
+//! flags and memory, wrapped in one static program that stores x0..x30 and NZCV after every
+//! sequence and writes them, with the scratch buffers, to stdout. The same ELF runs under `qemu-aarch64`
 //! and under `target/release/xarch run`; the outputs must be identical.
 //!
 //! Needs `aarch64-linux-gnu-as`/`-ld`, `qemu-aarch64` and a release build of `xarch`
@@ -17,8 +18,12 @@ use xarch_translator::ir::{Exit, Op};
 use xarch_translator::{CodeBuffer, Frontend};
 
 const SEQ_LEN: usize = 12;
-/// Bytes per sequence in the data area: 32 initial words, 32 result words.
-const SLOT: usize = 512;
+/// Bytes per sequence in the data area: 32 initial words, 32 result words, the scratch buffer.
+const SLOT: usize = 512 + SCRATCH;
+/// Scratch memory per sequence; x28 points at its middle and is never a destination.
+const SCRATCH: usize = 1024;
+/// The base register of the memory instructions.
+const BASE: u32 = 28;
 
 struct Rng(u64);
 impl Rng {
@@ -83,6 +88,50 @@ fn usable(word: u32) -> bool {
         .any(|i| matches!(i.op, Op::GetReg { off } | Op::SetReg { off, .. } if off == state::SP))
 }
 
+/// The load/store encodings the sequences draw from, by name.
+const MEMORY: [&str; 8] = [
+    "LDST_uimm",
+    "LDST_imm9",
+    "LDST_reg",
+    "STP",
+    "LDP",
+    "LDPSW",
+    "STP_fp",
+    "LDP_fp",
+];
+
+/// A random load or store with base x28, small offsets (writeback keeps x28 inside the
+/// scratch buffer for a whole sequence) and no transfer register that is x28.
+fn memory_word(rng: &mut Rng) -> Option<u32> {
+    let name = MEMORY[rng.below(MEMORY.len() as u64) as usize];
+    let e = decode::TABLES
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|e| e.name == name)
+        .expect("table entry");
+    let mut w = (rng.next() as u32 & !e.mask) | e.value;
+    w = (w & !(31 << 5)) | BASE << 5;
+    let pair = name.contains('P');
+    match name {
+        "LDST_uimm" => w = (w & !(0xfff << 10)) | (rng.below(4) as u32) << 10,
+        "LDST_imm9" => {
+            w = (w & !(0x1ff << 12)) | (((rng.below(65) as i32 - 32) as u32) & 0x1ff) << 12
+        }
+        "LDST_reg" => w |= 31 << 16, // offset register XZR: the extend/shift forms of zero
+        _ => w = (w & !(0x7f << 15)) | (((rng.below(9) as i32 - 4) as u32) & 0x7f) << 15,
+    }
+    let (rt, rt2) = (w & 31, (w >> 10) & 31);
+    let load = if pair {
+        w >> 22 & 1 == 1
+    } else {
+        w >> 22 & 3 != 0
+    };
+    if rt == BASE || (pair && (rt2 == BASE || (load && rt == rt2))) {
+        return None;
+    }
+    Some(w)
+}
+
 fn random_sequence(rng: &mut Rng, encs: &[&'static decode::Encoding]) -> Vec<u32> {
     let mut seq = Vec::with_capacity(SEQ_LEN);
     while seq.len() < SEQ_LEN {
@@ -100,8 +149,20 @@ fn random_sequence(rng: &mut Rng, encs: &[&'static decode::Encoding]) -> Vec<u32
             seq.push(w);
             continue;
         }
-        let e = encs[rng.below(encs.len() as u64) as usize];
-        let w = (rng.next() as u32 & !e.mask) | e.value;
+        let w = if rng.below(4) == 0 {
+            match memory_word(rng) {
+                Some(w) => w,
+                None => continue,
+            }
+        } else {
+            let e = encs[rng.below(encs.len() as u64) as usize];
+            let w = (rng.next() as u32 & !e.mask) | e.value;
+            // Data processing never writes the base register.
+            if w & 31 == BASE {
+                continue;
+            }
+            w
+        };
         if usable(w) {
             seq.push(w);
         }
@@ -123,7 +184,7 @@ fn xarch_binary() -> Option<PathBuf> {
 
 /// The harness program: for each sequence, load the registers and NZCV from its slot, run it,
 /// store the registers and NZCV back; at the end write the whole data area to stdout.
-fn program(seqs: &[Vec<u32>], inits: &[[u64; 32]]) -> String {
+fn program(seqs: &[Vec<u32>], inits: &[Vec<u64>]) -> String {
     let mut s = String::from(".text\n.global _start\n_start:\n");
     for (k, seq) in seqs.iter().enumerate() {
         let _ = writeln!(
@@ -136,6 +197,7 @@ fn program(seqs: &[Vec<u32>], inits: &[[u64; 32]]) -> String {
             let _ = writeln!(s, "  ldp x{r}, x{}, [sp, #{}]", r + 1, r * 8);
         }
         s.push_str("  ldr x30, [sp, #240]\n");
+        let _ = writeln!(s, "  add x{BASE}, sp, #{}", 512 + SCRATCH / 2);
         for w in seq {
             let _ = writeln!(s, "  .inst {w:#010x}");
         }
@@ -155,6 +217,9 @@ fn program(seqs: &[Vec<u32>], inits: &[[u64; 32]]) -> String {
             let _ = writeln!(s, "  .quad {v:#x}");
         }
         let _ = writeln!(s, "  .fill 32, 8, 0");
+        for v in &init[32..] {
+            let _ = writeln!(s, "  .quad {v:#x}");
+        }
     }
     s
 }
@@ -195,13 +260,16 @@ fn random_integer_sequences_match_qemu() {
     let mut rng = Rng(seed | 1);
     let encs = candidates();
     let seqs: Vec<Vec<u32>> = (0..n).map(|_| random_sequence(&mut rng, &encs)).collect();
-    let inits: Vec<[u64; 32]> = (0..n)
+    let inits: Vec<Vec<u64>> = (0..n)
         .map(|_| {
-            let mut a = [0u64; 32];
+            let mut a = vec![0u64; 32 + SCRATCH / 8];
             for v in a.iter_mut().take(31) {
                 *v = rng.value();
             }
             a[31] = rng.below(16) << 28;
+            for v in a[32..].iter_mut() {
+                *v = rng.next();
+            }
             a
         })
         .collect();
@@ -239,7 +307,7 @@ fn random_integer_sequences_match_qemu() {
     }
 }
 
-fn compare(label: &str, want: &[u8], got: &[u8], seqs: &[Vec<u32>], inits: &[[u64; 32]]) {
+fn compare(label: &str, want: &[u8], got: &[u8], seqs: &[Vec<u32>], inits: &[Vec<u64>]) {
     let n = seqs.len();
 
     let word = |b: &[u8], k: usize, i: usize| {
@@ -248,22 +316,29 @@ fn compare(label: &str, want: &[u8], got: &[u8], seqs: &[Vec<u32>], inits: &[[u6
     };
     // Guard against a vacuous harness: the sequences must have changed most register files.
     let changed = (0..n)
-        .filter(|&k| (0..31).any(|i| word(want, k, i) != inits[k][i]))
+        .filter(|&k| (0..31).any(|i| i != BASE as usize && word(want, k, i) != inits[k][i]))
         .count();
     assert!(
         changed * 10 >= n * 9,
         "only {changed} of {n} sequences changed a register under qemu"
     );
+    let stored = (0..n)
+        .filter(|&k| (32..32 + SCRATCH / 8).any(|i| word(want, k, i) != inits[k][i]))
+        .count();
+    assert!(
+        stored * 2 >= n,
+        "only {stored} of {n} sequences stored to memory under qemu"
+    );
     let mut report = Vec::new();
     assert_eq!(got.len(), want.len(), "{label}: output size");
     for k in 0..n {
-        let diffs: Vec<String> = (0..32)
+        let diffs: Vec<String> = (0..32 + SCRATCH / 8)
             .filter(|&i| word(want, k, i) != word(got, k, i))
             .map(|i| {
-                let name = if i == 31 {
-                    "nzcv".to_string()
-                } else {
-                    format!("x{i}")
+                let name = match i {
+                    31 => "nzcv".to_string(),
+                    32.. => format!("scratch[{:#x}]", (i - 32) * 8),
+                    _ => format!("x{i}"),
                 };
                 format!(
                     "{name}: qemu {:#x}, xarch {:#x}",
