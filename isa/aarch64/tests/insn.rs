@@ -163,6 +163,50 @@ fn conditional_selects() {
     assert_eq!(s.x[0], (-20i32) as u32 as u64);
 }
 
+/// ConditionHolds for all 16 conditions and all 16 flag combinations, against the ARM ARM's
+/// table (C1.2.4), through `csinc x0, xzr, xzr, <cond>` (x0 = 0 if the condition holds).
+#[test]
+fn every_condition_code() {
+    let block_for = |cond: u32| lift(&[0x9a9f_07e0 | cond << 12]);
+    let mem = testing::test_memory(&[]);
+    for cond in 0..16u32 {
+        let block = block_for(cond);
+        for f in 0..16u32 {
+            let (n, z, c, v) = (
+                f >> 3 & 1 == 1,
+                f >> 2 & 1 == 1,
+                f >> 1 & 1 == 1,
+                f & 1 == 1,
+            );
+            let base = match cond >> 1 {
+                0 => z,
+                1 => c,
+                2 => n,
+                3 => v,
+                4 => c && !z,
+                5 => n == v,
+                6 => !z && n == v,
+                _ => true,
+            };
+            let holds = if cond & 1 == 1 && cond != 15 {
+                !base
+            } else {
+                base
+            };
+            let mut s = CpuState {
+                pc: PC,
+                x: [7; 31],
+                ..CpuState::default()
+            };
+            s.set_nzcv(f << 28);
+            let (out, _) = testing::compare_tiers(&block, s.as_bytes(), &mem, state::PC)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let x0 = CpuState::from_bytes(&out).x[0];
+            assert_eq!(x0, if holds { 0 } else { 1 }, "cond {cond}, nzcv {f:04b}");
+        }
+    }
+}
+
 // ---- data processing: arithmetic ----
 
 #[test]
