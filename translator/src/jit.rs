@@ -259,7 +259,7 @@ impl Jit {
         let r = b.inst_results(call)[0];
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
-        self.compile_func(func)
+        self.compile_func(func, false)
             .map(|(c, _)| c)
             .map_err(|e| format!("entry trampoline: {e}"))
     }
@@ -280,18 +280,24 @@ impl Jit {
         let r = b.ins().iconst(types::I64, ret::INDIRECT);
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
-        self.compile_func(func)
+        self.compile_func(func, false)
             .map(|(c, _)| c)
             .map_err(|e| format!("jump-cache miss stub: {e}"))
     }
 
     /// Compiles a function into the code cache; gives its address and source locations.
-    fn compile_func(&mut self, func: Function) -> Result<(usize, Vec<(u32, u32, u32)>), String> {
-        if self.show_clif {
+    /// `show`: print the teaching views for it (not for the engine's own stubs).
+    fn compile_func(
+        &mut self,
+        func: Function,
+        show: bool,
+    ) -> Result<(usize, Vec<(u32, u32, u32)>), String> {
+        let show_host = show && self.show_host;
+        if show && self.show_clif {
             eprintln!("{}", func.display());
         }
         let mut ctx = cranelift_codegen::Context::for_function(func);
-        ctx.set_disasm(self.show_host);
+        ctx.set_disasm(show_host);
         let fparams = ctx.func.params.clone();
         // A Cranelift panic (an unsupported type combination deep in a backend) must not
         // take the guest down: the block just stays in the interpreter.
@@ -322,7 +328,7 @@ impl Jit {
             .filter(|s| !s.loc.is_default())
             .map(|s| (s.start, s.end, s.loc.bits()))
             .collect();
-        let host_listing = if self.show_host {
+        let host_listing = if show_host {
             match self.isa.to_capstone() {
                 Ok(cs) => compiled
                     .disassemble(Some(&fparams), &cs)
@@ -401,7 +407,7 @@ impl Jit {
                 return Err(e);
             }
         };
-        let (addr, srclocs) = match self.compile_func(func) {
+        let (addr, srclocs) = match self.compile_func(func, true) {
             Ok(x) => x,
             Err(e) => {
                 self.free_slots.extend(slots.iter().copied());

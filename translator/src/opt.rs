@@ -101,9 +101,16 @@ fn forward_registers(block: &mut Block) {
 
 fn fold_constants(block: &mut Block) {
     let mut consts: Vec<Option<u128>> = vec![None; block.types.len()];
+    // Results that equal one of their operands; uses are rewritten below.
+    let mut alias: Vec<Option<Value>> = vec![None; block.types.len()];
     let mut cut: Option<(usize, u64)> = None;
     let mut drop_side: Vec<usize> = Vec::new();
     for (i, inst) in block.insts.iter_mut().enumerate() {
+        inst.op.for_each_arg_mut(|v| {
+            if let Some(a) = alias[v.0 as usize] {
+                *v = a;
+            }
+        });
         match inst.op {
             Op::Const { imm } => {
                 consts[inst.result.expect("const").0 as usize] = Some(imm as u128);
@@ -127,6 +134,11 @@ fn fold_constants(block: &mut Block) {
             _ => {}
         }
         let Some(r) = inst.result else { continue };
+        if let Some(same) = identity(&inst.op, &consts) {
+            // `x + 0`, `x | 0`, `x << 0`, …: the result is an operand; a Select picks one.
+            alias[r.0 as usize] = Some(same);
+            continue;
+        }
         let mut all_const = true;
         inst.op
             .for_each_arg(|v| all_const &= consts[v.0 as usize].is_some());
@@ -150,6 +162,10 @@ fn fold_constants(block: &mut Block) {
             };
         }
     }
+    let subst: Vec<Value> = (0..block.types.len())
+        .map(|i| alias[i].unwrap_or(Value(i as u32)))
+        .collect();
+    substitute(block, &subst);
     if let Some((i, target)) = cut {
         block.insts.truncate(i);
         block.exit = Exit::Jump { target };
@@ -168,6 +184,34 @@ fn fold_constants(block: &mut Block) {
                 target: if c != 0 { taken } else { not_taken },
             };
         }
+    }
+}
+
+/// The operand an op's result equals, when a constant operand makes it an identity.
+fn identity(op: &Op, consts: &[Option<u128>]) -> Option<Value> {
+    let c = |v: Value| consts[v.0 as usize];
+    match *op {
+        Op::Add { a, b } | Op::Or { a, b } | Op::Xor { a, b } => {
+            if c(b) == Some(0) {
+                Some(a)
+            } else if c(a) == Some(0) {
+                Some(b)
+            } else {
+                None
+            }
+        }
+        Op::Sub { a, b }
+        | Op::Shl { a, b }
+        | Op::LShr { a, b }
+        | Op::AShr { a, b }
+        | Op::Rotl { a, b }
+        | Op::Rotr { a, b } => (c(b) == Some(0)).then_some(a),
+        Op::Select { c: cond, a, b } => match c(cond) {
+            Some(0) => Some(b),
+            Some(_) => Some(a),
+            None => (a == b).then_some(a),
+        },
+        _ => None,
     }
 }
 
@@ -316,5 +360,21 @@ mod tests {
                 .any(|i| matches!(i.op, Op::ExitIf { .. } | Op::Mul { .. })),
             "{blk}"
         );
+    }
+
+    #[test]
+    fn identities_forward_the_operand() {
+        let mut b = Builder::new(0);
+        let x = b.get_reg(Type::I64, 8);
+        let z = b.const64(0);
+        let o = b.or(z, x);
+        let a = b.add(o, z);
+        let s = b.shl(a, z);
+        b.set_reg(16, s);
+        let mut blk = b.finish(Exit::Jump { target: 4 }, 4);
+        optimize(&mut blk);
+        verify(&blk).unwrap();
+        assert_eq!(blk.insts.len(), 2, "{blk}");
+        assert_eq!(blk.insts[1].op, Op::SetReg { off: 16, v: x }, "{blk}");
     }
 }
