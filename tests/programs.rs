@@ -6,9 +6,10 @@
 //! - `qemu_<arch>::*`: the cross builds under qemu-user print what the native build prints;
 //!   this pins the workloads' portability (byte order, `long` width, FMA contraction), so a
 //!   difference under xarch is xarch's.
-//! - `kvm::*`: `xarch kvm <x86-64 build> SIZE` prints what the native build prints.
 //! - `dbt_<arch>[_<engine setting>]::*`: `xarch run [options] <arch build> SIZE` prints what
 //!   the native build prints; each module lists the workloads that pass today.
+//!
+//! The KVM path's program tests are in `tests/kvm.rs`.
 //!
 //! Inputs: `make workloads` (or `bench/workloads/build.sh`); a missing one fails the test
 //! with the command to run.
@@ -145,18 +146,6 @@ fn check_dbt(arch: &str, name: &str, options: &[&str]) {
     check_against_native(label.trim_end(), arch, name, cmd);
 }
 
-/// `xarch kvm <x86_64 build> SIZE` must print what the native build prints. Where
-/// `/dev/kvm` is missing the test says so and passes (DESIGN.md: KVM tests skip there).
-fn check_kvm(name: &str) {
-    if !std::path::Path::new("/dev/kvm").exists() {
-        eprintln!("kvm {name}: skipped, no /dev/kvm on this machine");
-        return;
-    }
-    let mut cmd = Command::new(xarch_bin());
-    cmd.arg("kvm");
-    check_against_native("xarch kvm", "x86_64", name, cmd);
-}
-
 /// One test per workload in each module. `list_is_complete` keeps the list in step with the
 /// sources.
 macro_rules! workload_tests {
@@ -205,40 +194,3 @@ dbt_tests!(dbt_aarch64_interp_only, "aarch64", ["--interp-only"]: syscalls);
 dbt_tests!(dbt_x86_64, "x86_64", []: alloc, calls, intmix, matmul, qsort, strings, syscalls);
 dbt_tests!(dbt_x86_64_compile_all, "x86_64", ["--hot-threshold", "0"]:
     alloc, calls, intmix, matmul, qsort, strings, syscalls);
-
-// Native x86-64 builds in the KVM virtual machine. Not `syscalls`: every guest syscall is a
-// VM exit (~67 us here, see DESIGN.md), so SIZE 1 takes about 50 s.
-mod kvm {
-    #[test]
-    fn alloc() {
-        super::check_kvm("alloc");
-    }
-    #[test]
-    fn calls() {
-        super::check_kvm("calls");
-    }
-    #[test]
-    fn intmix() {
-        super::check_kvm("intmix");
-    }
-    #[test]
-    fn matmul() {
-        super::check_kvm("matmul");
-    }
-    #[test]
-    fn nbody() {
-        super::check_kvm("nbody");
-    }
-    #[test]
-    fn qsort() {
-        super::check_kvm("qsort");
-    }
-    #[test]
-    fn sha256() {
-        super::check_kvm("sha256");
-    }
-    #[test]
-    fn strings() {
-        super::check_kvm("strings");
-    }
-}
