@@ -190,3 +190,51 @@ fn undefined_instruction_kills_with_sigill() {
     assert_eq!(out.status.signal(), Some(libc::SIGILL), "{:?}", out.status);
     assert!(String::from_utf8_lossy(&out.stderr).contains("undefined instruction at 0x400078"));
 }
+
+#[test]
+fn strace_and_stats_json() {
+    let asm = ".global _start\n_start:\n mov x8, #0\n svc #0\n mov x0, #5\n mov x8, #94\n svc #0\n";
+    let Some(p) = aarch64_program("strace", asm) else {
+        return;
+    };
+    let json =
+        std::env::temp_dir().join(format!("xarch-run-cli-{}-stats.json", std::process::id()));
+    let out = xarch(&[
+        "run",
+        "-strace",
+        "--stats-json",
+        json.to_str().unwrap(),
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with("xarch: warning"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].ends_with(" io_setup(0x0,0x0,0x0) = -1 errno=38 (Function not implemented)"),
+        "{err}"
+    );
+    assert!(lines[1].ends_with(" exit_group(5)"), "{err}");
+    let pid = lines[0].split(' ').next().unwrap();
+    assert!(pid.parse::<u32>().is_ok(), "{err}");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(j["syscalls"], 2);
+    assert!(j["guest_insns"].as_u64().unwrap() >= 2, "{j}");
+    std::fs::remove_file(json).unwrap();
+}
+
+#[test]
+fn guest_killed_by_a_signal_kills_xarch_the_same_way() {
+    use std::os::unix::process::ExitStatusExt;
+    // kill(getpid(), SIGTERM)
+    let asm = ".global _start\n_start:\n mov x8, #172\n svc #0\n mov x1, #15\n mov x8, #129\n svc #0\n mov x0, #0\n mov x8, #93\n svc #0\n";
+    let Some(p) = aarch64_program("kill", asm) else {
+        return;
+    };
+    let out = xarch(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.signal(), Some(libc::SIGTERM), "{:?}", out.status);
+}
