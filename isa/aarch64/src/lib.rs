@@ -54,9 +54,7 @@ impl Frontend for Aarch64 {
     }
 
     fn init_state(&self, state: &mut [u8], entry: u64, sp: u64) {
-        let mut s = CpuState::default();
-        s.pc = entry;
-        s.sp = sp;
+        let s = CpuState { pc: entry, sp, ..CpuState::default() };
         s.write_to(state);
     }
 

@@ -55,7 +55,7 @@ pub struct CpuState {
 }
 
 const _: () = assert!(size_of::<CpuState>() == 832);
-const _: () = assert!(V % 16 == 0);
+const _: () = assert!(V.is_multiple_of(16));
 const _: () = assert!(offset_of!(CpuState, excl_size) + 8 == V as usize);
 
 /// Byte offset of X`n` (n < 31).

@@ -402,7 +402,7 @@ pub fn lift_block(pc: u64, code: &dyn CodeMemory) -> Result<ir::Block, LiftError
     let mut at = pc;
     for i in 0..MAX_BLOCK_INSNS {
         let mut buf = [0u8; 4];
-        if at % 4 != 0 || !code.read_code(at, &mut buf) {
+        if !at.is_multiple_of(4) || !code.read_code(at, &mut buf) {
             if i == 0 {
                 return Err(LiftError::FetchFault { pc: at });
             }
