@@ -525,6 +525,48 @@ fn branches_end_blocks_with_their_targets() {
 }
 
 #[test]
+fn pc_relative_addresses_and_backward_branches() {
+    // 0x10ffffe1: adr x1, .-4; 0xb0000022: adrp x2, .+0x5000 (at PC + 4);
+    // 0xf0ffffe3: adrp x3, .-0x1000 (at PC + 8)
+    let (s, _) = run(
+        &[0x10ff_ffe1, 0xb000_0022, 0xf0ff_ffe3],
+        CpuState::default(),
+    );
+    assert_eq!(
+        (s.x[1], s.x[2], s.x[3]),
+        (PC - 4, (PC & !0xfff) + 0x5000, (PC & !0xfff) - 0x1000)
+    );
+    // 0x17fffffe: b .-8
+    assert_eq!(
+        run(&[0x17ff_fffe], CpuState::default()).1,
+        BlockExit::Jump(PC - 8)
+    );
+    // 0x3607ffe0: tbz w0, #0, .-4
+    assert_eq!(
+        run(&[0x3607_ffe0], CpuState::default()).1,
+        BlockExit::Jump(PC - 4)
+    );
+    // 0x54800001: b.ne .-0x100000
+    assert_eq!(
+        run(&[0x5480_0001], CpuState::default()).1,
+        BlockExit::Jump(PC.wrapping_sub(0x10_0000))
+    );
+    // 0xb57fffe0: cbnz x0, .+0xffffc (the largest forward offset)
+    assert_eq!(
+        run(&[0xb57f_ffe0], st(|s| s.x[0] = 1)).1,
+        BlockExit::Jump(PC + 0xf_fffc)
+    );
+}
+
+#[test]
+fn svc_clears_the_exclusive_monitor() {
+    // 0xc85f7c20: ldxr x0, [x1]; 0xd4000001: svc #0 (Linux clears the monitor on exception return)
+    let (s, e) = run(&[0xc85f_7c20, 0xd400_0001], st(|s| s.x[1] = DATA));
+    assert_eq!(e, BlockExit::Syscall(PC + 8));
+    assert_eq!(s.excl_addr, state::EXCL_NONE);
+}
+
+#[test]
 fn traps() {
     // 0xd4207d00: brk #0x3e8; 0x00000000: udf #0
     let (_, e) = run(&[0xd420_7d00], CpuState::default());

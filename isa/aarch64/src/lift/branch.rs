@@ -3,6 +3,7 @@
 
 use super::{Ctx, LiftResult};
 use crate::decode::{bit, bits, sext};
+use crate::state;
 use xarch_translator::ir::{Exit, IntCC, TrapKind};
 
 /// B, BL.
@@ -80,8 +81,11 @@ pub fn br(cx: &mut Ctx, w: u32) -> LiftResult {
     Ok(())
 }
 
-/// SVC: the Linux syscall (the immediate is ignored, as Linux does).
+/// SVC: the Linux syscall (the immediate is ignored, as Linux does). The kernel's exception
+/// return clears the exclusive monitor, so a store-exclusive after a syscall fails.
 pub fn svc(cx: &mut Ctx, _w: u32) -> LiftResult {
+    let none = cx.b.const64(state::EXCL_NONE);
+    cx.b.set_reg(state::EXCL_ADDR, none);
     cx.end_block(Exit::Syscall { next: cx.next_pc() });
     Ok(())
 }
