@@ -38,6 +38,17 @@ impl Rights {
     }
 }
 
+/// What a change did to entries the guest may have cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stale {
+    /// No present entry lost a right.
+    None,
+    /// Entries lost only the right to execute.
+    ExecOnly,
+    /// Entries became not present, or lost write or user access.
+    Access,
+}
+
 /// Page tables kept in a host buffer that the guest sees at `gpa_base`.
 pub struct PageTables {
     /// Host address of the system region.
@@ -118,8 +129,8 @@ impl PageTables {
     }
 
     /// Maps `[va, va + len)` to guest-physical `pa ..` with `rights` (ring 3 if `user`). Pages
-    /// without any right are left not present. Returns true if a present entry lost rights
-    /// or moved (the guest's TLB must then be flushed).
+    /// without any right are left not present. Says which present entries lost rights (the
+    /// guest may still hold them in its TLB).
     pub fn map(
         &mut self,
         va: u64,
@@ -127,8 +138,8 @@ impl PageTables {
         len: u64,
         rights: Rights,
         user: bool,
-    ) -> Result<bool, AccelError> {
-        let mut stale = false;
+    ) -> Result<Stale, AccelError> {
+        let mut stale = Stale::None;
         let pages = len.div_ceil(0x1000);
         for i in 0..pages {
             let v = va + i * 0x1000;
@@ -154,15 +165,22 @@ impl PageTables {
             };
             if let Some(p) = slot {
                 let old = self.read(p);
-                stale |= old & PTE_P != 0 && !grants_at_least(new, old);
+                if old & PTE_P != 0 && !grants_at_least(new, old) {
+                    let exec_only = grants_at_least(new | PTE_NX, old | PTE_NX);
+                    stale = stale.max(if exec_only {
+                        Stale::ExecOnly
+                    } else {
+                        Stale::Access
+                    });
+                }
                 self.write(p, new);
             }
         }
         Ok(stale)
     }
 
-    /// Removes `[va, va + len)`. Returns true if any page was present.
-    pub fn unmap(&mut self, va: u64, len: u64) -> Result<bool, AccelError> {
+    /// Removes `[va, va + len)`. Says if any page was present.
+    pub fn unmap(&mut self, va: u64, len: u64) -> Result<Stale, AccelError> {
         self.map(
             va,
             0,
@@ -213,7 +231,10 @@ mod tests {
             write: true,
             exec: false,
         };
-        assert!(!pt.map(0x40_1000, 0x40_1000, 0x2000, rw, true).unwrap());
+        assert_eq!(
+            pt.map(0x40_1000, 0x40_1000, 0x2000, rw, true).unwrap(),
+            Stale::None
+        );
         let e = pt.lookup(0x40_2000);
         assert_eq!(e & ADDR_MASK, 0x40_2000);
         assert_eq!(
@@ -238,12 +259,27 @@ mod tests {
             exec: false,
         };
         pt.map(0x1000, 0x1000, 0x1000, r, true).unwrap();
+        let rw = Rights {
+            read: true,
+            write: true,
+            exec: false,
+        };
         // Adding rights needs no flush; removing them does.
-        assert!(!pt.map(0x1000, 0x1000, 0x1000, rwx, true).unwrap());
-        assert!(pt.map(0x1000, 0x1000, 0x1000, r, true).unwrap());
-        assert!(pt.unmap(0x1000, 0x1000).unwrap());
+        assert_eq!(
+            pt.map(0x1000, 0x1000, 0x1000, rwx, true).unwrap(),
+            Stale::None
+        );
+        assert_eq!(
+            pt.map(0x1000, 0x1000, 0x1000, rw, true).unwrap(),
+            Stale::ExecOnly
+        );
+        assert_eq!(
+            pt.map(0x1000, 0x1000, 0x1000, r, true).unwrap(),
+            Stale::Access
+        );
+        assert_eq!(pt.unmap(0x1000, 0x1000).unwrap(), Stale::Access);
         assert_eq!(pt.lookup(0x1000), 0);
-        assert!(!pt.unmap(0x1000, 0x1000).unwrap());
+        assert_eq!(pt.unmap(0x1000, 0x1000).unwrap(), Stale::None);
     }
 
     #[test]

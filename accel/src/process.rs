@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use xarch_linux::abi::x86_64::ABI;
-use xarch_linux::{AddressSpace, MemEvent, Prot, SyscallOutcome, Syscalls};
+use xarch_linux::{AddressSpace, GuestAddr, MemEvent, Prot, SyscallOutcome, Syscalls, VmaKind};
 
 use crate::backend::Backend;
 use crate::error::RunError;
@@ -74,13 +74,48 @@ fn rights(prot: Prot) -> Rights {
     Rights::from_prot(prot.0)
 }
 
+/// Bytes of a new mapping whose host pages are populated before the guest touches them
+/// (measured under kvm_pvm: 40 MB touched page by page in 0.63 s unpopulated, 0.24 s
+/// populated, populating included), and of the initial stack, from its top.
+const POPULATE_MAX: u64 = 64 << 20;
+const POPULATE_STACK: u64 = 256 << 10;
+
+/// Populates the host pages of (the first or, for the stack, the last bytes of) a new
+/// mapping. A guest's first touch of a page the host has not populated yet costs a host page
+/// fault inside KVM's own fault (under kvm_pvm ~23 µs, against ~3 µs for a populated page);
+/// most programs touch most of a small mapping, so doing it ahead is cheaper. Best effort:
+/// an error only means the guest pays the fault later.
+fn populate(space: &AddressSpace, start: u64, len: u64, prot: Prot) {
+    if prot.0 == 0 {
+        return;
+    }
+    let stack = space
+        .find_vma(start)
+        .is_some_and(|v| v.kind == VmaKind::Stack);
+    let n = len.min(if stack { POPULATE_STACK } else { POPULATE_MAX });
+    let from = if stack { start + len - n } else { start };
+    let advice = if prot.contains(Prot::WRITE) {
+        libc::MADV_POPULATE_WRITE
+    } else {
+        libc::MADV_POPULATE_READ
+    };
+    let host = space.mem().host(GuestAddr(from));
+    // SAFETY: the range lies in a mapping of the guest window that the address space just
+    // made, with host protection equal to `prot`; populating changes no contents.
+    unsafe {
+        libc::madvise(host.cast(), n as usize, advice);
+    }
+}
+
 /// Brings the VM's page tables in step with the address space's change log.
 fn apply_events(vm: &mut Vm, space: &mut AddressSpace) -> Result<(), RunError> {
     for ev in space.take_events() {
         match ev {
-            MemEvent::Mapped { start, len, prot } | MemEvent::Protected { start, len, prot } => {
+            MemEvent::Mapped { start, len, prot } => {
+                populate(space, start, len, prot);
                 vm.set_rights(start, len, rights(prot))?
             }
+            MemEvent::Protected { start, len, prot } => vm.set_rights(start, len, rights(prot))?,
             MemEvent::Unmapped { start, len } => vm.unmap(start, len)?,
             // Only the DBT write-protects code pages.
             MemEvent::CodeWritten { .. } => {}
@@ -101,6 +136,7 @@ fn build_vm(space: &mut AddressSpace) -> Result<Vm, RunError> {
         .map(|v| (v.start, v.end - v.start, v.prot))
         .collect();
     for (start, len, prot) in vmas {
+        populate(space, start, len, prot);
         vm.set_rights(start, len, rights(prot))?;
     }
     Ok(vm)

@@ -21,7 +21,7 @@ use kvm_ioctls::{Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 use crate::AccelError;
 use crate::backend::Backend;
 use crate::layout::*;
-use crate::paging::{PageTables, Rights};
+use crate::paging::{PageTables, Rights, Stale};
 
 const MSR_STAR: u32 = 0xc000_0081;
 const MSR_LSTAR: u32 = 0xc000_0082;
@@ -204,6 +204,9 @@ pub struct Vm {
     user_sregs: kvm_sregs,
     /// A mapping lost rights since the last run: the guest TLB must be flushed.
     need_flush: bool,
+    /// Flush for every lost right, not only for those the host does not enforce itself
+    /// (for callers that change guest rights without changing host protections).
+    strict_flush: bool,
     /// The vCPU sits in the ring-0 syscall stub, waiting for `finish_syscall`.
     in_syscall: bool,
     /// Registers at the last exit, or to enter with.
@@ -294,6 +297,7 @@ impl Vm {
             next_slot: SLOT_SYS + 1,
             user_sregs: kvm_sregs::default(),
             need_flush: false,
+            strict_flush: false,
             in_syscall: false,
             regs: kvm_regs::default(),
             regs_dirty: false,
@@ -483,8 +487,15 @@ impl Vm {
         if rights.read || rights.write || rights.exec {
             self.register_chunks(start, end)?;
         }
-        let stale = self.pt.map(start, start, end - start, rights, true)?;
-        self.need_flush |= stale;
+        // Rights the host took away too (the Linux layer keeps host protections equal to the
+        // guest's) are dropped from KVM's translations by its MMU notifier when the host
+        // mprotect/munmap happens. Only a lost exec right has no host counterpart (the host
+        // maps guest code readable, not executable): that needs a flush here.
+        match self.pt.map(start, start, end - start, rights, true)? {
+            Stale::ExecOnly => self.need_flush = true,
+            Stale::Access if self.strict_flush => self.need_flush = true,
+            Stale::Access | Stale::None => {}
+        }
         Ok(())
     }
 
@@ -513,6 +524,12 @@ impl Vm {
             self.next_slot += 1;
         }
         Ok(())
+    }
+
+    /// Flush the guest's translations after every lost right, also those whose host
+    /// protection did not change (see `set_rights`).
+    pub fn set_strict_flush(&mut self, on: bool) {
+        self.strict_flush = on;
     }
 
     /// Removes `[addr, addr + len)` from the guest's page tables.
@@ -956,7 +973,36 @@ mod tests {
             0x0f, 0x05, // syscall
             0x8a, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // mov al, [0x500000]
         ];
+        // As the Linux layer does it: host protection first, then the page tables.
+        let (mem, mut vm) = vm_with(&code);
+        assert!(matches!(vm.run().unwrap(), VmExit::Syscall { .. }));
+        // SAFETY: the DATA page of the reservation `mem` owns.
+        let r =
+            unsafe { libc::mprotect(mem.host(GuestAddr(DATA)).cast(), 0x1000, libc::PROT_NONE) };
+        assert_eq!(r, 0);
+        vm.unmap(DATA, 0x1000).unwrap();
+        vm.finish_syscall(0).unwrap();
+        let e = vm.run().unwrap();
+        assert_eq!(
+            e,
+            VmExit::Exception {
+                vector: 14,
+                error_code: 4,
+                rip: CODE + 10,
+                cr2: DATA
+            }
+        );
+    }
+
+    #[test]
+    fn strict_flush_drops_rights_the_host_still_grants() {
+        let code = [
+            0xc6, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, 0x01, // mov byte [0x500000], 1
+            0x0f, 0x05, // syscall
+            0x8a, 0x04, 0x25, 0x00, 0x00, 0x50, 0x00, // mov al, [0x500000]
+        ];
         let (_mem, mut vm) = vm_with(&code);
+        vm.set_strict_flush(true);
         assert!(matches!(vm.run().unwrap(), VmExit::Syscall { .. }));
         vm.unmap(DATA, 0x1000).unwrap();
         vm.finish_syscall(0).unwrap();
@@ -970,6 +1016,7 @@ mod tests {
                 cr2: DATA
             }
         );
+        assert_eq!(vm.stats.tlb_flushes, 1);
     }
 
     #[test]
