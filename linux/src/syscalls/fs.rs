@@ -104,6 +104,57 @@ pub(super) fn stat_to_guest(abi: &Abi, st: &libc::stat) -> Vec<u8> {
     o
 }
 
+/// True for `/proc/self/maps` and `/proc/<our pid>/maps`.
+fn is_proc_self_maps(p: &[u8]) -> bool {
+    p == b"/proc/self/maps"
+        || p == b"/proc/thread-self/maps"
+        || format!("/proc/{}/maps", std::process::id()).as_bytes() == p
+}
+
+/// `/proc/self/maps` of the guest: its mappings, not the host's, in a memfd.
+fn proc_maps(space: &AddressSpace) -> SysResult {
+    use crate::space::VmaKind;
+    let mut text = String::new();
+    for v in space.vmas() {
+        let c = |bit: u32, ch: char| if v.prot.0 & bit != 0 { ch } else { '-' };
+        let shared = matches!(v.kind, VmaKind::AnonShared | VmaKind::File { shared: true });
+        let name = match v.kind {
+            VmaKind::Heap => "[heap]",
+            VmaKind::Stack => "[stack]",
+            _ => "",
+        };
+        let line = format!(
+            "{:08x}-{:08x} {}{}{}{} 00000000 00:00 0",
+            v.start,
+            v.end,
+            c(1, 'r'),
+            c(2, 'w'),
+            c(4, 'x'),
+            if shared { 's' } else { 'p' }
+        );
+        if name.is_empty() {
+            text.push_str(&line);
+        } else {
+            text.push_str(&format!("{line:<73}{name}"));
+        }
+        text.push('\n');
+    }
+    let fd = raw(
+        libc::SYS_memfd_create,
+        [c"xarch-maps".as_ptr() as i64, 0, 0, 0, 0, 0],
+    )?;
+    let r = raw(
+        libc::SYS_write,
+        [fd, text.as_ptr() as i64, text.len() as i64, 0, 0, 0],
+    )
+    .and_then(|_| raw(libc::SYS_lseek, [fd, 0, libc::SEEK_SET as i64, 0, 0, 0]));
+    if let Err(e) = r {
+        let _ = raw(libc::SYS_close, [fd, 0, 0, 0, 0, 0]);
+        return Err(e);
+    }
+    Ok(fd)
+}
+
 impl Syscalls {
     pub(super) fn openat(
         &mut self,
@@ -114,6 +165,9 @@ impl Syscalls {
         mode: u64,
     ) -> SysResult {
         let p = self.path(space, path)?;
+        if is_proc_self_maps(p.as_bytes()) {
+            return proc_maps(space);
+        }
         let flags = self.abi.open_flags_to_host(flags as u32) as i64;
         raw(
             libc::SYS_openat,

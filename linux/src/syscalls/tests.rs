@@ -317,3 +317,19 @@ fn fork_and_vfork_then_wait4() {
         -(libc::ENOSYS as i64)
     );
 }
+
+#[test]
+fn proc_self_maps_lists_the_guest_mappings() {
+    let (mut s, mut sp) = setup();
+    put_str(&mut sp, BUF, "/proc/self/maps");
+    let fd = call(&mut s, &mut sp, OPENAT, &[libc::AT_FDCWD as u64, BUF, 0, 0]);
+    assert!(fd >= 0, "{fd}");
+    let n = call(&mut s, &mut sp, READ, &[fd as u64, BUF + 0x1000, 4096]);
+    let mut text = vec![0u8; n as usize];
+    sp.read(BUF + 0x1000, &mut text).unwrap();
+    assert_eq!(
+        String::from_utf8(text).unwrap(),
+        "00100000-00110000 rw-p 00000000 00:00 0\n"
+    );
+    call(&mut s, &mut sp, CLOSE, &[fd as u64]);
+}
