@@ -260,6 +260,12 @@ impl Engine {
 
     /// Runs guest code from the PC in `state` until something only the caller can handle.
     pub fn run<S: GuestSpace>(&mut self, state: &mut CpuState, space: &mut S) -> RunExit {
+        if let Err(e) = self.jit.check_fork() {
+            eprintln!(
+                "xarch: cannot copy the code cache after fork ({e}); interpreting from now on"
+            );
+            self.invalidate_all();
+        }
         let window = MemWindow::of(space.mem());
         let _guard = crate::signals::RunGuard::enter(self, space.mem());
         loop {

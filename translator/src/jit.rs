@@ -102,6 +102,64 @@ impl CodeCache {
         }
     }
 
+    /// After `fork`, parent and child would share the memfd and overwrite each other's new
+    /// code: give this process its own copy, mapped at the same two addresses so every code
+    /// pointer and exit slot stays valid.
+    fn privatize(&mut self) -> std::io::Result<()> {
+        // SAFETY: a fresh memfd gets the used bytes, then replaces both views in place
+        // (MAP_FIXED over our own mappings, same sizes). No compiled code runs meanwhile: this
+        // is called from the dispatcher.
+        unsafe {
+            let fd = libc::memfd_create(c"xarch-jit".as_ptr(), libc::MFD_CLOEXEC);
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let fail = |fd| {
+                let e = std::io::Error::last_os_error();
+                libc::close(fd);
+                Err(e)
+            };
+            if libc::ftruncate(fd, self.size as libc::off_t) != 0 {
+                return fail(fd);
+            }
+            let mut done = 0;
+            while done < self.used {
+                let n = libc::pwrite(
+                    fd,
+                    self.rw.add(done).cast(),
+                    self.used - done,
+                    done as libc::off_t,
+                );
+                if n <= 0 {
+                    return fail(fd);
+                }
+                done += n as usize;
+            }
+            let fixed = libc::MAP_SHARED | libc::MAP_FIXED;
+            let rw = libc::mmap(
+                self.rw.cast(),
+                self.size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                fixed,
+                fd,
+                0,
+            );
+            let rx = libc::mmap(
+                self.rx.cast(),
+                self.size,
+                libc::PROT_READ | libc::PROT_EXEC,
+                fixed,
+                fd,
+                0,
+            );
+            libc::close(fd);
+            if rw == libc::MAP_FAILED || rx == libc::MAP_FAILED {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+
     /// Copies code in; returns its executable address, or None when the cache is full.
     fn place(&mut self, code: &[u8]) -> Option<usize> {
         let start = self.used.next_multiple_of(16);
@@ -164,6 +222,8 @@ pub struct Jit {
     show_clif: bool,
     show_host: bool,
     stats: bool,
+    /// The process that owns the code cache's pages (see `CodeCache::privatize`).
+    owner_pid: u32,
 }
 
 // SAFETY: the slots are `'static` views into `slabs`, which this value owns; the raw code
@@ -226,6 +286,7 @@ impl Jit {
             show_clif: opts.show.clif,
             show_host: opts.show.host,
             stats: opts.stats,
+            owner_pid: std::process::id(),
         };
         let tramp = jit.build_trampoline().map_err(EngineError::Host)?;
         // SAFETY: the code at `tramp` was compiled from a function with exactly the
@@ -498,6 +559,21 @@ impl Jit {
             };
         }
         self.code_info.remove(&code.0);
+    }
+
+    /// Called at each entry to the engine: after a `fork`, makes the code cache this
+    /// process's own. On failure compiled code cannot be trusted: it is all dropped (the
+    /// caller invalidates) and nothing new is compiled.
+    pub fn check_fork(&mut self) -> Result<(), std::io::Error> {
+        let pid = std::process::id();
+        if pid == self.owner_pid {
+            return Ok(());
+        }
+        self.owner_pid = pid;
+        self.cache.privatize().inspect_err(|_| {
+            // Compile into nothing from now on.
+            self.cache.used = self.cache.size;
+        })
     }
 
     /// Runs compiled code from `code` until it returns to the dispatcher.

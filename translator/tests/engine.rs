@@ -352,3 +352,119 @@ fn writes_to_translated_code_pages_drop_their_translations() {
         assert!(!space.is_code_page(0x10000) && space.is_code_page(0x11000));
     }
 }
+
+/// A loop like `sum_loop` at `base`, adding `k` per iteration to R2, N iterations.
+fn k_loop(base: u64, k: u64) -> Vec<(u64, Block)> {
+    vec![
+        block(base, |b| {
+            inc(b, R1);
+            let x = b.get_reg(Type::I64, R2);
+            let y = b.add_imm(x, k);
+            b.set_reg(R2, y);
+            let c = b.get_reg(Type::I64, R1);
+            let c = b.icmp_imm(IntCC::Ult, c, N);
+            Exit::Branch {
+                cond: c,
+                taken: base,
+                not_taken: base + 0x10,
+            }
+        }),
+        block(base + 0x10, |_| Exit::Syscall { next: base + 0x14 }),
+    ]
+}
+
+fn run_at(engine: &mut Engine, space: &mut FlatSpace, pc: u64) -> u64 {
+    let mut state = CpuState::new(64);
+    state.bytes_mut()[0..8].copy_from_slice(&pc.to_le_bytes());
+    assert_eq!(engine.run(&mut state, space), RunExit::Syscall);
+    reg(&state, R2)
+}
+
+/// Runs in a child process (see `forked_engines_keep_their_own_code`).
+#[test]
+fn fork_child() {
+    if std::env::var("XARCH_FORK_CHILD").is_err() {
+        return;
+    }
+    let blocks: HashMap<u64, Block> = [k_loop(0x1000, 1), k_loop(0x5000, 5), k_loop(0x6000, 6)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let fe = Arc::new(IrFrontend {
+        blocks,
+        state_size: 64,
+        pc_offset: 0,
+    });
+    let mut engine = Engine::new(
+        fe,
+        EngineOptions {
+            hot_threshold: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut space = FlatSpace {
+        mem: test_memory(&[]),
+        code: Vec::new(),
+    };
+    assert_eq!(run_at(&mut engine, &mut space, 0x1000), N);
+    let (mut to_parent, mut to_child) = ([0i32; 2], [0i32; 2]);
+    // SAFETY: plain pipe(2) calls into local arrays.
+    unsafe {
+        assert!(libc::pipe(to_parent.as_mut_ptr()) == 0 && libc::pipe(to_child.as_mut_ptr()) == 0)
+    };
+    let signal = |fd: i32| {
+        // SAFETY: one byte through our own pipes.
+        unsafe { libc::write(fd, b"x".as_ptr().cast(), 1) };
+    };
+    let wait = |fd: i32| {
+        let mut b = 0u8;
+        // SAFETY: as above.
+        unsafe { libc::read(fd, (&raw mut b).cast(), 1) };
+    };
+    // SAFETY: the child only runs the engine and exits; the test harness threads are idle.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    // Parent and child each compile a different loop into "the same" place of the cache: the
+    // child first, then the parent, then the child runs its own code again.
+    let (pc, k) = if pid == 0 { (0x5000, 5) } else { (0x6000, 6) };
+    if pid == 0 {
+        run_at(&mut engine, &mut space, pc);
+        signal(to_parent[1]);
+        wait(to_child[0]);
+    } else {
+        wait(to_parent[0]);
+        run_at(&mut engine, &mut space, pc);
+        signal(to_child[1]);
+    }
+    let ok = (0..3).all(|_| {
+        run_at(&mut engine, &mut space, pc) == k * N && run_at(&mut engine, &mut space, 0x1000) == N
+    });
+    if pid == 0 {
+        // SAFETY: leaves the child at once, without running the harness's exit handlers.
+        unsafe { libc::_exit(if ok { 0 } else { 3 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert!(ok, "parent computed wrong results after fork");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "child status {status:#x}"
+    );
+}
+
+#[test]
+fn forked_engines_keep_their_own_code() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["fork_child", "--exact", "--nocapture", "--test-threads=1"])
+        .env("XARCH_FORK_CHILD", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
