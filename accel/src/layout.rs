@@ -32,6 +32,10 @@ pub const EXC_STUBS: u64 = STUB_OFF + 0x100;
 pub const SYSCALL_TRAP: u64 = 0x9000;
 /// The `syscall` entry that exits by an MMIO store (see `vm::SyscallExit::Mmio`).
 pub const SYSCALL_MMIO_ENTRY: u64 = STUB_OFF + 0x10;
+/// A ring-0 loop that exits by port I/O at every turn (`out PORT_RAW, al ; jmp back`): the
+/// cheapest guest entry and exit there is, for `Vm::raw_round_trips`.
+pub const RAW_LOOP: u64 = STUB_OFF + 0x40;
+pub const PORT_RAW: u16 = 0xe1;
 /// Virtual page (offset in the system region's range) mapped to MMIO_GPA.
 pub const MMIO_OFF: u64 = 0xa000;
 /// A guest-physical page with no memory behind it: a store there is a KVM_EXIT_MMIO.

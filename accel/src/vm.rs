@@ -462,6 +462,50 @@ impl Vm {
         Ok(())
     }
 
+    /// Measures `n` bare `KVM_RUN` round trips: the vCPU loops in ring 0 on a port write,
+    /// so each call enters the guest, runs two instructions and exits. For a VM that has not
+    /// run yet (kvm_pvm accepts a change of privilege level from the host only then); the VM
+    /// is of no further use afterwards.
+    pub fn raw_round_trips(&mut self, n: u32) -> Result<Duration, AccelError> {
+        let mut s = self.user_sregs;
+        s.cs = kvm_segment {
+            selector: KERNEL_CS,
+            dpl: 0,
+            ..s.cs
+        };
+        s.ss = kvm_segment {
+            selector: KERNEL_DS,
+            dpl: 0,
+            ..s.ss
+        };
+        self.vcpu
+            .set_sregs(&s)
+            .map_err(|e| AccelError::Kvm("KVM_SET_SREGS", e.errno()))?;
+        let regs = kvm_regs {
+            rip: SYS_VA + RAW_LOOP,
+            rsp: SYS_VA + STACK_TOP_OFF,
+            rflags: 2,
+            ..Default::default()
+        };
+        self.vcpu
+            .set_regs(&regs)
+            .map_err(|e| AccelError::Kvm("KVM_SET_REGS", e.errno()))?;
+        let once = |vcpu: &mut VcpuFd| match vcpu.run() {
+            Ok(VcpuExit::IoOut(PORT_RAW, _)) => Ok(()),
+            Ok(other) => Err(AccelError::UnexpectedExit(
+                format!("{other:?}"),
+                SYS_VA + RAW_LOOP,
+            )),
+            Err(e) => Err(AccelError::Kvm("KVM_RUN", e.errno())),
+        };
+        once(&mut self.vcpu)?;
+        let t = Instant::now();
+        for _ in 0..n {
+            once(&mut self.vcpu)?;
+        }
+        Ok(t.elapsed())
+    }
+
     /// Sets the ring-3 entry state: instruction and stack pointer, other registers zero.
     pub fn set_entry(&mut self, rip: u64, rsp: u64) -> Result<(), AccelError> {
         let regs = kvm_regs {
@@ -799,6 +843,8 @@ fn write_system_tables(sys: &HostRegion) {
 
     // syscall entry: out 0xe0, al ; sysretq (reached only where the backend allows it).
     sys.write_bytes(SYSCALL_ENTRY, &[0xe6, PORT_SYSCALL as u8, 0x48, 0x0f, 0x07]);
+    // out PORT_RAW, al ; jmp back to the out
+    sys.write_bytes(RAW_LOOP, &[0xe6, PORT_RAW as u8, 0xeb, 0xfc]);
     // mov [SYS_VA + MMIO_OFF], al ; sysretq
     let mut mmio = vec![0xa2];
     mmio.extend_from_slice(&(SYS_VA + MMIO_OFF).to_le_bytes());
