@@ -71,10 +71,41 @@ fn make_fixture(dir: &Path) {
     }
 }
 
-fn run_in(dir: &Path, mut cmd: Command, stdin: &[u8]) -> Outcome {
+/// The applets the shell cases run as commands (not builtins).
+const SHELL_APPLETS: &[&str] = &[
+    "cat", "cmp", "gunzip", "gzip", "head", "ls", "md5sum", "mkdir", "seq", "sort", "tail", "tar",
+    "uniq", "wc",
+];
+
+/// Writes into `bin` one host shell wrapper per applet in [`SHELL_APPLETS`]: `exec RUNNER...
+/// busybox APPLET "$@"`.
+///
+/// Why: busybox's shell runs an applet by `execve("/proc/self/exe", [applet, ...])`. Under
+/// qemu-user that fails, and busybox falls back to searching PATH, which would run the host's
+/// GNU tools instead of busybox (a `tar -tv` prints a different format). With the wrappers first
+/// in PATH the fallback still runs busybox for arm64 under the same runner, so the reference
+/// is busybox's behaviour. xarch serves `/proc/self/exe` itself; it gets the same PATH
+/// (wrappers that run `xarch run`) so that both runs see the same environment.
+fn write_wrappers(bin: &Path, runner: &[&Path], bb: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let prefix: Vec<String> = runner.iter().map(|p| quote(p)).collect();
+    for applet in SHELL_APPLETS {
+        let p = bin.join(applet);
+        let script = format!(
+            "#!/bin/sh\nexec {} {} {applet} \"$@\"\n",
+            prefix.join(" "),
+            quote(bb)
+        );
+        std::fs::write(&p, script).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+fn run_in(dir: &Path, bin: &Path, mut cmd: Command, stdin: &[u8]) -> Outcome {
     cmd.current_dir(dir)
         .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .env("HOME", dir)
         .env("LC_ALL", "C")
         .env("TZ", "UTC");
@@ -84,17 +115,24 @@ fn run_in(dir: &Path, mut cmd: Command, stdin: &[u8]) -> Outcome {
 /// Runs `busybox args` under qemu-aarch64 and under `xarch run` and compares. The reference
 /// run must exit with `want_code` (and print something when that is 0), so that a case
 /// cannot pass by failing the same way under both.
-fn check(args: &[&str], stdin: &[u8], want_code: i32) {
+fn check(args: &[&str], stdin: &[u8], want_code: i32) -> Outcome {
     let bb = busybox("aarch64");
     let qemu = require_tool("qemu-aarch64", "qemu-user");
-    // Each run gets its own copy of the fixture: some cases write files.
+    let xarch = xarch_bin();
+    // Each run gets its own copy of the fixture (some cases write files) and its own wrappers.
     let (qdir, xdir) = (TempDir::new("busybox-qemu"), TempDir::new("busybox-xarch"));
+    let (qbin, xbin) = (
+        TempDir::new("busybox-qemu-bin"),
+        TempDir::new("busybox-xarch-bin"),
+    );
     make_fixture(qdir.path());
     make_fixture(xdir.path());
+    write_wrappers(qbin.path(), &[&qemu], &bb);
+    write_wrappers(xbin.path(), &[&xarch, Path::new("run")], &bb);
 
-    let mut q = Command::new(qemu);
+    let mut q = Command::new(&qemu);
     q.arg(&bb).args(args);
-    let want = run_in(qdir.path(), q, stdin);
+    let want = run_in(qdir.path(), qbin.path(), q, stdin);
     assert!(!want.timed_out, "qemu-aarch64 busybox {args:?} timed out");
     assert!(
         want.code() == want_code && (want_code != 0 || !want.stdout.is_empty()),
@@ -104,9 +142,9 @@ fn check(args: &[&str], stdin: &[u8], want_code: i32) {
         want.stderr_head()
     );
 
-    let mut x = Command::new(xarch_bin());
+    let mut x = Command::new(&xarch);
     x.arg("run").arg(&bb).args(args);
-    let got = run_in(xdir.path(), x, stdin);
+    let got = run_in(xdir.path(), xbin.path(), x, stdin);
     assert!(
         !got.timed_out,
         "xarch run busybox {args:?} timed out after {:?}",
@@ -120,6 +158,7 @@ fn check(args: &[&str], stdin: &[u8], want_code: i32) {
         got.stderr_head(),
         diff("qemu-aarch64", &want.stdout, "xarch run", &got.stdout)
     );
+    want
 }
 
 macro_rules! cases {
@@ -177,4 +216,19 @@ cases! {
     sh_loop: ["sh", "-c", "i=0; s=0; while [ $i -lt 200 ]; do i=$((i+1)); s=$((s+i*i)); done; echo $i $s; for w in x y z; do echo \"<$w>\"; done"];
     sh_exit_status: ["sh", "-c", "false; echo $?; exit 7"] => exit 7;
     sh_pipe: ["sh", "-c", "echo a | cat"];
+    sh_pipeline: ["sh", "-c", "sort -n numbers.txt | uniq | tail -n 3 | wc -l"];
+    sh_gzip_round_trip: ["sh", "-c", "gzip -c data.txt > d.gz && gunzip -c d.gz | cmp - data.txt && echo same"];
+    sh_tar_round_trip: ["sh", "-c", "tar -cf t.tar tree && mkdir out && tar -xf t.tar -C out && ls -lR out && tar -tvf t.tar"];
+}
+
+/// The shell's commands are busybox applets under both runners, not the host's tools (see
+/// [`write_wrappers`]).
+#[test]
+fn sh_commands_are_busybox_applets() {
+    let want = check(&["sh", "-c", "tar --version | head -n 1"], b"", 0);
+    assert!(
+        want.stdout_str().starts_with("tar (busybox)"),
+        "the reference ran {:?}, not busybox's tar",
+        want.stdout_str()
+    );
 }
