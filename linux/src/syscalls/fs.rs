@@ -762,4 +762,106 @@ impl Syscalls {
             [name.as_ptr() as i64, int(a[1]), 0, 0, 0, 0],
         )
     }
+
+    /// sendmsg/recvmsg: the guest's `struct msghdr` is rebuilt with host pointers (name,
+    /// iovecs, control); recvmsg writes the lengths and flags back.
+    pub(super) fn msg(&mut self, space: &mut AddressSpace, sys: Sysno, a: [u64; 6]) -> SysResult {
+        self.host_layout(sys, 211)?;
+        let recv = sys == Sysno::Recvmsg;
+        let b = get(space, a[1], 56)?;
+        let w = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        let (name, namelen, iov, iovlen, control, controllen) =
+            (w(0), w(8) as u32 as u64, w(16), w(24), w(32), w(40));
+        let iovs = self.iovecs(space, iov, iovlen, recv)?;
+        let hname = if recv {
+            opt_out(space, name, namelen)?
+        } else {
+            opt_in(space, name, namelen)?
+        };
+        let hcontrol = if recv {
+            opt_out(space, control, controllen)?
+        } else {
+            opt_in(space, control, controllen)?
+        };
+        // SAFETY: `msghdr` is plain old data; all-zero is a valid value.
+        let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+        m.msg_name = hname as *mut libc::c_void;
+        m.msg_namelen = namelen as u32;
+        m.msg_iov = iovs.as_ptr() as *mut libc::iovec;
+        m.msg_iovlen = iovs.len();
+        m.msg_control = hcontrol as *mut libc::c_void;
+        m.msg_controllen = controllen as usize;
+        m.msg_flags = 0;
+        let nr = if recv {
+            libc::SYS_recvmsg
+        } else {
+            libc::SYS_sendmsg
+        };
+        let r = raw(nr, [int(a[0]), &raw mut m as i64, int(a[2]), 0, 0, 0])?;
+        if recv {
+            put(space, a[1] + 8, &m.msg_namelen.to_le_bytes())?;
+            put(space, a[1] + 40, &(m.msg_controllen as u64).to_le_bytes())?;
+            put(space, a[1] + 48, &m.msg_flags.to_le_bytes())?;
+        }
+        Ok(r)
+    }
+
+    /// Size of the guest's `struct epoll_event` and the offset of its data field: x86-64
+    /// packs it (12 bytes), the other arches align the u64 (16 bytes).
+    fn epoll_layout(&self) -> (usize, usize) {
+        if self.abi.arch == crate::abi::Arch::X86_64 {
+            (12, 4)
+        } else {
+            (16, 8)
+        }
+    }
+
+    pub(super) fn epoll_ctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        self.host_layout(Sysno::EpollCtl, 21)?;
+        let (size, data_off) = self.epoll_layout();
+        let mut ev = libc::epoll_event { events: 0, u64: 0 };
+        if a[3] != 0 {
+            let b = get(space, a[3], size)?;
+            ev.events = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
+            ev.u64 = u64::from_le_bytes(b[data_off..data_off + 8].try_into().expect("8 bytes"));
+        }
+        let evp = if a[3] != 0 { &raw mut ev as i64 } else { 0 };
+        raw(
+            libc::SYS_epoll_ctl,
+            [int(a[0]), int(a[1]), int(a[2]), evp, 0, 0],
+        )
+    }
+
+    pub(super) fn epoll_pwait(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        self.host_layout(Sysno::EpollPwait, 22)?;
+        let (size, data_off) = self.epoll_layout();
+        let max = (a[2] as i32).clamp(0, 4096) as usize;
+        if max == 0 {
+            return Err(libc::EINVAL);
+        }
+        // Check the guest buffer before blocking.
+        ptr_out(space, a[1], (max * size) as u64)?;
+        let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; max];
+        let mask = opt_in(space, a[4], 8)?;
+        let n = raw(
+            libc::SYS_epoll_pwait,
+            [
+                int(a[0]),
+                evs.as_mut_ptr() as i64,
+                max as i64,
+                int(a[3]),
+                mask,
+                if mask != 0 { 8 } else { 0 },
+            ],
+        )?;
+        let mut out = vec![0u8; n as usize * size];
+        for (i, e) in evs.iter().take(n as usize).enumerate() {
+            let o = i * size;
+            let (events, data) = (e.events, e.u64);
+            out[o..o + 4].copy_from_slice(&events.to_le_bytes());
+            out[o + data_off..o + data_off + 8].copy_from_slice(&data.to_le_bytes());
+        }
+        put(space, a[1], &out)?;
+        Ok(n)
+    }
 }

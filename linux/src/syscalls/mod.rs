@@ -395,6 +395,22 @@ impl Syscalls {
             Setsockopt => self.setsockopt(space, a),
             Getsockopt => self.getsockopt(space, a),
             MemfdCreate => self.memfd_create(space, a),
+            Sendmsg | Recvmsg => self.msg(space, sys, a),
+            EpollCreate1 => raw(
+                libc::SYS_epoll_create1,
+                [
+                    self.abi.open_flags_to_host(a[0] as u32) as i64,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+            ),
+            EpollCreate => raw(libc::SYS_epoll_create1, [0; 6]),
+            EpollCtl => self.epoll_ctl(space, a),
+            EpollWait => self.epoll_pwait(space, [a[0], a[1], a[2], a[3], 0, 0]),
+            EpollPwait => self.epoll_pwait(space, a),
             Eventfd2 => raw(
                 libc::SYS_eventfd2,
                 [

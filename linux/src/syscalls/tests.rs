@@ -333,3 +333,73 @@ fn proc_self_maps_lists_the_guest_mappings() {
     );
     call(&mut s, &mut sp, CLOSE, &[fd as u64]);
 }
+
+#[test]
+fn epoll_events_use_the_guest_layout() {
+    // x86-64 numbers, but the 16-byte (aligned) epoll_event of the other arches.
+    static ALIGNED: Abi = Abi {
+        arch: Arch::Aarch64,
+        ..crate::abi::x86_64::BASE
+    };
+    const EPOLL_CTL: u64 = 233;
+    const EPOLL_PWAIT: u64 = 281;
+    const EPOLL_CREATE1: u64 = 291;
+    let mut space = AddressSpace::new(32).unwrap();
+    space
+        .mmap(MapRequest {
+            addr: BUF,
+            len: 4 * PAGE_SIZE,
+            prot: Prot::RW,
+            fixed: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let mut s = Syscalls::new(&ALIGNED, vec![]);
+    let sp = &mut space;
+    assert_eq!(call(&mut s, sp, PIPE2, &[BUF, 0]), 0);
+    let mut fds = [0u8; 8];
+    sp.read(BUF, &mut fds).unwrap();
+    let (r, w) = (
+        u32::from_le_bytes(fds[..4].try_into().unwrap()) as u64,
+        u32::from_le_bytes(fds[4..].try_into().unwrap()) as u64,
+    );
+    let ep = call(&mut s, sp, EPOLL_CREATE1, &[0]);
+    assert!(ep >= 0);
+    let mut ev = vec![0u8; 16];
+    ev[..4].copy_from_slice(&(libc::EPOLLIN as u32).to_le_bytes());
+    ev[8..].copy_from_slice(&0x1122_3344_5566_7788u64.to_le_bytes());
+    sp.write(BUF + 0x100, &ev).unwrap();
+    assert_eq!(
+        call(
+            &mut s,
+            sp,
+            EPOLL_CTL,
+            &[ep as u64, libc::EPOLL_CTL_ADD as u64, r, BUF + 0x100]
+        ),
+        0
+    );
+    sp.write(BUF + 0x200, b"x").unwrap();
+    assert_eq!(call(&mut s, sp, WRITE, &[w, BUF + 0x200, 1]), 1);
+    assert_eq!(
+        call(
+            &mut s,
+            sp,
+            EPOLL_PWAIT,
+            &[ep as u64, BUF + 0x300, 4, 1000, 0, 8]
+        ),
+        1
+    );
+    let mut out = [0u8; 16];
+    sp.read(BUF + 0x300, &mut out).unwrap();
+    assert_eq!(
+        u32::from_le_bytes(out[..4].try_into().unwrap()),
+        libc::EPOLLIN as u32
+    );
+    assert_eq!(
+        u64::from_le_bytes(out[8..].try_into().unwrap()),
+        0x1122_3344_5566_7788
+    );
+    for fd in [r, w, ep as u64] {
+        call(&mut s, sp, CLOSE, &[fd]);
+    }
+}
