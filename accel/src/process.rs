@@ -89,9 +89,14 @@ fn populate(space: &AddressSpace, start: u64, len: u64, prot: Prot) {
     if prot.0 == 0 {
         return;
     }
-    let stack = space
-        .find_vma(start)
-        .is_some_and(|v| v.kind == VmaKind::Stack);
+    // Anonymous memory only: populating a file mapping for writing would dirty its pages.
+    let Some(kind) = space.find_vma(start).map(|v| v.kind) else {
+        return;
+    };
+    if matches!(kind, VmaKind::File { .. }) {
+        return;
+    }
+    let stack = kind == VmaKind::Stack;
     let n = len.min(if stack { POPULATE_STACK } else { POPULATE_MAX });
     let from = if stack { start + len - n } else { start };
     let advice = if prot.contains(Prot::WRITE) {
