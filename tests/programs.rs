@@ -183,14 +183,16 @@ fn list_is_complete() {
 }
 
 // Default engine: tier 0, then Cranelift for hot blocks.
-dbt_tests!(dbt_aarch64, "aarch64", []: alloc, calls, intmix, matmul, nbody, qsort, strings, syscalls);
+dbt_tests!(dbt_aarch64, "aarch64", []:
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
 // Every block compiled at its first run: the Cranelift tier on cold code too.
 dbt_tests!(dbt_aarch64_compile_all, "aarch64", ["--hot-threshold", "0"]:
-    alloc, calls, intmix, matmul, nbody, qsort, strings, syscalls);
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
 // Tier 0 only; the interpreter is slow, so only the workloads that finish in seconds.
 dbt_tests!(dbt_aarch64_interp_only, "aarch64", ["--interp-only"]: syscalls);
 
 // The x86-64 build through the DBT (x86-64 guest on an x86-64 host).
-dbt_tests!(dbt_x86_64, "x86_64", []: alloc, calls, intmix, matmul, qsort, strings, syscalls);
+dbt_tests!(dbt_x86_64, "x86_64", []:
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
 dbt_tests!(dbt_x86_64_compile_all, "x86_64", ["--hot-threshold", "0"]:
-    alloc, calls, intmix, matmul, qsort, strings, syscalls);
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
