@@ -253,6 +253,51 @@ pub static VSHL: Helper = Helper {
     func: vshl_helper,
 };
 
+// ---- per-lane bit operations ----
+
+/// Operations of [`VBITS`] (its second argument's bits 9:8); the low byte is the element
+/// size in bits.
+pub const BITS_CLZ: u64 = 0 << 8;
+pub const BITS_CLS: u64 = 1 << 8;
+pub const BITS_RBIT: u64 = 2 << 8;
+
+/// One 64-bit half of vector CLZ, CLS (leading sign bits, not counting the sign itself) or
+/// RBIT (bytes only), lane by lane.
+pub fn vbits64(a: u64, flags: u64) -> u64 {
+    let esize = (flags & 0xff) as u32;
+    let op = flags & (3 << 8);
+    let emask = if esize == 64 {
+        u64::MAX
+    } else {
+        (1u64 << esize) - 1
+    };
+    let mut out = 0u64;
+    for i in 0..64 / esize {
+        let e = (a >> (i * esize)) & emask;
+        let r = match op {
+            BITS_CLZ => (e.leading_zeros() - (64 - esize)) as u64,
+            BITS_CLS => {
+                // Count leading bits equal to the sign, minus the sign bit itself.
+                let top = e >> (esize - 1) & 1;
+                let x = if top == 1 { !e & emask } else { e };
+                (x.leading_zeros() - (64 - esize) - 1) as u64
+            }
+            _ => (e.reverse_bits() >> (64 - esize)) & emask,
+        };
+        out |= r << (i * esize);
+    }
+    out
+}
+
+extern "C" fn vbits_helper(_s: *mut u8, _m: *mut u8, a: u64, b: u64, _c: u64, _d: u64) -> u64 {
+    vbits64(a, b)
+}
+
+pub static VBITS: Helper = Helper {
+    name: "a64_vbits",
+    func: vbits_helper,
+};
+
 // ---- saturating narrow ----
 
 /// Kinds of [`SAT_NARROW`] (its third argument's bits 9:8); the low byte is the destination
@@ -389,6 +434,20 @@ mod tests {
         assert_eq!(vshl64(1, 63, 64), 1 << 63);
         // Lanes are independent.
         assert_eq!(vshl64(0x0001_0001, 0x0002_0001, 16), 0x0004_0002);
+    }
+
+    #[test]
+    fn lane_bit_operations() {
+        assert_eq!(
+            vbits64(0x0001_8000_00ff_0000, 16 | BITS_CLZ),
+            0x000f_0000_0008_0010
+        );
+        // CLS of 0xff (8-bit): all ones: 7; of 0x01: 6; of 0x40: 0; of 0x00: 7.
+        assert_eq!(
+            vbits64(0x00_40_01_ff, 8 | BITS_CLS),
+            0x07_00_06_07 | 0x0707_0707 << 32
+        );
+        assert_eq!(vbits64(0x01_80, 8 | BITS_RBIT), 0x80_01);
     }
 
     #[test]

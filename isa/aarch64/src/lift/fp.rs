@@ -146,6 +146,16 @@ pub fn round(ctx: &mut Ctx, x: Value, r: Rounding) -> Value {
     }
 }
 
+/// FRINT*: rounds `x` to an integral value; a NaN comes back quieted (FPProcessNaN), whatever
+/// the host's rounding instruction does with a signalling one.
+pub fn frint_value(ctx: &mut Ctx, x: Value, r: Rounding) -> Value {
+    let v = round(ctx, x, r);
+    if r == Rounding::Current {
+        return v; // the helper quiets NaNs itself
+    }
+    propagate_nan(ctx, x, x, v)
+}
+
 /// Converts a float to an integer of type `ity` with the given rounding, saturating, NaN to 0
 /// (ARM ARM FPToFixed; the IR's `FToSInt`/`FToUInt` truncate and saturate the same way).
 pub fn float_to_int(ctx: &mut Ctx, x: Value, r: Rounding, signed: bool, ity: Type) -> Value {
@@ -253,7 +263,7 @@ pub fn frint(ctx: &mut Ctx, w: u32) -> LiftResult {
         _ => return Err(TrapKind::Undefined),
     };
     let x = ctx.v_scalar(ty, rn(w));
-    let v = round(ctx, x, r);
+    let v = frint_value(ctx, x, r);
     ctx.set_v_scalar(rd(w), v);
     Ok(())
 }
@@ -427,6 +437,28 @@ pub fn fcsel(ctx: &mut Ctx, w: u32) -> LiftResult {
 
 // ---- C4.1.96.27 data-processing (3 source) ----
 
+/// `n * m + a` fused, with AArch64's NaN rules (FPMulAdd): a NaN operand propagates quieted,
+/// the addend first, then `n`, then `m` (FPProcessNaNs3); a NaN the operation generates is
+/// the default NaN. (The host's fma picks among NaN operands its own way.)
+pub fn fma_arm(ctx: &mut Ctx, n: Value, m: Value, a: Value) -> Value {
+    let r = ctx.b.ffma(n, m, a);
+    let r = arm_nan(ctx, r, &[n, m, a]);
+    let ty = ctx.b.ty(r);
+    let ity = Type::int(ty.bits());
+    let an = ctx.b.fcmp(FloatCC::Unordered, a, n);
+    let mm = ctx.b.fcmp(FloatCC::Unordered, m, m);
+    let any = ctx.b.or(an, mm);
+    let a_nan = ctx.b.fcmp(FloatCC::Unordered, a, a);
+    let n_nan = ctx.b.fcmp(FloatCC::Unordered, n, n);
+    let p = ctx.b.select(n_nan, n, m);
+    let p = ctx.b.select(a_nan, a, p);
+    let pi = ctx.b.bitcast(ity, p);
+    let qb = ctx.b.iconst(ity, quiet_bit(ty));
+    let pq = ctx.b.or(pi, qb);
+    let pq = ctx.b.bitcast(ty, pq);
+    ctx.b.select(any, pq, r)
+}
+
 /// FMADD (a + n*m), FMSUB (a - n*m), FNMADD (-a - n*m), FNMSUB (-a + n*m), fused.
 pub fn fp_fma(ctx: &mut Ctx, w: u32) -> LiftResult {
     let ty = ftype(w)?;
@@ -441,8 +473,7 @@ pub fn fp_fma(ctx: &mut Ctx, w: u32) -> LiftResult {
     };
     let a2 = if neg_a { ctx.b.fneg(a) } else { a };
     let n2 = if neg_n { ctx.b.fneg(n) } else { n };
-    let r = ctx.b.ffma(n2, m, a2);
-    let r = arm_nan(ctx, r, &[n, m, a]);
+    let r = fma_arm(ctx, n2, m, a2);
     ctx.set_v_scalar(rd(w), r);
     Ok(())
 }

@@ -344,6 +344,32 @@ fn vmaxmin_num(ctx: &mut Ctx, lane: Lane, a: Value, b: Value, max: bool) -> Valu
     vmaxmin(ctx, lane, a2, b2, max)
 }
 
+/// `n * m + a` lane-wise, fused (lane by lane through the scalar `FFma`), with AArch64's NaN
+/// rules applied to the whole vector: generated NaNs become the default NaN, NaN operands
+/// propagate quieted with the addend first, then `n`, then `m` (FPProcessNaNs3).
+fn vfma(ctx: &mut Ctx, lane: Lane, lanes: u32, n: Value, m: Value, a: Value) -> Value {
+    let r = per_lane(ctx, lane, lanes, &[n, m, a], |ctx, x| {
+        ctx.b.ffma(x[0], x[1], x[2])
+    });
+    let r = arm_nan_v(ctx, lane, r, &[n, m, a]);
+    let a_ok = ctx.b.vbinary(VecOp::FCmpEq, lane, a, a);
+    let n_ok = ctx.b.vbinary(VecOp::FCmpEq, lane, n, n);
+    let m_ok = ctx.b.vbinary(VecOp::FCmpEq, lane, m, m);
+    let an_ok = ctx.b.vbinary(VecOp::And, lane, a_ok, n_ok);
+    let all_ok = ctx.b.vbinary(VecOp::And, lane, an_ok, m_ok);
+    let p = bsl(ctx, n_ok, m, n);
+    let p = bsl(ctx, a_ok, p, a);
+    let q = ctx.b.v128const(quiet_bits(lane));
+    let pq = ctx.b.vbinary(VecOp::Or, lane, p, q);
+    let r = bsl(ctx, all_ok, r, pq);
+    // Lanes past `lanes` (a 64-bit form) stay zero.
+    if lanes * lane.lane_bits() < 128 {
+        and_const(ctx, r, low_mask(lanes * lane.lane_bits()))
+    } else {
+        r
+    }
+}
+
 /// Lane-wise multiply. Bytes are multiplied as two 16-bit multiplies (even and odd bytes),
 /// because x86 has no byte multiply (Cranelift rejects `imul.i8x16`).
 fn vmul(ctx: &mut Ctx, lane: Lane, a: Value, b: Value) -> Value {
@@ -706,10 +732,7 @@ pub fn fp_three_same(ctx: &mut Ctx, w: u32) -> LiftResult {
             } else {
                 n
             };
-            let r = per_lane(ctx, lane, lanes, &[n2, m, d], |ctx, x| {
-                ctx.b.ffma(x[0], x[1], x[2])
-            });
-            arm_nan_v(ctx, lane, r, &[n, m, d])
+            vfma(ctx, lane, lanes, n2, m, d)
         }
         (false, _, 2) => {
             let r = ctx
@@ -932,8 +955,29 @@ pub fn two_reg_misc(ctx: &mut Ctx, w: u32) -> LiftResult {
             ctx.set_v(rd(w), r);
             return Ok(());
         }
-        (_, 0b00011) | (_, 0b00111) | (_, 0b00100) => return Err(UNIMPL), // SUQADD, SQABS, CLS/CLZ
-        (true, 0b00101) => return Err(UNIMPL),                            // RBIT
+        (_, 0b00100) | (true, 0b00101) => {
+            // CLS (U=0), CLZ (U=1), RBIT (U=1, opcode 00101, bytes only).
+            let op = match (u, op) {
+                (false, 0b00100) => helpers_fp::BITS_CLS,
+                (true, 0b00100) => helpers_fp::BITS_CLZ,
+                _ if size == 1 => helpers_fp::BITS_RBIT,
+                _ => return Err(UNDEF),
+            };
+            if size == 3 || s.scalar {
+                return Err(UNDEF);
+            }
+            let esize = if op == helpers_fp::BITS_RBIT {
+                8
+            } else {
+                e as u64
+            };
+            let x = ctx.v(n);
+            per_half(ctx, s.q, x, x, &|ctx, a, _| {
+                let f = ctx.b.const64(op | esize);
+                ctx.b.call_helper(&helpers_fp::VBITS, &[a, f])
+            })
+        }
+        (_, 0b00011) | (_, 0b00111) => return Err(UNIMPL), // SUQADD/USQADD, SQABS/SQNEG
         _ => return Err(UNDEF),
     };
     write(ctx, rd(w), r, s, e);
@@ -998,7 +1042,9 @@ fn fp_two_reg_misc(ctx: &mut Ctx, w: u32, s: Shape, u: bool, size: u32, op: u32)
                 (true, false, 0b11000) => Rounding::Away,
                 _ => Rounding::Current,
             };
-            per_lane(ctx, lane, lanes, &[x], |ctx, v| fpl::round(ctx, v[0], rnd))
+            per_lane(ctx, lane, lanes, &[x], |ctx, v| {
+                fpl::frint_value(ctx, v[0], rnd)
+            })
         }
         // FCVTNS/PS (11010), FCVTMS/ZS (11011), FCVTAS (11100, a=0); U=1 unsigned
         (_, _, 0b11010) | (_, _, 0b11011) | (_, false, 0b11100) => {
@@ -1491,12 +1537,33 @@ pub fn shift_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
                 })
             }
         }
-        (false, 0b10010)
-        | (false, 0b10011)
-        | (true, 0b10000..=0b10011)
-        | (_, 0b01100)
-        | (_, 0b01110) => {
-            return Err(UNIMPL); // saturating shifts and narrows
+        (false, 0b10010) | (false, 0b10011) | (true, 0b10000..=0b10011) => {
+            // SQSHRN/SQRSHRN (signed to signed), SQSHRUN/SQRSHRUN (signed to unsigned),
+            // UQSHRN/UQRSHRN (unsigned): shift the double-width lanes (rounding for odd
+            // opcodes), then narrow with saturation (FPSR.QC is not recorded).
+            if s.scalar {
+                return Err(UNIMPL);
+            }
+            let wl = wider(lane)?;
+            let rs = 2 * e - immhb;
+            let signed_src = !(u && op >= 0b10010);
+            let sh = shr(ctx, wl, x, rs, signed_src, op & 1 == 1);
+            let kind = match (u, op >= 0b10010) {
+                (false, _) => helpers_fp::NARROW_SQXTN,
+                (true, false) => helpers_fp::NARROW_SQXTUN,
+                (true, true) => helpers_fp::NARROW_UQXTN,
+            };
+            let lo = ctx.b.vextract(Lane::I64x2, 0, sh);
+            let hi = ctx.b.vextract(Lane::I64x2, 1, sh);
+            let f = ctx.b.const64(kind | e as u64);
+            let r = ctx.b.call_helper(&helpers_fp::SAT_NARROW, &[lo, hi, f]);
+            let z = zero(ctx);
+            let v = ctx.b.vinsert(Lane::I64x2, 0, z, r);
+            write_narrow(ctx, d, v, s.q);
+            return Ok(());
+        }
+        (_, 0b01100) | (_, 0b01110) => {
+            return Err(UNIMPL); // SQSHLU, SQSHL/UQSHL (immediate)
         }
         _ => return Err(UNDEF),
     };
@@ -1723,10 +1790,7 @@ pub fn indexed(ctx: &mut Ctx, w: u32) -> LiftResult {
                 } else {
                     n
                 };
-                let r = per_lane(ctx, lane, lanes, &[n2, el, acc], |ctx, x| {
-                    ctx.b.ffma(x[0], x[1], x[2])
-                });
-                arm_nan_v(ctx, lane, r, &[n, el, acc])
+                vfma(ctx, lane, lanes, n2, el, acc)
             }
         };
         write(ctx, d, r, s, lane.lane_bits());
