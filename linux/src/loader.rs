@@ -1013,6 +1013,35 @@ pub(crate) mod tests {
         std::fs::remove_dir_all(root).unwrap();
     }
 
+    /// The loader never panics: mutated headers and program headers give errors or loads.
+    #[test]
+    fn mutated_elf_files_do_not_panic() {
+        let good = two_segments(2, 0x40_0000);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let path = temp_file(&good);
+        for _ in 0..400 {
+            let mut f = good.clone();
+            for _ in 0..1 + next() % 4 {
+                // Mostly the ELF header and program headers, where the interesting fields are.
+                let i = (next() % 176) as usize;
+                f[i] = next() as u8;
+            }
+            if next() % 8 == 0 {
+                f.truncate((next() % f.len() as u64) as usize);
+            }
+            std::fs::write(&path, &f).unwrap();
+            let mut s = AddressSpace::new(36).unwrap();
+            let _ = load(&mut s, &ABI, &path, &strings(&["p"]), &[], "p");
+        }
+        std::fs::remove_file(path).unwrap();
+    }
+
     #[test]
     fn elf_machine_reads_the_header() {
         let path = temp_file(&two_segments(2, 0x40_0000));
