@@ -96,8 +96,10 @@ pub unsafe fn run_block_with(
     pc_offset: u32,
     vals: &mut Vec<u128>,
 ) -> BlockExit {
-    vals.clear();
-    vals.resize(block.types.len(), 0);
+    // Verified IR defines every value before reading it: stale contents are never read.
+    if vals.len() < block.types.len() {
+        vals.resize(block.types.len(), 0);
+    }
     let exit = 'run: {
         for inst in &block.insts {
             let r = match &inst.op {
@@ -122,12 +124,10 @@ pub unsafe fn run_block_with(
                     let ty = block.ty(inst.result.expect("Load has a result"));
                     let p = mem.host(vals[addr.0 as usize] as u64);
                     let n = ty.bytes() as usize;
-                    let mut buf = [0u8; 16];
                     // SAFETY: `p` lies in the guest window (masked address); an unmapped page
                     // faults on the host and is handled as a guest fault, never as UB in Rust
-                    // objects. `buf` holds at least `n` bytes.
-                    unsafe { std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n) };
-                    let v = read_le(&buf, n);
+                    // objects.
+                    let v = unsafe { load_le(p, n) };
                     if *endian == Endian::Big {
                         swap(v, n)
                     } else {
@@ -140,10 +140,9 @@ pub unsafe fn run_block_with(
                     if *endian == Endian::Big {
                         x = swap(x, n);
                     }
-                    let bytes = x.to_le_bytes();
                     let p = mem.host(vals[addr.0 as usize] as u64);
                     // SAFETY: as for Load: a masked address inside the guest window.
-                    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, n) };
+                    unsafe { store_le(p, n, x) };
                     continue;
                 }
                 Op::AtomicCas {
@@ -223,14 +222,72 @@ pub unsafe fn run_block_with(
     exit
 }
 
+#[inline]
 fn read_le(bytes: &[u8], n: usize) -> u128 {
-    let mut b = [0u8; 16];
-    b[..n].copy_from_slice(&bytes[..n]);
-    u128::from_le_bytes(b)
+    // Fixed-size reads for the common widths: no call to memmove.
+    match n {
+        8 => u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as u128,
+        4 => u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes")) as u128,
+        1 => bytes[0] as u128,
+        2 => u16::from_le_bytes(bytes[..2].try_into().expect("2 bytes")) as u128,
+        16 => u128::from_le_bytes(bytes[..16].try_into().expect("16 bytes")),
+        _ => {
+            let mut b = [0u8; 16];
+            b[..n].copy_from_slice(&bytes[..n]);
+            u128::from_le_bytes(b)
+        }
+    }
 }
 
+#[inline]
 fn write_le(bytes: &mut [u8], n: usize, v: u128) {
-    bytes[..n].copy_from_slice(&v.to_le_bytes()[..n]);
+    match n {
+        8 => bytes[..8].copy_from_slice(&(v as u64).to_le_bytes()),
+        4 => bytes[..4].copy_from_slice(&(v as u32).to_le_bytes()),
+        1 => bytes[0] = v as u8,
+        2 => bytes[..2].copy_from_slice(&(v as u16).to_le_bytes()),
+        _ => bytes[..n].copy_from_slice(&v.to_le_bytes()[..n]),
+    }
+}
+
+/// Reads `n` little-endian bytes at a host address.
+///
+/// # Safety
+/// `p` must be in the guest window.
+#[inline]
+unsafe fn load_le(p: *const u8, n: usize) -> u128 {
+    // SAFETY: per the contract; unaligned reads of plain integers.
+    unsafe {
+        match n {
+            8 => p.cast::<u64>().read_unaligned() as u128,
+            4 => p.cast::<u32>().read_unaligned() as u128,
+            1 => p.read() as u128,
+            2 => p.cast::<u16>().read_unaligned() as u128,
+            _ => {
+                let mut buf = [0u8; 16];
+                std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n);
+                u128::from_le_bytes(buf)
+            }
+        }
+    }
+}
+
+/// Writes the low `n` bytes of `v`, little-endian, at a host address.
+///
+/// # Safety
+/// `p` must be in the guest window.
+#[inline]
+unsafe fn store_le(p: *mut u8, n: usize, v: u128) {
+    // SAFETY: per the contract; unaligned writes of plain integers.
+    unsafe {
+        match n {
+            8 => p.cast::<u64>().write_unaligned(v as u64),
+            4 => p.cast::<u32>().write_unaligned(v as u32),
+            1 => p.write(v as u8),
+            2 => p.cast::<u16>().write_unaligned(v as u16),
+            _ => std::ptr::copy_nonoverlapping(v.to_le_bytes().as_ptr(), p, n),
+        }
+    }
 }
 
 /// Byte-swaps the low `n` bytes.
@@ -495,7 +552,8 @@ fn round32(mode: RoundMode, x: f32) -> f32 {
 /// Evaluates an op that has no side effects and reads only its operands. `arg` gives an
 /// operand's value (low bits of a u128) and type; `ty` is the result type. `None` for ops
 /// with effects (memory, state, helpers, exits, markers).
-pub fn eval_pure(op: &Op, ty: Type, arg: &dyn Fn(Value) -> (u128, Type)) -> Option<u128> {
+#[inline]
+pub fn eval_pure(op: &Op, ty: Type, arg: &impl Fn(Value) -> (u128, Type)) -> Option<u128> {
     let w = ty.bits();
     let m = mask(w);
     let v = |x: Value| arg(x).0;
