@@ -14,10 +14,15 @@
 //! ```text
 //!  let mut space = AddressSpace::for_abi(abi)?;
 //!  let loaded = loader::load(&mut space, abi, path, &argv, &envp, execfn)?;
-//!  let mut sys = Syscalls::new(abi, exec_prefix);   // then set_exe_path, set_strace
+//!      // or load_with_sysroot(…, Some(dir)) for dynamic programs; start at loaded.entry, loaded.sp
+//!  let mut sys = Syscalls::new(abi, exec_prefix);   // then set_exe_path, set_sysroot, set_strace
+//!      // exec_prefix: how execve re-runs xarch on a guest program; xarch appends
+//!      // `--argv0 <argv[0]> -- <program> <args…>` to it
 //!  loop {
 //!      run the guest until it makes a syscall (nr, args)
 //!      match sys.handle(&mut space, nr, args) { Return(v) => …, Exit(code) => …, … }
+//!      // Forked { child: true, .. }: set stack/TLS if given; a KVM VM or a JIT code cache
+//!      // shared by memfd must be rebuilt in the child
 //!      for ev in space.take_events() { invalidate translations / update page tables }
 //!  }
 //! ```
@@ -28,7 +33,7 @@ pub mod mem;
 pub mod space;
 pub mod syscalls;
 
-pub use loader::{ElfIdent, LoadError, Loaded, elf_machine, load};
+pub use loader::{ElfIdent, LoadError, Loaded, elf_machine, load, load_with_sysroot};
 pub use mem::{GuestAddr, GuestMemory};
 pub use space::{AddressSpace, Efault, MapError, MapRequest, MemEvent, Prot, Vma, VmaKind};
 pub use syscalls::{SyscallOutcome, Syscalls};
