@@ -132,6 +132,14 @@ impl GuestSpace for Space {
     fn mem(&self) -> &GuestMemory {
         self.0.mem()
     }
+
+    fn protect_code_page(&mut self, page: u64) -> bool {
+        self.0.protect_code_page(page)
+    }
+
+    fn unprotect_code_range(&mut self, addr: u64, len: u64) {
+        self.0.unprotect_code_range(addr, len);
+    }
 }
 
 /// How the guest ended.
