@@ -145,6 +145,9 @@ impl Gen<'_> {
     fn one(&mut self) {
         let bits = self.width();
         let full = if bits == 8 { 32 } else { bits };
+        if self.rng.below(3) == 0 {
+            return self.sse();
+        }
         match self.rng.below(20) {
             // ALU r/m, r and r, r/m (ADD OR ADC SBB AND SUB XOR CMP).
             0 | 1 => {
@@ -441,6 +444,244 @@ impl Gen<'_> {
     }
 }
 
+/// XMM contents: random bits, or lanes of small exact floats so arithmetic is meaningful.
+fn xmm_value(rng: &mut Rng) -> u128 {
+    match rng.below(4) {
+        0 => (u128::from(rng.next()) << 64) | u128::from(rng.next()),
+        1 => {
+            let a = (rng.below(2001) as f64 - 1000.0) / 8.0;
+            let b = (rng.below(2001) as f64 - 1000.0) / 4.0;
+            (u128::from(b.to_bits()) << 64) | u128::from(a.to_bits())
+        }
+        2 => {
+            let mut v = 0u128;
+            for k in 0..4 {
+                let f = (rng.below(201) as f32 - 100.0) / 2.0;
+                v |= u128::from(f.to_bits()) << (32 * k);
+            }
+            v
+        }
+        _ => {
+            let mut v = 0u128;
+            for k in 0..16 {
+                v |= u128::from(rng.pick(&[0u8, 0xff, 0x80, 0x7f, 1, b'a', b'z']) as u8) << (8 * k);
+            }
+            v
+        }
+    }
+}
+
+impl Gen<'_> {
+    /// `[prefix] [REX] 0F op ModRM [disp8] [imm8]` with an XMM (or GPR) `reg` and an XMM
+    /// register or 16-byte-safe memory `rm`.
+    fn sse_op(&mut self, prefix: Option<u8>, op: &[u8], reg: u8, rm: Opnd, w: bool) {
+        if let Some(p) = prefix {
+            self.code.push(p);
+        }
+        let (rm_bits, disp) = match rm {
+            Opnd::Reg(r) => (r, None),
+            Opnd::Mem(d) => (15, Some(d)),
+        };
+        let rex = 0x40 | (u8::from(w) << 3) | ((reg >> 3) << 2) | (rm_bits >> 3);
+        if rex != 0x40 {
+            self.code.push(rex);
+        }
+        self.code.push(0x0f);
+        self.code.extend_from_slice(op);
+        match disp {
+            None => self.code.push(0xc0 | ((reg & 7) << 3) | (rm_bits & 7)),
+            Some(d) => {
+                self.code.push(0x40 | ((reg & 7) << 3) | 7);
+                self.code.push(d);
+            }
+        }
+    }
+
+    fn xreg(&mut self) -> u8 {
+        self.rng.below(16) as u8
+    }
+
+    fn xrm(&mut self) -> Opnd {
+        if self.rng.below(4) == 0 {
+            Opnd::Mem(16 * self.rng.below(MEM_LEN as u64 / 16) as u8)
+        } else {
+            Opnd::Reg(self.xreg())
+        }
+    }
+
+    fn sse(&mut self) {
+        let x = self.xreg();
+        match self.rng.below(14) {
+            // 66 0F packed integer, logic, unpack and pack ops.
+            0..=3 => {
+                let op = self.rng.pick(&[
+                    0xefu8, 0xdb, 0xdf, 0xeb, 0xfc, 0xfd, 0xfe, 0xd4, 0xf8, 0xf9, 0xfa, 0xfb, 0x74,
+                    0x75, 0x76, 0x64, 0x65, 0x66, 0xda, 0xde, 0xea, 0xee, 0xdc, 0xdd, 0xd8, 0xd9,
+                    0xec, 0xed, 0xe8, 0xe9, 0xd5, 0x60, 0x61, 0x62, 0x68, 0x69, 0x6a, 0x6c, 0x6d,
+                    0x63, 0x67, 0x6b, 0x54, 0x55, 0x56, 0x57, 0x14, 0x15,
+                ]);
+                let rm = self.xrm();
+                self.sse_op(Some(0x66), &[op], x, rm, false);
+            }
+            // Logic and unpacks without prefix (PS forms).
+            4 => {
+                let op = self.rng.pick(&[0x54u8, 0x55, 0x56, 0x57, 0x14, 0x15]);
+                let rm = self.xrm();
+                self.sse_op(None, &[op], x, rm, false);
+            }
+            // PSHUFD / PSHUFLW / PSHUFHW, SHUFPS / SHUFPD.
+            5 => {
+                let (p, op) = self.rng.pick(&[
+                    (Some(0x66u8), 0x70u8),
+                    (Some(0xf2), 0x70),
+                    (Some(0xf3), 0x70),
+                    (None, 0xc6),
+                    (Some(0x66), 0xc6),
+                ]);
+                let rm = self.xrm();
+                self.sse_op(p, &[op], x, rm, false);
+                self.imm(1);
+            }
+            // Shifts by an immediate.
+            6 => {
+                let (op, ext) = self.rng.pick(&[
+                    (0x71u8, 2u8),
+                    (0x71, 4),
+                    (0x71, 6),
+                    (0x72, 2),
+                    (0x72, 4),
+                    (0x72, 6),
+                    (0x73, 2),
+                    (0x73, 6),
+                    (0x73, 3),
+                    (0x73, 7),
+                ]);
+                self.sse_op(Some(0x66), &[op], ext, Opnd::Reg(x), false);
+                let c = self
+                    .rng
+                    .pick(&[0u8, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64, 200]);
+                self.code.push(c);
+            }
+            // PMOVMSKB, MOVMSKPS/PD, PEXTRW, to a GPR.
+            7 => {
+                let r = self.reg();
+                match self.rng.below(4) {
+                    0 => self.sse_op(Some(0x66), &[0xd7], r, Opnd::Reg(x), false),
+                    1 => self.sse_op(None, &[0x50], r, Opnd::Reg(x), false),
+                    2 => self.sse_op(Some(0x66), &[0x50], r, Opnd::Reg(x), false),
+                    _ => {
+                        self.sse_op(Some(0x66), &[0xc5], r, Opnd::Reg(x), false);
+                        self.imm(1);
+                    }
+                }
+            }
+            // MOVD/MOVQ between GPRs and XMM, MOVQ xmm forms, PINSRW.
+            8 => match self.rng.below(5) {
+                0 => {
+                    let rm = self.opnd(64);
+                    let w = self.rng.below(2) == 0;
+                    self.sse_op(Some(0x66), &[0x6e], x, rm, w);
+                }
+                1 => {
+                    let rm = self.opnd(64);
+                    let w = self.rng.below(2) == 0;
+                    self.sse_op(Some(0x66), &[0x7e], x, rm, w);
+                }
+                2 => {
+                    let rm = self.xrm();
+                    self.sse_op(Some(0xf3), &[0x7e], x, rm, false);
+                }
+                3 => {
+                    let rm = self.xrm();
+                    self.sse_op(Some(0x66), &[0xd6], x, rm, false);
+                }
+                _ => {
+                    let rm = self.opnd(16);
+                    self.sse_op(Some(0x66), &[0xc4], x, rm, false);
+                    self.imm(1);
+                }
+            },
+            // Moves: MOVDQA/MOVDQU/MOVAPS/MOVUPS loads and stores, MOVSS/MOVSD, MOVLPS/MOVHPS.
+            9 => {
+                let (p, op) = self.rng.pick(&[
+                    (Some(0xf3u8), 0x6fu8),
+                    (Some(0xf3), 0x7f),
+                    (None, 0x10),
+                    (None, 0x11),
+                    (Some(0xf3), 0x10),
+                    (Some(0xf2), 0x10),
+                    (Some(0xf3), 0x11),
+                    (Some(0xf2), 0x11),
+                    (None, 0x12),
+                    (None, 0x16),
+                    (Some(0x66), 0x12),
+                    (Some(0x66), 0x16),
+                    (None, 0x13),
+                    (None, 0x17),
+                ]);
+                let mut rm = self.xrm();
+                if matches!(op, 0x13 | 0x17) || (p == Some(0x66) && matches!(op, 0x12 | 0x16)) {
+                    rm = Opnd::Mem(self.rng.below(MEM_LEN as u64 - 7) as u8);
+                }
+                self.sse_op(p, &[op], x, rm, false);
+            }
+            // Scalar and packed float arithmetic.
+            10 | 11 => {
+                let p = self.rng.pick(&[None, Some(0x66u8), Some(0xf3), Some(0xf2)]);
+                let op = self.rng.pick(&[0x58u8, 0x59, 0x5c, 0x5e, 0x5d, 0x5f, 0x51]);
+                let rm = self.xrm();
+                self.sse_op(p, &[op], x, rm, false);
+            }
+            // Conversions.
+            12 => match self.rng.below(4) {
+                0 => {
+                    let p = self.rng.pick(&[0xf3u8, 0xf2]);
+                    let rm = self.opnd(64);
+                    let w = self.rng.below(2) == 0;
+                    self.sse_op(Some(p), &[0x2a], x, rm, w);
+                }
+                1 => {
+                    let p = self.rng.pick(&[0xf3u8, 0xf2]);
+                    let op = self.rng.pick(&[0x2cu8, 0x2d]);
+                    let r = self.reg();
+                    let rm = self.xrm();
+                    let w = self.rng.below(2) == 0;
+                    self.sse_op(Some(p), &[op], r, rm, w);
+                }
+                2 => {
+                    let p = self.rng.pick(&[0xf3u8, 0xf2]);
+                    let rm = self.xrm();
+                    self.sse_op(Some(p), &[0x5a], x, rm, false);
+                }
+                _ => {
+                    let rm = self.xrm();
+                    self.sse_op(Some(0xf3), &[0xe6], x, rm, false);
+                }
+            },
+            // Compares: UCOMIS/COMIS (flags), CMPSS/SD/PS/PD.
+            _ => {
+                if self.rng.below(2) == 0 {
+                    let p = self.rng.pick(&[None, Some(0x66u8)]);
+                    let op = self.rng.pick(&[0x2eu8, 0x2f]);
+                    let rm = self.xrm();
+                    self.sse_op(p, &[op], x, rm, false);
+                    self.flags(ARITH, ARITH);
+                } else {
+                    let p = self.rng.pick(&[None, Some(0x66u8), Some(0xf3), Some(0xf2)]);
+                    let rm = self.xrm();
+                    self.sse_op(p, &[0xc2], x, rm, false);
+                    let pred = if p.is_some_and(|p| p >= 0xf2) {
+                        self.rng.below(8)
+                    } else {
+                        self.rng.pick(&[0u64, 1, 2, 4, 5, 6])
+                    };
+                    self.code.push(pred as u8);
+                }
+            }
+        }
+    }
+}
+
 fn generate(rng: &mut Rng) -> Seq {
     let mut g = Gen {
         rng,
@@ -459,12 +700,14 @@ fn generate(rng: &mut Rng) -> Seq {
     }
 }
 
-/// Native context: the 16 GPRs then RFLAGS (the layout the prologue/epilogue use).
+/// Native context: the 16 GPRs, RFLAGS, then XMM0–15 at 0x90 (the layout the
+/// prologue/epilogue use).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct NativeCtx {
     gpr: [u64; 16],
     rflags: u64,
+    xmm: [u128; 16],
 }
 
 /// Builds prologue + body + epilogue in `page` (4 KiB, the last 8 bytes hold the ctx pointer).
@@ -482,6 +725,15 @@ fn build_native(page: &mut [u8], body: &[u8]) -> usize {
         c.extend_from_slice(&[0x48 | ((r >> 3) << 2), 0x8b, 0x80 | ((r & 7) << 3) | 7]);
         c.extend_from_slice(&(8 * u32::from(r)).to_le_bytes());
     }
+    for x in 0u8..16 {
+        // movdqu xmmX, [rdi + 0x90 + 16X]
+        c.push(0xf3);
+        if x >= 8 {
+            c.push(0x44);
+        }
+        c.extend_from_slice(&[0x0f, 0x6f, 0x80 | ((x & 7) << 3) | 7]);
+        c.extend_from_slice(&(0x90 + 16 * u32::from(x)).to_le_bytes());
+    }
     c.extend_from_slice(&[0x48, 0x8b, 0xbf, 0x38, 0, 0, 0]); // mov rdi, [rdi+56]
     c.extend_from_slice(body);
     c.push(0x50); // push rax
@@ -489,6 +741,15 @@ fn build_native(page: &mut [u8], body: &[u8]) -> usize {
     for r in (1u8..16).filter(|&r| r != 4) {
         c.extend_from_slice(&[0x48 | ((r >> 3) << 2), 0x89, 0x80 | ((r & 7) << 3)]);
         c.extend_from_slice(&(8 * u32::from(r)).to_le_bytes());
+    }
+    for x in 0u8..16 {
+        // movdqu [rax + 0x90 + 16X], xmmX
+        c.push(0xf3);
+        if x >= 8 {
+            c.push(0x44);
+        }
+        c.extend_from_slice(&[0x0f, 0x7f, 0x80 | ((x & 7) << 3)]);
+        c.extend_from_slice(&(0x90 + 16 * u32::from(x)).to_le_bytes());
     }
     c.extend_from_slice(&[0x8f, 0x80, 0, 0, 0, 0]); // pop [rax]
     c.extend_from_slice(&[0x9c, 0x8f, 0x80, 0x80, 0, 0, 0]); // pushfq; pop [rax+0x80]
@@ -537,15 +798,18 @@ fn run_native(cases: &[Case]) -> Vec<(NativeCtx, [u8; MEM_LEN])> {
             }
             let page_bytes = std::slice::from_raw_parts_mut(page as *mut u8, 4096);
             let results = shared as *mut (NativeCtx, [u8; MEM_LEN]);
-            let mut mem = [0u8; MEM_LEN];
+            // Legacy SSE memory operands of packed instructions must be 16-byte aligned.
+            #[repr(C, align(16))]
+            struct Aligned([u8; MEM_LEN]);
+            let mut mem = Aligned([0u8; MEM_LEN]);
             for (k, case) in cases.iter().enumerate() {
                 build_native(page_bytes, &case.seq.code);
-                mem.copy_from_slice(&case.mem);
+                mem.0.copy_from_slice(&case.mem);
                 let mut ctx = case.init;
-                ctx.gpr[15] = mem.as_mut_ptr() as u64;
+                ctx.gpr[15] = mem.0.as_mut_ptr() as u64;
                 let f: extern "C" fn(*mut NativeCtx) = std::mem::transmute(page);
                 f(&mut ctx);
-                results.add(k).write((ctx, mem));
+                results.add(k).write((ctx, mem.0));
             }
             libc::_exit(0);
         }
@@ -607,6 +871,9 @@ fn random_sequences_match_the_host_cpu() {
                     init.gpr[r] = rng.value();
                 }
                 init.rflags = (rng.next() & ARITH) | 0x202;
+                for x in 0..16 {
+                    init.xmm[x] = xmm_value(&mut rng);
+                }
                 let mut mem = [0u8; MEM_LEN];
                 for b in mem.iter_mut() {
                     *b = rng.next() as u8;
@@ -621,6 +888,7 @@ fn random_sequences_match_the_host_cpu() {
             st.gpr[4] = STACK_TOP - 0x100;
             st.gpr[15] = DATA;
             st.set_rflags(case.init.rflags);
+            st.xmm = case.init.xmm;
             let run = std::panic::catch_unwind(|| run_with_mem(&case.seq.code, &st, &case.mem));
             let Ok((got, _, got_mem)) = run else {
                 failures.push(format!(
@@ -638,6 +906,15 @@ fn random_sequences_match_the_host_cpu() {
                     ));
                 }
             }
+            let want_xmm = want.xmm;
+            for x in 0..16 {
+                if got.xmm[x] != want_xmm[x] {
+                    diffs.push(format!(
+                        "xmm{x}: xarch {:032x}, cpu {:032x}",
+                        got.xmm[x], want_xmm[x]
+                    ));
+                }
+            }
             let mask = case.seq.defined;
             if (got.rflags() ^ want.rflags) & mask != 0 {
                 diffs.push(format!(
@@ -651,10 +928,11 @@ fn random_sequences_match_the_host_cpu() {
             }
             if !diffs.is_empty() && failures.len() < 5 {
                 failures.push(format!(
-                    "sequence:\n{}  initial: {:x?} flags {:#x}\n  {}",
+                    "sequence:\n{}  initial: {:x?} flags {:#x}\n  xmm {:x?}\n  {}",
                     disasm_all(&case.seq.code),
-                    case.init.gpr,
-                    case.init.rflags,
+                    { case.init.gpr },
+                    { case.init.rflags },
+                    { case.init.xmm },
                     diffs.join("\n  ")
                 ));
             }
