@@ -358,9 +358,14 @@ impl Exporter for Text {
                 .and_then(|p| p.peer.clone())
                 .unwrap_or_default();
             if let Some(v) = &g.vs_peer {
+                let (word, factor) = if v.value <= 1.0 {
+                    ("faster", 1.0 / v.value)
+                } else {
+                    ("slower", v.value)
+                };
                 writeln!(
                     out,
-                    "{} vs {}: {} the time (geomean over {} workloads)",
+                    "{} vs {}: {} the time, {factor:.2}× {word} (geomean over {} workloads)",
                     g.path,
                     peer,
                     ratio(v, true),

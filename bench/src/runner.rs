@@ -180,6 +180,8 @@ struct Live {
     engine_stats: Option<serde_json::Value>,
     /// Wall time of its latest run.
     last_wall: Duration,
+    /// Its latest run, with the engine statistics of that run.
+    last_sample: Option<(Sample, Option<serde_json::Value>)>,
     /// Measured runs it gets (see `Plan::cell_budget`).
     runs: u32,
 }
@@ -324,6 +326,7 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                     samples: Vec::new(),
                     engine_stats: None,
                     last_wall: Duration::ZERO,
+                    last_sample: None,
                     runs: plan.runs,
                 });
                 Status::Ok
@@ -354,16 +357,19 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                             name,
                             &format!("{label} {:.3} s", m.wall.as_secs_f64()),
                         );
+                        let sample = Sample {
+                            wall_ns: m.wall.as_nanos() as u64,
+                            user_ns: m.user.as_nanos() as u64,
+                            sys_ns: m.sys.as_nanos() as u64,
+                            max_rss_kib: m.max_rss_kib,
+                            warmup: !measured,
+                        };
+                        let stats = l.stats_file.as_deref().and_then(read_engine_stats);
                         if measured {
-                            l.samples.push(Sample {
-                                wall_ns: m.wall.as_nanos() as u64,
-                                user_ns: m.user.as_nanos() as u64,
-                                sys_ns: m.sys.as_nanos() as u64,
-                                max_rss_kib: m.max_rss_kib,
-                            });
-                            if let Some(f) = &l.stats_file {
-                                l.engine_stats = read_engine_stats(f);
-                            }
+                            l.samples.push(sample);
+                            l.engine_stats = stats;
+                        } else {
+                            l.last_sample = Some((sample, stats));
                         }
                     }
                     Err(status) => {
@@ -373,7 +379,7 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                             &format!("FAILED: {}", status.reason().unwrap_or("")),
                         );
                         let done = if measured {
-                            plan.warmup + l.samples.len() as u32 + 1
+                            plan.warmup + l.samples.iter().filter(|s| !s.warmup).count() as u32 + 1
                         } else {
                             round + 1
                         };
@@ -384,14 +390,24 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                     }
                 }
             }
-            // After the first timed look at each cell, fit its runs into the budget.
+            // After the first timed look at each cell, fit its runs into the budget. A warm-up
+            // slower than the whole budget is kept as a sample (flagged `warmup`): at that length
+            // first-run effects are noise, and running it again would blow the budget.
             let probe_round = if plan.warmup > 0 { plan.warmup - 1 } else { 0 };
             if let (Some(budget), true) = (plan.cell_budget, round == probe_round) {
                 for l in live.iter_mut().filter(|l| statuses[l.path].is_ok()) {
                     let fit =
                         (budget.as_secs_f64() / l.last_wall.as_secs_f64().max(1e-9)).floor() as u32;
                     l.runs = fit.clamp(plan.min_runs.clamp(1, plan.runs), plan.runs);
-                    progress.skipped(u64::from(plan.runs - l.runs));
+                    let mut skipped = plan.runs - l.runs;
+                    if plan.warmup > 0 && l.last_wall > budget {
+                        if let Some((sample, stats)) = l.last_sample.take() {
+                            l.samples.push(sample);
+                            l.engine_stats = stats;
+                            skipped += 1;
+                        }
+                    }
+                    progress.skipped(u64::from(skipped));
                 }
             }
         }
@@ -450,6 +466,8 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
             quick: plan.quick,
             runs: plan.runs,
             warmup: plan.warmup,
+            cell_budget_s: plan.cell_budget.map(|b| b.as_secs_f64()),
+            min_runs: plan.min_runs,
             size: plan.size,
             calibrate_target_ms: plan.calibrate_target.as_secs_f64() * 1e3,
             timeout_s: plan.timeout.as_secs_f64(),
@@ -542,14 +560,8 @@ pub fn summarize(results: &mut Results) {
         .iter()
         .filter_map(|p| {
             let mine: Vec<&Cell> = results.cells.iter().filter(|c| c.path == p.name).collect();
-            let vn: Vec<f64> = mine
-                .iter()
-                .filter_map(|c| c.vs_native.as_ref().map(|r| r.value))
-                .collect();
-            let vp: Vec<f64> = mine
-                .iter()
-                .filter_map(|c| c.vs_peer.as_ref().map(|r| r.value))
-                .collect();
+            let vn: Vec<Ratio> = mine.iter().filter_map(|c| c.vs_native.clone()).collect();
+            let vp: Vec<Ratio> = mine.iter().filter_map(|c| c.vs_peer.clone()).collect();
             (!vn.is_empty() || !vp.is_empty()).then(|| PathGeomean {
                 path: p.name.clone(),
                 vs_native: geomean_ratio(&vn),

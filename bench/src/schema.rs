@@ -79,6 +79,13 @@ pub struct Config {
     pub runs: u32,
     /// Unmeasured warm-up runs per cell (their output is still checked).
     pub warmup: u32,
+    /// Time budget per cell: slower cells get fewer runs (at least `min_runs`), and a warm-up
+    /// slower than the budget counts as a run. None: always `runs`.
+    #[serde(default)]
+    pub cell_budget_s: Option<f64>,
+    /// Fewest measured runs a cell gets under the budget.
+    #[serde(default)]
+    pub min_runs: u32,
     /// The size given with `--size`, or None when sizes were calibrated.
     pub size: Option<u64>,
     /// Calibration target: the native wall time a workload's size is grown to reach.
@@ -195,6 +202,10 @@ pub struct Sample {
     pub sys_ns: u64,
     /// Peak resident set size (rusage `ru_maxrss`).
     pub max_rss_kib: u64,
+    /// True for a warm-up run kept as a sample because it alone took longer than the cell's
+    /// time budget (`xarch bench` without `--runs`); see `Config::cell_budget_s`.
+    #[serde(default)]
+    pub warmup: bool,
 }
 
 /// Workload × path.

@@ -118,20 +118,23 @@ impl Ratio {
     }
 }
 
-/// Geometric mean of ratios, with the spread taken as the geometric standard deviation of the
-/// ratios around it, expressed additively (`value × (gsd − 1)`) so it reads like `Ratio::spread`.
-pub fn geomean_ratio(ratios: &[f64]) -> Option<Ratio> {
-    let value = geomean(ratios)?;
+/// Geometric mean of ratios. Its spread is the measurement uncertainty of the mean, propagated
+/// from each ratio's spread (`σ_G / G = sqrt(Σ (σᵢ/rᵢ)²) / n`), in the same sense as
+/// [`Ratio::spread`]. How much the ratios differ between workloads is not folded in: that is a
+/// property of the workloads, shown by the per-workload numbers.
+pub fn geomean_ratio(ratios: &[Ratio]) -> Option<Ratio> {
+    let values: Vec<f64> = ratios.iter().map(|r| r.value).collect();
+    let value = geomean(&values)?;
     let n = ratios.len() as f64;
-    let var = ratios
+    let rel = ratios
         .iter()
-        .map(|r| (r.ln() - value.ln()).powi(2))
+        .map(|r| (r.spread / r.value).powi(2))
         .sum::<f64>()
+        .sqrt()
         / n;
-    let gsd = var.sqrt().exp();
     Some(Ratio {
         value,
-        spread: value * (gsd - 1.0),
+        spread: value * rel,
     })
 }
 
@@ -192,12 +195,18 @@ mod tests {
     }
 
     #[test]
-    fn geomean_ratio_spread_is_zero_for_equal_ratios() {
-        let r = geomean_ratio(&[3.0, 3.0, 3.0]).unwrap();
-        assert!((r.value - 3.0).abs() < 1e-12);
-        assert!(r.spread.abs() < 1e-12);
-        let r = geomean_ratio(&[1.0, 4.0]).unwrap();
-        assert!((r.value - 2.0).abs() < 1e-12);
-        assert!((r.spread - 2.0).abs() < 1e-9, "{r:?}"); // gsd = e^{ln 2} = 2
+    fn geomean_ratio_propagates_measurement_spread() {
+        let r = |value, spread| Ratio { value, spread };
+        let g = geomean_ratio(&[r(3.0, 0.0), r(3.0, 0.0)]).unwrap();
+        assert!((g.value - 3.0).abs() < 1e-12);
+        assert_eq!(g.spread, 0.0);
+        // Relative spreads 0.1 and 0.1 → sqrt(0.02)/2 ≈ 0.0707 of the mean (2).
+        let g = geomean_ratio(&[r(1.0, 0.1), r(4.0, 0.4)]).unwrap();
+        assert!((g.value - 2.0).abs() < 1e-12);
+        assert!(
+            (g.spread - 2.0 * 0.02f64.sqrt() / 2.0).abs() < 1e-12,
+            "{g:?}"
+        );
+        assert!(geomean_ratio(&[]).is_none());
     }
 }

@@ -386,5 +386,17 @@ fn cell_budget_trims_runs_of_slow_cells_only() {
         2,
         "slow cells drop to min_runs"
     );
+    let slow = &r.cell("w", "slow").unwrap().samples;
+    assert!(
+        slow[0].warmup && !slow[1].warmup,
+        "a warm-up longer than the budget counts as a run"
+    );
+    assert!(
+        r.cell("w", "native")
+            .unwrap()
+            .samples
+            .iter()
+            .all(|s| !s.warmup)
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -103,6 +103,7 @@ pub fn results() -> Results {
                             user_ns: (wall * 0.97) as u64,
                             sys_ns: (wall * 0.02) as u64,
                             max_rss_kib: 2000 + 500 * k,
+                            warmup: false,
                         });
                     }
                     let wall_ms = base_ms * f;
@@ -144,6 +145,8 @@ pub fn results() -> Results {
             quick: true,
             runs: 5,
             warmup: 1,
+            cell_budget_s: None,
+            min_runs: 5,
             size: Some(1000),
             calibrate_target_ms: 20.0,
             timeout_s: 30.0,
