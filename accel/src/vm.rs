@@ -118,10 +118,11 @@ pub struct VmStats {
 }
 
 /// The vCPU state a forked child carries into its new VM, taken in a pending syscall.
-#[derive(Clone)]
 pub struct Snapshot {
     regs: kvm_regs,
     fpu: kvm_bindings::kvm_fpu,
+    /// The XSAVE area (AVX state) where the guest has XSAVE enabled.
+    xsave: Option<Box<kvm_bindings::kvm_xsave>>,
     fs_base: u64,
     gs_base: u64,
 }
@@ -219,6 +220,8 @@ pub struct Vm {
     resume_in_stub: bool,
     /// The backend allows `sysretq` in the stub and the stub exits by port I/O.
     sysret_ok: bool,
+    /// CR4.OSXSAVE is on (CPUID lists XSAVE): fork carries the XSAVE area.
+    xsave_enabled: bool,
     pub stats: VmStats,
 }
 
@@ -304,6 +307,7 @@ impl Vm {
             sregs_dirty: false,
             resume_in_stub: false,
             sysret_ok: false,
+            xsave_enabled: false,
             stats: VmStats::default(),
         };
         vm.sysret_ok = vm.backend.sysret_in_guest() && vm.sys_exit == SyscallExit::Pio;
@@ -422,6 +426,7 @@ impl Vm {
         self.vcpu.set_sregs(&s).map_err(kvm_err("KVM_SET_SREGS"))?;
         self.user_sregs = s;
 
+        self.xsave_enabled = has_xsave;
         if has_xsave {
             let mut x = kvm_xcrs {
                 nr_xcrs: 1,
@@ -597,9 +602,19 @@ impl Vm {
             .vcpu
             .get_fpu()
             .map_err(|e| AccelError::Kvm("KVM_GET_FPU", e.errno()))?;
+        let xsave = if self.xsave_enabled {
+            let x = self
+                .vcpu
+                .get_xsave()
+                .map_err(|e| AccelError::Kvm("KVM_GET_XSAVE", e.errno()))?;
+            Some(Box::new(x))
+        } else {
+            None
+        };
         Ok(Snapshot {
             regs: self.regs,
             fpu,
+            xsave,
             fs_base: self.fs_base(),
             gs_base: self.gs_base(),
         })
@@ -610,6 +625,12 @@ impl Vm {
         self.vcpu
             .set_fpu(&snap.fpu)
             .map_err(|e| AccelError::Kvm("KVM_SET_FPU", e.errno()))?;
+        if let Some(x) = &snap.xsave {
+            // SAFETY: a legacy-size XSAVE area taken by `snapshot` from a vCPU with the same
+            // CPUID; KVM reads no more than `kvm_xsave`'s size.
+            unsafe { self.vcpu.set_xsave(x) }
+                .map_err(|e| AccelError::Kvm("KVM_SET_XSAVE", e.errno()))?;
+        }
         self.regs = snap.regs;
         self.regs_dirty = true;
         self.set_fs_base(snap.fs_base);
