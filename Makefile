@@ -29,4 +29,5 @@ test: deps busybox workloads build
 	$(CARGO) test --release --workspace
 
 demo: deps workloads build
-	scripts/demo-table.sh
+	target/release/xarch bench --quick -o report/results.json
+	target/release/xarch report report/results.json -o report
