@@ -11,4 +11,4 @@ pub mod disasm;
 pub mod lift;
 pub mod state;
 
-pub use lift::{CPUID1_ECX, CPUID1_EDX, DIVIDE_TRAP_TAG, X86Frontend, cpuid};
+pub use lift::{CPUID1_ECX, CPUID1_EDX, DIVIDE_TRAP_TAG, GP_FAULT_TAG, X86Frontend, cpuid};

@@ -319,3 +319,26 @@ fn cpuid_advertises_only_implemented_features() {
     let (s, _) = run(&[0x0f, 0xa2, 0x90], &state(&[(RAX, 0)]));
     assert_eq!(&s.gpr[RBX].to_le_bytes()[..4], b"Genu");
 }
+
+#[test]
+fn privileged_instructions_fault_like_linux() {
+    use xarch_isa_x86::GP_FAULT_TAG;
+    use xarch_translator::frontend::{CodeBuffer, Frontend, LiftError};
+    // nop ; hlt: the block exits to the tagged address of the hlt...
+    let (_, e) = run(&[0x90, 0xf4], &state(&[]));
+    assert_eq!(e, BlockExit::Jump(GP_FAULT_TAG | (CODE + 1)));
+    // ...whose fetch fails at the hlt: SIGSEGV there, as Linux delivers #GP.
+    let r = xarch_isa_x86::X86Frontend.lift(
+        GP_FAULT_TAG | (CODE + 1),
+        &CodeBuffer {
+            base: 0,
+            bytes: &[],
+        },
+    );
+    assert_eq!(r.unwrap_err(), LiftError::FetchFault { pc: CODE + 1 });
+    // int 0x80 and cli alike.
+    let (_, e) = run(&[0xcd, 0x80], &state(&[]));
+    assert_eq!(e, BlockExit::Jump(GP_FAULT_TAG | CODE));
+    let (_, e) = run(&[0xfa], &state(&[]));
+    assert_eq!(e, BlockExit::Jump(GP_FAULT_TAG | CODE));
+}

@@ -219,9 +219,14 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
             kind: TrapKind::Breakpoint,
             pc: cx.pc,
         }),
-        // HLT and INT n are privileged or unsupported in user mode: Linux sends SIGSEGV.
-        // The IR has no SIGSEGV trap kind, so they trap as undefined (SIGILL); see the report.
-        0xf4 | 0xcd | 0xf1 => Step::Undefined,
+        // HLT, INT n, ICEBP, IN/OUT/INS/OUTS, CLI/STI: #GP in user mode, which Linux delivers as
+        // SIGSEGV. The IR has no such trap kind: the block exits to the tagged address, whose
+        // fetch fails (see `GP_FAULT_TAG`).
+        0xf4 | 0xcd | 0xf1 | 0xe4..=0xe7 | 0xec..=0xef | 0x6c..=0x6f | 0xfa | 0xfb => {
+            Step::End(Exit::Jump {
+                target: GP_FAULT_TAG | cx.pc,
+            })
+        }
         _ => Step::Unimplemented,
     }
 }
@@ -241,6 +246,10 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             Step::End(Exit::Syscall { next: cx.next })
         }
         0x0b | 0xb9 | 0xff => Step::Undefined,
+        // MOV to/from control and debug registers, CLTS, INVD, WBINVD, WRMSR, RDMSR, RDPMC: #GP.
+        0x20..=0x23 | 0x06 | 0x08 | 0x09 | 0x30 | 0x32 | 0x33 => Step::End(Exit::Jump {
+            target: GP_FAULT_TAG | cx.pc,
+        }),
         0xa2 => {
             let leaf = cx.get_gpr(0, 32);
             let sub = cx.get_gpr(1, 32);
@@ -314,6 +323,11 @@ fn rdtsc_split(cx: &mut Ctx, t: crate::lift::Value) {
     cx.set_gpr(0, 32, lo);
     cx.set_gpr(2, 32, hi);
 }
+
+/// Guest PCs at `GP_FAULT_TAG | pc` name "the instruction at `pc` raised #GP" (SIGSEGV on
+/// Linux). Non-canonical, so never real code: lifting one fails as an instruction fetch fault
+/// at `pc`, which the engine delivers as SIGSEGV at that address.
+pub const GP_FAULT_TAG: u64 = 0x6b00_0000_0000_0000;
 
 /// CPUID.1:EDX as xarch advertises it: FPU, TSC, CX8, CMOV, CLFSH, FXSR, SSE, SSE2 — also
 /// the x86-64 AT_HWCAP.

@@ -18,7 +18,7 @@ mod sse;
 mod string;
 mod x87;
 pub use alu::DIVIDE_TRAP_TAG;
-pub use control::{CPUID1_ECX, CPUID1_EDX, cpuid};
+pub use control::{CPUID1_ECX, CPUID1_EDX, GP_FAULT_TAG, cpuid};
 
 use crate::decode::{self, DecodeError, Insn, Mem, Rm, Seg};
 use crate::state::{self, CcKind, X86State, cc_op, off};
