@@ -1033,7 +1033,9 @@ fn fp_two_reg_misc(ctx: &mut Ctx, w: u32, s: Shape, u: bool, size: u32, op: u32)
     let z = zero(ctx);
     let r = match (u, a, op) {
         // FRINTN/M (a=0), FRINTP/Z (a=1), FRINTA, FRINTX/I
-        (false, _, 0b11000) | (false, _, 0b11001) | (true, false, 0b11000) | (true, _, 0b11001) => {
+        (false, _, 0b11000) | (false, _, 0b11001) | (true, false, 0b11000) | (true, _, 0b11001)
+            if !s.scalar =>
+        {
             let rnd = match (u, a, op) {
                 (false, false, 0b11000) => Rounding::Nearest,
                 (false, false, _) => Rounding::Minus,
