@@ -711,6 +711,12 @@ impl Frontend for X86Frontend {
                 pc,
             ));
         }
+        if pc & !alu::TAG_PC_MASK == control::GP_FAULT_TAG {
+            // A privileged instruction exited here: SIGSEGV at its address, as Linux gives.
+            return Err(LiftError::FetchFault {
+                pc: pc & alu::TAG_PC_MASK,
+            });
+        }
         match lift_block(pc, code, MAX_BLOCK_INSNS, None)? {
             Ok(block) => Ok(block),
             Err((n, kind)) => match lift_block(pc, code, n, Some(kind))? {
