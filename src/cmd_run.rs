@@ -67,8 +67,8 @@ pub struct RunArgs {
     /// Interpreted runs of a block before it is compiled (0: compile at once).
     #[arg(long, value_name = "N")]
     hot_threshold: Option<u32>,
-    /// argv[0] for the program (default: PROGRAM as given).
-    #[arg(long, value_name = "ARG0")]
+    /// argv[0] for the program (default: PROGRAM as given); qemu-user's `-0`.
+    #[arg(short = '0', long, value_name = "ARG0")]
     argv0: Option<OsString>,
     /// The guest program and its arguments.
     #[arg(
@@ -82,6 +82,7 @@ pub struct RunArgs {
 
 /// Options of `xarch run` that take a value (to find where PROGRAM starts).
 const VALUE_OPTIONS: &[&str] = &[
+    "-0",
     "-L",
     "--sysroot",
     "-E",
@@ -223,6 +224,10 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     fe.init_state(state.bytes_mut(), loaded.entry, loaded.sp);
     let mut space = Space(space);
     let first_pid = std::process::id();
+    // Rust's runtime ignores SIGPIPE; a guest (and what it execs) starts with the default
+    // action, so that `yes | head -1` ends the writer by SIGPIPE as it does natively.
+    // SAFETY: sets a default disposition for a signal the engine does not use.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
 
     // A forked child gets a fresh engine: the JIT's code cache is a shared memfd mapping,
     // which a host fork would leave shared between parent and child.
