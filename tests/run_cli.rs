@@ -238,3 +238,15 @@ fn guest_killed_by_a_signal_kills_xarch_the_same_way() {
     let out = xarch(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.signal(), Some(libc::SIGTERM), "{:?}", out.status);
 }
+
+#[test]
+fn write_to_a_closed_pipe_kills_by_sigpipe() {
+    use std::os::unix::process::ExitStatusExt;
+    // pipe2(buf), close(read end), write(write end, "x", 1), exit(0)
+    let asm = ".global _start\n_start:\n sub sp, sp, #16\n mov x0, sp\n mov x1, #0\n mov x8, #59\n svc #0\n ldr w0, [sp]\n mov x8, #57\n svc #0\n ldr w0, [sp, #4]\n mov x1, sp\n mov x2, #1\n mov x8, #64\n svc #0\n mov x0, #0\n mov x8, #93\n svc #0\n";
+    let Some(p) = aarch64_program("sigpipe", asm) else {
+        return;
+    };
+    let out = xarch(&["run", p.to_str().unwrap()]);
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}
