@@ -40,7 +40,7 @@ pub fn page_down(a: u64) -> u64 {
 /// Rounds up to a page boundary (saturating at the top of the address range).
 pub fn page_up(a: u64) -> u64 {
     a.checked_add(PAGE_SIZE - 1)
-        .map_or(u64::MAX & !(PAGE_SIZE - 1), page_down)
+        .map_or(!(PAGE_SIZE - 1), page_down)
 }
 
 /// Guest memory protection, with Linux's `PROT_*` values.
@@ -437,7 +437,7 @@ impl AddressSpace {
             return Err(MapError::Invalid);
         }
         let start = if req.fixed || req.noreplace {
-            if req.addr % PAGE_SIZE != 0 {
+            if !req.addr.is_multiple_of(PAGE_SIZE) {
                 return Err(MapError::Invalid);
             }
             if !self.in_window(req.addr, len) {
@@ -516,7 +516,7 @@ impl AddressSpace {
 
     /// Guest `munmap`.
     pub fn munmap(&mut self, addr: u64, len: u64) -> Result<(), MapError> {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(MapError::Invalid);
         }
         let end = addr.saturating_add(page_up(len)).min(self.mem.size());
@@ -541,7 +541,7 @@ impl AddressSpace {
 
     /// Guest `mprotect`: the whole range must be mapped (else ENOMEM, as Linux).
     pub fn mprotect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), MapError> {
-        if addr % PAGE_SIZE != 0 || prot.0 & !7 != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || prot.0 & !7 != 0 {
             return Err(MapError::Invalid);
         }
         let len = page_up(len);
@@ -578,7 +578,7 @@ impl AddressSpace {
         may_move: bool,
         fixed: Option<u64>,
     ) -> Result<u64, MapError> {
-        if old % PAGE_SIZE != 0 || new_len == 0 || (fixed.is_some() && !may_move) {
+        if !old.is_multiple_of(PAGE_SIZE) || new_len == 0 || (fixed.is_some() && !may_move) {
             return Err(MapError::Invalid);
         }
         let old_len = page_up(old_len);
@@ -739,7 +739,7 @@ impl AddressSpace {
 
     /// Maps anonymous memory exactly at `[start, start + len)` (page aligned), for the loader.
     pub fn map_fixed(&mut self, start: u64, len: u64, prot: Prot) -> Result<(), MapError> {
-        if start % PAGE_SIZE != 0 || len == 0 || len % PAGE_SIZE != 0 {
+        if !start.is_multiple_of(PAGE_SIZE) || len == 0 || !len.is_multiple_of(PAGE_SIZE) {
             return Err(MapError::Invalid);
         }
         if !self.in_window(start, len) {

@@ -207,7 +207,7 @@ fn memory_calls_go_through_the_address_space() {
     let (mut s, mut sp) = setup();
     sp.take_events();
     let a = call(&mut s, &mut sp, MMAP, &[0, 8192, 3, 0x22, u64::MAX, 0]);
-    assert!(a > 0 && a as u64 % PAGE_SIZE == 0, "{a:#x}");
+    assert!(a > 0 && (a as u64).is_multiple_of(PAGE_SIZE), "{a:#x}");
     assert!(sp.is_mapped(a as u64, 8192, Prot::RW));
     assert_eq!(call(&mut s, &mut sp, MUNMAP, &[a as u64, 4096]), 0);
     let ev = sp.take_events();
