@@ -300,3 +300,23 @@ fn stats_name_the_backend_and_count_exits() {
     assert_eq!(traced, syscalls, "one trace line per exit:\n{err}");
     assert!(err.contains("exit_group(231)"), "{err}");
 }
+
+#[test]
+fn dynamic_host_programs_use_the_host_libraries() {
+    // The host's own dynamically linked programs: the dynamic linker and libc come from /.
+    let cases: Vec<(&str, Vec<&str>, &[u8])> = vec![
+        (
+            "/bin/sh",
+            vec!["-c", "echo $((6*7)); printf 'b\\na\\n' | sort; exit 3"],
+            b"",
+        ),
+        ("/usr/bin/wc", vec!["-w"], b"one two three\n"),
+    ];
+    for (prog, args, stdin) in cases {
+        let nat = native(Path::new(prog), &args, stdin);
+        let mut kargs = vec![prog];
+        kargs.extend(&args);
+        let k = kvm(&kargs, stdin);
+        assert_same(&format!("{prog} {args:?}"), &nat, &k);
+    }
+}

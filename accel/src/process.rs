@@ -168,7 +168,17 @@ pub fn run(
         || path.display().to_string(),
         |a| a.to_string_lossy().into_owned(),
     );
-    let loaded = xarch_linux::load(&mut space, &ABI, path, argv, envp, &execfn)?;
+    // A native program's dynamic linker and libraries are the host's own: the sysroot is /.
+    let root = Path::new("/");
+    let loaded = xarch_linux::loader::load_with_sysroot(
+        &mut space,
+        &ABI,
+        path,
+        argv,
+        envp,
+        &execfn,
+        Some(root),
+    )?;
     let mut sys = Syscalls::new(&ABI, opts.exec_prefix.clone());
     sys.set_exe_path(path);
     sys.set_strace(opts.strace);
