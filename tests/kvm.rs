@@ -95,6 +95,90 @@ fn busybox_applets_and_pipelines_match_native() {
     }
 }
 
+/// More of the busybox applet set, in a directory with a small fixed tree, natively and
+/// under `xarch kvm` with the same environment.
+#[test]
+fn busybox_applet_set_in_a_fixture_matches_native() {
+    let bb = busybox("x86_64");
+    let dir = TempDir::new("kvm-busybox");
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("tree/sub")).unwrap();
+    let data: String = (1..=60)
+        .map(|i| {
+            format!(
+                "line {i} {} {}\n",
+                ["alpha", "beta", "gamma"][i % 3],
+                i * 37 % 101
+            )
+        })
+        .collect();
+    std::fs::write(d.join("data.txt"), &data).unwrap();
+    std::fs::write(d.join("tree/a.txt"), "a\n").unwrap();
+    std::fs::write(d.join("tree/sub/c.txt"), "c c c\n").unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["sha256sum", "data.txt"],
+        vec!["md5sum", "data.txt", "tree/a.txt"],
+        vec![
+            "awk",
+            "{ s += $4; n[$3]++ } END { print s, NR, n[\"beta\"] }",
+            "data.txt",
+        ],
+        vec![
+            "sed",
+            "-e",
+            "s/line \\([0-9]*\\)/L\\1:/",
+            "-e",
+            "/gamma/d",
+            "data.txt",
+        ],
+        vec!["sort", "-k3,3", "-k4,4nr", "data.txt"],
+        vec!["uniq", "-c", "tree/sub/c.txt"],
+        vec!["gzip", "-c", "data.txt"],
+        vec!["find", "tree"],
+        vec!["ls", "-l", "tree", "tree/sub"],
+        vec![
+            "dd",
+            "if=data.txt",
+            "bs=7",
+            "skip=3",
+            "count=5",
+            "status=none",
+        ],
+        vec!["expr", "7", "*", "6"],
+        vec!["sh", "-c", "sort -k4n data.txt | uniq | tail -n 3 | wc -l"],
+        vec![
+            "sh",
+            "-c",
+            "gzip -c data.txt > d.gz && gunzip -c d.gz | cmp - data.txt && echo same",
+        ],
+    ];
+    let env = |c: &mut Command| {
+        c.current_dir(d)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("LC_ALL", "C")
+            .env("TZ", "UTC");
+    };
+    for args in cases {
+        let mut n = Command::new(&bb);
+        n.args(&args);
+        env(&mut n);
+        let nat = run(&mut n, b"", LIMIT);
+        assert_eq!(
+            nat.code(),
+            0,
+            "busybox {args:?} natively: {}",
+            nat.stderr_head()
+        );
+        require_kvm();
+        let mut k = Command::new(xarch_bin());
+        k.arg("kvm").arg(&bb).args(&args);
+        env(&mut k);
+        let got = run(&mut k, b"", LIMIT);
+        assert_same(&format!("busybox {args:?}"), &nat, &got);
+    }
+}
+
 /// A static test program built from C in a temp dir.
 fn build_c(dir: &TempDir, name: &str, src: &str) -> PathBuf {
     require_tool("gcc", "gcc libc6-dev");
