@@ -264,6 +264,8 @@ impl Jit {
             jc_hits: 0,
             jc_misses: 0,
             exit_request: 0,
+            helper_pc: 0,
+            in_jit: 0,
             jcache: [JcEntry {
                 pc: u64::MAX,
                 code: 0,
@@ -582,8 +584,10 @@ impl Jit {
         // SAFETY: `code` is a block compiled by this JIT with the block signature; `state`
         // is the CPU state the block was lowered for (offsets inside it), `mem` a live guest
         // window, and `ctx` our own context, which outlives the call.
+        self.ctx_mut().in_jit = 1;
         let r =
             unsafe { (self.trampoline)(code.0, state.as_mut_ptr(), mem.base, self.ctx.as_ptr()) };
+        self.ctx_mut().in_jit = 0;
         match r {
             ret::DISPATCH => JitExit::Dispatch,
             ret::SYSCALL => JitExit::Syscall,

@@ -58,6 +58,10 @@ pub struct JitCtx {
     /// Non-zero: every block returns to the dispatcher at its entry (set by the fault
     /// handler after a write to a code page, and by whoever needs the guest stopped).
     pub exit_request: u64,
+    /// Guest PC of the instruction whose helper call is running (for faults inside helpers).
+    pub helper_pc: u64,
+    /// Non-zero while compiled code runs (set by the engine around `enter`).
+    pub in_jit: u64,
     pub jcache: [JcEntry; JC_SIZE],
 }
 
@@ -86,7 +90,24 @@ const OFF_CHAIN: i32 = 40;
 const OFF_JC_HITS: i32 = 48;
 const OFF_JC_MISSES: i32 = 56;
 const OFF_EXIT: i32 = 64;
-const OFF_JCACHE: i64 = 72;
+const OFF_HELPER_PC: i32 = 72;
+const OFF_JCACHE: i64 = 88;
+
+// The offsets compiled code uses must be the struct's.
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(JitCtx, mask) == OFF_MASK as usize);
+    assert!(offset_of!(JitCtx, trap_kind) == OFF_TRAP_KIND as usize);
+    assert!(offset_of!(JitCtx, trap_pc) == OFF_TRAP_PC as usize);
+    assert!(offset_of!(JitCtx, blocks) == OFF_BLOCKS as usize);
+    assert!(offset_of!(JitCtx, insns) == OFF_INSNS as usize);
+    assert!(offset_of!(JitCtx, chain_hits) == OFF_CHAIN as usize);
+    assert!(offset_of!(JitCtx, jc_hits) == OFF_JC_HITS as usize);
+    assert!(offset_of!(JitCtx, jc_misses) == OFF_JC_MISSES as usize);
+    assert!(offset_of!(JitCtx, exit_request) == OFF_EXIT as usize);
+    assert!(offset_of!(JitCtx, helper_pc) == OFF_HELPER_PC as usize);
+    assert!(offset_of!(JitCtx, jcache) == OFF_JCACHE as usize);
+};
 
 /// A block's translation-time inputs that are not in the IR.
 pub struct LowerParams<'a> {
@@ -190,6 +211,8 @@ struct Lowerer<'a, 'b, 'p> {
     ctx: CValue,
     mask: CValue,
     params: LowerParams<'p>,
+    /// Guest PC of the instruction being lowered.
+    insn_pc: u64,
     tail_sig: cranelift_codegen::ir::SigRef,
 }
 
@@ -230,6 +253,7 @@ pub fn lower_block(block: &ir::Block, params: LowerParams<'_>) -> Result<Functio
         ctx,
         mask,
         params,
+        insn_pc: block.pc,
         tail_sig,
     };
     if l.params.stats {
@@ -336,6 +360,7 @@ impl Lowerer<'_, '_, '_> {
         let rty = inst.result.map(|r| self.ty(r));
         let r = match &inst.op {
             Op::InsnStart { pc } => {
+                self.insn_pc = *pc;
                 let off = pc.wrapping_sub(self.block.pc);
                 self.b
                     .set_srcloc(SourceLoc::new(u32::try_from(off).unwrap_or(u32::MAX - 1)));
@@ -654,6 +679,11 @@ impl Lowerer<'_, '_, '_> {
                     let z = self.b.ins().iconst(types::I64, 0);
                     cargs.push(z);
                 }
+                // A fault inside the helper is reported at this instruction.
+                let here = self.b.ins().iconst(types::I64, self.insn_pc as i64);
+                self.b
+                    .ins()
+                    .store(state_flags(), here, self.ctx, OFF_HELPER_PC);
                 let call = self.b.ins().call_indirect(sref, f, &cargs);
                 self.b.inst_results(call)[0]
             }

@@ -170,8 +170,13 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
     // SAFETY: `uc` is the ucontext of this SA_SIGINFO handler.
     let hpc = unsafe { host_pc(uc) };
     let jit = engine.jit();
+    // SAFETY: the JIT context is live while the engine is ACTIVE; plain reads.
+    let (in_jit, helper_pc) = unsafe { ((*jit.ctx_ptr()).in_jit, (*jit.ctx_ptr()).helper_pc) };
     let guest_pc = if jit.owns(hpc) {
         jit.guest_pc_of(hpc).unwrap_or(0)
+    } else if in_jit != 0 {
+        // In a helper called from compiled code.
+        helper_pc
     } else {
         CURRENT_PC.with(|c| c.get())
     };

@@ -229,20 +229,36 @@ fn fetch_faults_and_traps_return_to_the_caller() {
     assert_eq!(reg(&s, 0), 0x1000);
 }
 
+static READ_GUEST: xarch_translator::ir::Helper = xarch_translator::ir::Helper {
+    name: "read_guest",
+    func: read_guest,
+};
+
+extern "C" fn read_guest(_state: *mut u8, mem: *mut u8, a: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: reads the guest window at `a` (inside the 16 MiB test window); an unmapped page
+    // faults, which is what the test wants.
+    unsafe { mem.add(a as usize).cast::<u64>().read_volatile() }
+}
+
 /// Runs in a child process (see `guest_fault_kills_with_sigsegv_and_reports_the_pc`).
 #[test]
 fn fault_child() {
     let Ok(mode) = std::env::var("XARCH_FAULT_CHILD") else {
         return;
     };
-    let threshold = if mode == "jit" { 0 } else { u32::MAX };
+    let threshold = if mode.ends_with("jit") { 0 } else { u32::MAX };
+    let helper = mode.starts_with("helper");
     let blocks = HashMap::from([(0x3000, {
         let mut b = Builder::new(0x3000);
         b.insn_start(0x3000);
         inc(&mut b, R1);
         b.insn_start(0x3004);
         let a = b.const64(0x50_0000);
-        let v = b.load(Type::I64, a, Endian::Little);
+        let v = if helper {
+            b.call_helper(&READ_GUEST, &[a])
+        } else {
+            b.load(Type::I64, a, Endian::Little)
+        };
         b.set_reg(R2, v);
         b.finish(Exit::Jump { target: 0x3008 }, 0x3008)
     })]);
@@ -272,7 +288,7 @@ fn fault_child() {
 #[test]
 fn guest_fault_kills_with_sigsegv_and_reports_the_pc() {
     use std::os::unix::process::ExitStatusExt;
-    for mode in ["interp", "jit"] {
+    for mode in ["interp", "jit", "helper-interp", "helper-jit"] {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["fault_child", "--exact", "--nocapture", "--test-threads=1"])
             .env("XARCH_FAULT_CHILD", mode)
