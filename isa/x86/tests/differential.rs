@@ -205,7 +205,12 @@ impl Gen<'_> {
             }
             // Shifts and rotates by an immediate, or by CL set just before.
             5 | 6 => {
-                let ext = self.rng.pick(&[0u8, 1, 4, 5, 7]);
+                let ext = self.rng.pick(&[0u8, 1, 2, 3, 4, 5, 7]);
+                if ext == 2 || ext == 3 {
+                    if self.defined & CF_ == 0 {
+                        return;
+                    }
+                }
                 let count = self.rng.below(70) as u8;
                 let rm = self.opnd(bits);
                 let by_cl = self.rng.below(2) == 0;
@@ -225,7 +230,7 @@ impl Gen<'_> {
                 if c == 0 {
                     return;
                 }
-                if ext < 2 {
+                if ext < 4 {
                     self.flags(CF_ | OF, if c == 1 { CF_ | OF } else { CF_ });
                 } else {
                     let mut d = ARITH & !AF;

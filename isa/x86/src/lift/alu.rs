@@ -305,7 +305,28 @@ impl Ctx {
                 self.write(loc, bits, r);
                 return Step::Next;
             }
-            2 | 3 => return Step::Unimplemented,
+            2 | 3 => {
+                // RCL/RCR rotate through CF: a helper does the (count mod width+1) steps.
+                let old = self.flags_value();
+                let cf = self.b.and_imm(old, flag::CF);
+                let v = self.b.zext_or_trunc(Type::I64, a);
+                let c64 = self.b.zext_or_trunc(Type::I64, c);
+                let how = self.b.const64(u64::from(bits) | (u64::from(ext == 3) << 8));
+                let r = self.b.call_helper(&RCL_RCR, &[v, c64, cf, how]);
+                let f = self.b.call_helper(&RCL_RCR_FLAGS, &[v, c64, cf, how]);
+                let keep = self.b.and_imm(old, !(flag::CF | flag::OF));
+                let new = self.b.or(keep, f);
+                let new = if count_const.is_some() {
+                    new
+                } else {
+                    let z = self.b.icmp_imm(IntCC::Eq, c, 0);
+                    self.b.select(z, old, new)
+                };
+                self.set_flags_value(new);
+                let r = self.b.zext_or_trunc(t, r);
+                self.write(loc, bits, r);
+                return Step::Next;
+            }
             4 | 6 => {
                 let aw = self.b.zext_or_trunc(wide, a);
                 let r = self.b.shl(aw, cw);
@@ -995,4 +1016,68 @@ static DIV128_CHECK: Helper = Helper {
 static DIV128: Helper = Helper {
     name: "x86_div128",
     func: div128,
+};
+
+/// RCL (`how` bit 8 clear) or RCR of a `how & 0xff`-bit value through CF (SDM Vol. 2 RCL):
+/// gives the result and the new CF and OF (as RFLAGS bits).
+fn rotate_through_carry(v: u64, count: u64, cf: u64, how: u64) -> (u64, u64) {
+    let bits = (how & 0xff) as u32;
+    let right = how & 0x100 != 0;
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    let masked = count & if bits == 64 { 63 } else { 31 };
+    let steps = match bits {
+        8 => masked % 9,
+        16 => masked % 17,
+        _ => masked,
+    };
+    let (mut v, mut c) = (v & mask, cf & 1);
+    let top = bits - 1;
+    for _ in 0..steps {
+        if right {
+            let out = v & 1;
+            v = (v >> 1) | (c << top);
+            c = out;
+        } else {
+            let out = (v >> top) & 1;
+            v = ((v << 1) | c) & mask;
+            c = out;
+        }
+    }
+    let msb = (v >> top) & 1;
+    let of = if right {
+        msb ^ ((v >> (top - 1)) & 1)
+    } else {
+        msb ^ c
+    };
+    (v, c | (of << 11))
+}
+
+extern "C" fn rcl_rcr(_st: *mut u8, _mem: *mut u8, v: u64, count: u64, cf: u64, how: u64) -> u64 {
+    rotate_through_carry(v, count, cf, how).0
+}
+
+extern "C" fn rcl_rcr_flags(
+    _st: *mut u8,
+    _mem: *mut u8,
+    v: u64,
+    count: u64,
+    cf: u64,
+    how: u64,
+) -> u64 {
+    rotate_through_carry(v, count, cf, how).1
+}
+
+/// The value RCL/RCR gives.
+static RCL_RCR: Helper = Helper {
+    name: "x86_rcl_rcr",
+    func: rcl_rcr,
+};
+/// The CF and OF RCL/RCR give.
+static RCL_RCR_FLAGS: Helper = Helper {
+    name: "x86_rcl_rcr_flags",
+    func: rcl_rcr_flags,
 };
