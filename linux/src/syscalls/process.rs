@@ -147,6 +147,7 @@ impl Syscalls {
             return Ok(out);
         }
         let w = self.abi.word_size() as u64;
+        let mut total = 0usize;
         for i in 0..(1 << 16) {
             let b = get(space, addr + i * w, w as usize)?;
             let p = self.abi.get_word(&b);
@@ -154,6 +155,11 @@ impl Syscalls {
                 return Ok(out);
             }
             out.push(space.read_cstr(p, 128 * 1024).map_err(|_| libc::EFAULT)?);
+            total += out.last().map_or(0, |s| s.len() + 1);
+            // The kernel's limit is a quarter of the stack rlimit; 32 MiB is generous.
+            if total > 32 << 20 {
+                return Err(libc::E2BIG);
+            }
         }
         Err(libc::E2BIG)
     }
@@ -297,7 +303,8 @@ impl Syscalls {
 
     pub(super) fn getgroups(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
         let n = a[0] as i32;
-        if n < 0 {
+        // NGROUPS_MAX is 65536.
+        if !(0..=65536).contains(&n) {
             return Err(libc::EINVAL);
         }
         let mut g = vec![0u32; n as usize];
