@@ -54,7 +54,7 @@ print_cmd() {
 }
 
 if [[ $check_only -eq 1 || $(id -u) -ne 0 ]]; then
-    echo "install-deps: missing: ${missing[*]:-} ${missing_arches[*]:+(dpkg architectures: ${missing_arches[*]})}" >&2
+    echo "install-deps: missing packages: ${missing[*]:-none}${missing_arches[*]:+; missing dpkg architectures: ${missing_arches[*]}}" >&2
     echo "install-deps: run as root:" >&2
     print_cmd >&2
     exit 1
