@@ -260,6 +260,13 @@ impl Engine {
 
     /// Runs guest code from the PC in `state` until something only the caller can handle.
     pub fn run<S: GuestSpace>(&mut self, state: &mut CpuState, space: &mut S) -> RunExit {
+        // Compiled code trusts the frontend's state layout: the state must be that big.
+        assert!(
+            state.bytes().len() >= self.frontend.state_size(),
+            "CPU state of {} bytes for a frontend whose state has {}",
+            state.bytes().len(),
+            self.frontend.state_size()
+        );
         if let Err(e) = self.jit.check_fork() {
             eprintln!(
                 "xarch: cannot copy the code cache after fork ({e}); interpreting from now on"
@@ -404,7 +411,21 @@ impl Engine {
         if self.opts.show.guest {
             eprint!("{}", self.guest_listing(&block, code));
         }
-        if self.opts.verify_ir
+        let need = crate::testing::state_bytes_needed(&block, self.pc_offset);
+        if need > self.frontend.state_size() {
+            // A frontend bug that compiled code would turn into writes past the state.
+            eprintln!(
+                "xarch: block {pc:#x} uses {need} bytes of CPU state, the frontend declares {}",
+                self.frontend.state_size()
+            );
+            block = ir::Builder::new(pc).finish(
+                ir::Exit::Trap {
+                    kind: TrapKind::Unimplemented,
+                    pc,
+                },
+                pc,
+            );
+        } else if self.opts.verify_ir
             && let Err(e) = ir::verify(&block)
         {
             // A frontend bug: run nothing of it, trap as unimplemented at the block start.

@@ -581,10 +581,11 @@ impl Jit {
     /// Runs compiled code from `code` until it returns to the dispatcher.
     pub fn enter(&mut self, code: CodeRef, state: &mut [u8], mem: MemWindow) -> JitExit {
         self.ctx_mut().mask = mem.mask;
-        // SAFETY: `code` is a block compiled by this JIT with the block signature; `state`
-        // is the CPU state the block was lowered for (offsets inside it), `mem` a live guest
-        // window, and `ctx` our own context, which outlives the call.
         self.ctx_mut().in_jit = 1;
+        // SAFETY: `code` is a block compiled by this JIT with the block signature; `state`
+        // is the CPU state the block was lowered for (callers check that its offsets fit, see
+        // `testing::state_bytes_needed`), `mem` a live guest window, and `ctx` our own context,
+        // which outlives the call.
         let r =
             unsafe { (self.trampoline)(code.0, state.as_mut_ptr(), mem.base, self.ctx.as_ptr()) };
         self.ctx_mut().in_jit = 0;

@@ -65,6 +65,7 @@ pub fn run_block_jit(
         ..EngineOptions::default()
     };
     let mut jit = Jit::new(&opts).map_err(|e| e.to_string())?;
+    check_state(block, state, pc_offset)?;
     let code = jit.compile(block, pc_offset, &opts)?;
     let e = jit.enter(code, state, MemWindow::of(mem));
     Ok(jit_exit(e, state, pc_offset))
@@ -115,6 +116,7 @@ impl TierCheck {
     pub fn run(&mut self, init: &[u8], mem: &GuestMemory) -> Result<(Vec<u8>, BlockExit), String> {
         let mut a = init.to_vec();
         let ea = run_block_interp(&self.block, &mut a, mem, self.pc_offset);
+        check_state(&self.block, init, self.pc_offset)?;
         let mut b = init.to_vec();
         let eb = jit_exit(
             self.jit.enter(self.code, &mut b, MemWindow::of(mem)),
@@ -142,6 +144,34 @@ impl TierCheck {
         }
         Ok((a, ea))
     }
+}
+
+/// Compiled code does not bounds-check state offsets: refuse states too small for the block.
+fn check_state(block: &ir::Block, state: &[u8], pc_offset: u32) -> Result<(), String> {
+    let need = state_bytes_needed(block, pc_offset);
+    if state.len() < need {
+        return Err(format!(
+            "the state has {} bytes, the block uses {need}",
+            state.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Bytes of CPU state a block reads or writes (its `GetReg`/`SetReg` offsets and the PC).
+pub fn state_bytes_needed(block: &ir::Block, pc_offset: u32) -> usize {
+    let mut need = pc_offset as usize + 8;
+    for inst in &block.insts {
+        let end = match inst.op {
+            ir::Op::GetReg { off } => {
+                off as usize + inst.result.map_or(0, |r| block.ty(r).bytes() as usize)
+            }
+            ir::Op::SetReg { off, v } => off as usize + block.ty(v).bytes() as usize,
+            _ => 0,
+        };
+        need = need.max(end);
+    }
+    need
 }
 
 fn jit_exit(e: JitExit, state: &[u8], pc_offset: u32) -> BlockExit {
