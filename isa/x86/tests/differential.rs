@@ -638,7 +638,24 @@ impl Gen<'_> {
                 self.sse_op(p, &[op], x, rm, false);
             }
             // Conversions.
-            12 => match self.rng.below(4) {
+            12 => match self.rng.below(6) {
+                4 => {
+                    let (p, op) = self.rng.pick(&[
+                        (None, 0x5bu8),
+                        (Some(0xf3u8), 0x5b),
+                        (Some(0x66), 0x5b),
+                        (None, 0x5a),
+                        (Some(0x66), 0x5a),
+                        (Some(0x66), 0xe6),
+                        (Some(0xf2), 0xe6),
+                    ]);
+                    let rm = self.xrm();
+                    self.sse_op(p, &[op], x, rm, false);
+                }
+                5 => {
+                    let rm = self.xrm();
+                    self.sse_op(Some(0x66), &[0xf4], x, rm, false);
+                }
                 0 => {
                     let p = self.rng.pick(&[0xf3u8, 0xf2]);
                     let rm = self.opnd(64);

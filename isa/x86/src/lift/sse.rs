@@ -2,10 +2,11 @@
 //! arithmetic, compares, shuffles and conversions that glibc's baseline (sse2) string functions,
 //! printf and compiled C use. The mandatory prefix (none, 66, F3, F2) selects the form.
 //!
-//! Not implemented (they trap as unimplemented): MMX forms, the pack instructions, shifts by
-//! an XMM count, PMULHW/PMULUDQ/PAVG/PSADBW/MASKMOVDQU, packed conversions other than
-//! CVTDQ2PD/CVTTPD2DQ, CMPPS/CMPPD predicates 3 and 7. Conversions that round use
-//! round-to-nearest (MXCSR.RC is not consulted), and no MXCSR exception flags are set.
+//! Not implemented (they trap as unimplemented): MMX forms, shifts by an XMM count,
+//! PMULHW/PMULHUW/PAVGB/PAVGW/PSADBW/MASKMOVDQU, CMPPS/CMPPD predicates 3 and 7.
+//! Conversions that round use round-to-nearest (MXCSR.RC is not consulted), no MXCSR
+//! exception flags are set, and the alignment of MOVDQA/MOVAPS and packed memory operands is
+//! not checked (no #GP on a misaligned access).
 
 use super::{Ctx, Step, ty};
 use crate::decode::{Rep, Rm};
@@ -242,10 +243,7 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
         | (0x2b, Pfx::None | Pfx::P66) => {
             let v = cx.xmm(reg);
             match i.rm.expect("ModRM") {
-                Rm::Reg(r) if matches!(op, 0xe7 | 0x2b) => {
-                    let _ = r;
-                    Step::Undefined
-                }
+                Rm::Reg(_) if matches!(op, 0xe7 | 0x2b) => Step::Undefined,
                 Rm::Reg(r) => {
                     cx.set_xmm(r, v);
                     Step::Next
@@ -676,6 +674,70 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             let z = cx.b.v128const(0);
             let r = cx.b.vinsert(Lane::F64x2, 0, z, lo);
             let r = cx.b.vinsert(Lane::F64x2, 1, r, hi);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // CVTDQ2PS, CVTTPS2DQ (F3), CVTPS2DQ (66): four lanes.
+        (0x5b, Pfx::None | Pfx::F3 | Pfx::P66) => {
+            let v = cx.xmm_rm();
+            let mut r = cx.b.v128const(0);
+            for k in 0..4 {
+                let x = if p == Pfx::None {
+                    let x = cx.b.vextract(Lane::I32x4, k, v);
+                    let f = cx.b.sinttof(Type::F32, x);
+                    cx.b.bitcast(Type::I32, f)
+                } else {
+                    let f = cx.b.vextract(Lane::F32x4, k, v);
+                    cx.cvt_to_int(f, 32, p == Pfx::P66)
+                };
+                r = cx.b.vinsert(Lane::I32x4, k, r, x);
+            }
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // CVTPS2PD (two low f32 lanes) and CVTPD2PS (upper half zeroed).
+        (0x5a, Pfx::None | Pfx::P66) => {
+            let v = cx.xmm_rm();
+            let mut r = cx.b.v128const(0);
+            for k in 0..2 {
+                if p == Pfx::None {
+                    let f = cx.b.vextract(Lane::F32x4, k, v);
+                    let g = cx.b.fconvert(Type::F64, f);
+                    r = cx.b.vinsert(Lane::F64x2, k, r, g);
+                } else {
+                    let f = cx.b.vextract(Lane::F64x2, k, v);
+                    let g = cx.b.fconvert(Type::F32, f);
+                    r = cx.b.vinsert(Lane::F32x4, k, r, g);
+                }
+            }
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // CVTTPD2DQ (66) and CVTPD2DQ (F2): two lanes to i32, upper half zeroed.
+        (0xe6, Pfx::P66 | Pfx::F2) => {
+            let v = cx.xmm_rm();
+            let mut r = cx.b.v128const(0);
+            for k in 0..2 {
+                let f = cx.b.vextract(Lane::F64x2, k, v);
+                let x = cx.cvt_to_int(f, 32, p == Pfx::F2);
+                r = cx.b.vinsert(Lane::I32x4, k, r, x);
+            }
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // PMULUDQ: the low u32 of each u64 lane, multiplied to u64.
+        (0xf4, Pfx::P66) => {
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let mut r = cx.b.v128const(0);
+            for k in 0..2 {
+                let x = cx.b.vextract(Lane::I64x2, k, a);
+                let y = cx.b.vextract(Lane::I64x2, k, b);
+                let x = cx.b.and_imm(x, 0xffff_ffff);
+                let y = cx.b.and_imm(y, 0xffff_ffff);
+                let m = cx.b.mul(x, y);
+                r = cx.b.vinsert(Lane::I64x2, k, r, m);
+            }
             cx.set_xmm(reg, r);
             Step::Next
         }
