@@ -4,13 +4,16 @@
 //!   lift/fp.rs, lift/simd.rs ──Op::CallHelper──► extern "C" fn(state, mem, a, b, c, d) -> u64
 //! ```
 //!
-//! Each helper is a pure function of its four 64-bit arguments (floats passed as their bits):
+//! Each helper but the FPCR/FPSR ones is a pure function of its four 64-bit arguments (floats passed as their bits):
 //! none reads or writes the CPU state or guest memory, so the engine may keep guest registers
 //! in host registers across the call. 128-bit operations are split by the lifter into two
 //! calls, one per 64-bit half. Both tiers (interpreter and Cranelift) call the same functions,
 //! so they agree by construction.
 //!
 //! What lives here and why:
+//! - `MSR FPCR`: sets the host MXCSR so that SSE arithmetic rounds and flushes as FPCR says;
+//!   `MRS`/`MSR FPSR` read and clear the host's sticky exception flags as FPSR's cumulative
+//!   bits (these helpers have a side effect: on the calling thread's MXCSR).
 //! - `FRINTI`/`FRINTX` round in the *current* rounding mode (FPCR.RMode), known only at run
 //!   time; the lifter passes FPCR as an argument.
 //! - Half-precision conversions (`FCVT` to and from `H`): the IR has no f16 type.
@@ -73,6 +76,107 @@ extern "C" fn frint_current(_s: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d
 pub static FRINT_CURRENT: Helper = Helper {
     name: "a64_frint_current",
     func: frint_current,
+};
+
+// ---- FPCR on the host ----
+
+/// The host MXCSR that makes SSE arithmetic follow an AArch64 FPCR: RMode (RN, RP, RM, RZ)
+/// to RC (x86 orders "down" before "up"), FZ to FTZ + DAZ (flush results and inputs); all
+/// exceptions masked, as Linux starts both.
+pub fn mxcsr_for_fpcr(fpcr: u64) -> u32 {
+    let rc = match fpcr_rmode(fpcr) {
+        0 => 0,
+        1 => 2,
+        2 => 1,
+        _ => 3,
+    };
+    let fz = if fpcr >> 24 & 1 == 1 {
+        1 << 15 | 1 << 6
+    } else {
+        0
+    };
+    0x1f80 | rc << 13 | fz
+}
+
+/// Makes the host's SSE rounding and flush-to-zero follow `fpcr` on this thread. Lifted
+/// arithmetic (both tiers) is host SSE arithmetic, so this is how FPCR.RMode and FPCR.FZ
+/// reach FADD, FMUL, FDIV, FSQRT, FMA, SCVTF and FCVT at no cost per instruction.
+pub fn apply_fpcr_to_host(fpcr: u64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // Keep the sticky exception flags (they are FPSR's cumulative bits).
+        let v = mxcsr_for_fpcr(fpcr) | (read_mxcsr() & 0x3f);
+        // SAFETY: LDMXCSR reads 4 bytes from a valid local; the value has every exception
+        // masked and no reserved bit set, so it cannot fault. Only this thread's SSE rounding
+        // and denormal handling change, which is the intent.
+        unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack, readonly)) };
+    }
+}
+
+/// `MSR FPCR, Xt` (after the state write): `a` = the new FPCR.
+extern "C" fn set_fpcr(_s: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    apply_fpcr_to_host(a);
+    0
+}
+
+pub static SET_FPCR: Helper = Helper {
+    name: "a64_set_fpcr",
+    func: set_fpcr,
+};
+
+/// The host's sticky SSE exception flags as FPSR cumulative bits: IE to IOC, ZE to DZC,
+/// OE to OFC, UE to UFC, PE to IXC. (DE is left out: x86 sets it for any denormal operand,
+/// AArch64's IDC only when FZ flushes one.)
+pub fn fpsr_flags_of_mxcsr(mxcsr: u32) -> u64 {
+    let m = mxcsr as u64;
+    (m & 1) | (m >> 2 & 1) << 1 | (m >> 3 & 1) << 2 | (m >> 4 & 1) << 3 | (m >> 5 & 1) << 4
+}
+
+fn read_mxcsr() -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut v = 0u32;
+        // SAFETY: STMXCSR writes 4 bytes to a valid local.
+        unsafe { std::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
+        v
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        0
+    }
+}
+
+fn write_mxcsr(v: u32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: as in `apply_fpcr_to_host`: exceptions stay masked, no reserved bit is set.
+    unsafe {
+        std::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack, readonly))
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}
+
+/// `MRS Xt, FPSR`: `a` = FPSR as stored; gives it with the cumulative exception bits the
+/// host accumulated since the last `MSR FPSR` (lifted arithmetic is host SSE arithmetic).
+extern "C" fn get_fpsr(_s: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    a | fpsr_flags_of_mxcsr(read_mxcsr())
+}
+
+/// `MSR FPSR, Xt`: `a` = the new FPSR; the host's sticky flags become its cumulative bits.
+extern "C" fn set_fpsr(_s: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    let flags =
+        (a & 1) | (a >> 1 & 1) << 2 | (a >> 2 & 1) << 3 | (a >> 3 & 1) << 4 | (a >> 4 & 1) << 5;
+    write_mxcsr(read_mxcsr() & !0x3f | flags as u32);
+    0
+}
+
+pub static GET_FPSR: Helper = Helper {
+    name: "a64_get_fpsr",
+    func: get_fpsr,
+};
+pub static SET_FPSR: Helper = Helper {
+    name: "a64_set_fpsr",
+    func: set_fpsr,
 };
 
 // ---- half precision (IEEE format, FPCR.AHP = 0) ----
@@ -434,6 +538,22 @@ mod tests {
         assert_eq!(vshl64(1, 63, 64), 1 << 63);
         // Lanes are independent.
         assert_eq!(vshl64(0x0001_0001, 0x0002_0001, 16), 0x0004_0002);
+    }
+
+    #[test]
+    fn fpcr_maps_to_mxcsr() {
+        assert_eq!(mxcsr_for_fpcr(0), 0x1f80);
+        assert_eq!(
+            mxcsr_for_fpcr(1 << 22),
+            0x1f80 | 2 << 13,
+            "RP is x86 round up"
+        );
+        assert_eq!(
+            mxcsr_for_fpcr(2 << 22),
+            0x1f80 | 1 << 13,
+            "RM is x86 round down"
+        );
+        assert_eq!(mxcsr_for_fpcr(3 << 22 | 1 << 24), 0x1f80 | 3 << 13 | 0x8040);
     }
 
     #[test]

@@ -336,3 +336,52 @@ fn structure_loads_and_stores() {
         ]
     );
 }
+
+#[test]
+fn fpcr_rounding_mode_and_flush_to_zero_reach_arithmetic() {
+    // 0xd51b4400: msr fpcr, x0
+    // 0x1e621820: fdiv d0, d1, d2
+    // 0x1e640823: fmul d3, d1, d4
+    // 0x9e2200a5: scvtf s5, x5
+    // 0xd51b441f: msr fpcr, xzr (back to round to nearest, also for this test thread)
+    let words = [
+        0xd51b_4400,
+        0x1e62_1820,
+        0x1e64_0823,
+        0x9e22_00a5,
+        0xd51b_441f,
+    ];
+    let init = |fpcr: u64| {
+        st(|s| {
+            (s.x[0], s.v[1], s.v[2], s.v[4], s.x[5]) =
+                (fpcr, d(1.0), d(3.0), d(1e-310), (1 << 24) + 1);
+        })
+    };
+    let s = run(&words, init(0));
+    assert_eq!(s.v[0], d(1.0 / 3.0));
+    assert_eq!(s.v[3], d(1e-310), "subnormal result kept with FZ = 0");
+    assert_eq!(s.v[5], s32(16777216.0), "2^24 + 1 rounds to even");
+    // RP: 1/3 rounds up, 2^24 + 1 rounds up to 2^24 + 2.
+    let s = run(&words, init(1 << 22));
+    assert_eq!(s.v[0], d(1.0 / 3.0) + 1);
+    assert_eq!(s.v[5], s32(16777218.0));
+    // RZ with FZ: the subnormal input (and result) flush to zero.
+    let s = run(&words, init(3 << 22 | 1 << 24));
+    assert_eq!(s.v[0], d(1.0 / 3.0));
+    assert_eq!(s.v[3], d(0.0));
+    assert_eq!(s.fpcr, 0);
+}
+
+#[test]
+fn fpsr_collects_the_cumulative_exception_bits() {
+    // 0xd51b443f: msr fpsr, xzr
+    // 0x1e621820: fdiv d0, d1, d2
+    // 0xd53b4423: mrs x3, fpsr
+    let words = [0xd51b_443f, 0x1e62_1820, 0xd53b_4423, 0xd51b_443f];
+    let s = run(&words, st(|s| (s.v[1], s.v[2]) = (d(1.0), d(0.0))));
+    assert_eq!(s.x[3] & 0x9f, 0b0_0010, "1/0: DZC only");
+    let s = run(&words, st(|s| (s.v[1], s.v[2]) = (d(1.0), d(3.0))));
+    assert_eq!(s.x[3] & 0x9f, 0b1_0000, "1/3: IXC only");
+    let s = run(&words, st(|s| (s.v[1], s.v[2]) = (d(0.0), d(0.0))));
+    assert_eq!(s.x[3] & 0x9f, 0b0_0001, "0/0: IOC only");
+}

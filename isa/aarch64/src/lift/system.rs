@@ -130,7 +130,8 @@ pub fn mrs(cx: &mut Ctx, w: u32) -> LiftResult {
         }
         FPSR => {
             let r = cx.b.get_reg(Type::I32, state::FPSR);
-            cx.b.zext(Type::I64, r)
+            let r = cx.b.zext(Type::I64, r);
+            cx.b.call_helper(&crate::helpers_fp::GET_FPSR, &[r]) // + host exception flags
         }
         TPIDR_EL0 => cx.b.get_reg(Type::I64, state::TPIDR_EL0),
         TPIDRRO_EL0 => cx.b.const64(0),
@@ -166,6 +167,8 @@ pub fn msr(cx: &mut Ctx, w: u32) -> LiftResult {
         }
         reg @ (FPCR | FPSR) => {
             let x = cx.x(rt);
+            let host = if reg == FPCR { &crate::helpers_fp::SET_FPCR } else { &crate::helpers_fp::SET_FPSR };
+            cx.b.call_helper(host, &[x]); // the host MXCSR follows FPCR / FPSR
             let v = cx.b.trunc(Type::I32, x);
             cx.b.set_reg(
                 if reg == FPCR {
