@@ -404,3 +404,29 @@ fn dynamic_host_programs_use_the_host_libraries() {
         assert_same(&format!("{prog} {args:?}"), &nat, &k);
     }
 }
+
+/// Without a usable /dev/kvm (hidden in a private mount namespace), one line and exit 1.
+#[test]
+fn unusable_dev_kvm_is_one_line_and_nonzero() {
+    require_kvm();
+    require_tool("unshare", "util-linux");
+    let prog = workload("x86_64", "intmix");
+    let x = xarch_bin();
+    for hide in [
+        "mount -t tmpfs none /dev",
+        "mount --bind /dev/null /dev/kvm",
+    ] {
+        let script = format!("{hide} && exec \"$0\" kvm \"$1\"");
+        let mut c = Command::new("unshare");
+        c.args(["--mount", "sh", "-c", &script]).arg(&x).arg(&prog);
+        let k = run(&mut c, b"", LIMIT);
+        let err = String::from_utf8_lossy(&k.stderr).into_owned();
+        assert_eq!(k.code(), 1, "{hide}: {err}");
+        assert_eq!(err.lines().count(), 1, "{hide}: {err}");
+        assert!(
+            err.starts_with("xarch: /dev/kvm is not usable"),
+            "{hide}: {err}"
+        );
+        assert!(k.stdout.is_empty());
+    }
+}

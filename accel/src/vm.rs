@@ -237,6 +237,10 @@ impl Vm {
             return Err(AccelError::WindowTooLarge(window_size));
         }
         let kvm = Kvm::new().map_err(|e| AccelError::NoKvm(e.errno()))?;
+        // A /dev/kvm that is not KVM (or an unsupported API) is as unusable as a missing one.
+        if kvm.get_api_version() != 12 {
+            return Err(AccelError::NoKvm(libc::ENOTTY));
+        }
         let vm = kvm
             .create_vm()
             .map_err(|e| AccelError::Kvm("KVM_CREATE_VM", e.errno()))?;
