@@ -1,8 +1,8 @@
 //! Canonical Linux system call names, independent of any architecture's numbering.
 //!
-//! The list is the union of the asm-generic table (AArch64, RISC-V, …) and the x86-64 table,
-//! so every guest's ABI table maps its own numbers onto it; the syscall layer dispatches on
-//! these names only.
+//! The list is the union of the asm-generic table (AArch64, RISC-V, …), the x86-64 table and
+//! the 32-bit-only calls (`mmap2`, `fstat64`, `clock_gettime64`, …), so every guest's ABI table
+//! maps its own numbers onto it; the syscall layer dispatches on these names only.
 
 macro_rules! sysnos {
     ($($variant:ident = $name:literal,)*) => {
@@ -27,6 +27,7 @@ macro_rules! sysnos {
 }
 
 sysnos! {
+    Llseek = "_llseek",
     Sysctl = "_sysctl",
     Accept = "accept",
     Accept4 = "accept4",
@@ -48,8 +49,11 @@ sysnos! {
     Chroot = "chroot",
     ClockAdjtime = "clock_adjtime",
     ClockGetres = "clock_getres",
+    ClockGetresTime64 = "clock_getres_time64",
     ClockGettime = "clock_gettime",
+    ClockGettime64 = "clock_gettime64",
     ClockNanosleep = "clock_nanosleep",
+    ClockNanosleepTime64 = "clock_nanosleep_time64",
     ClockSettime = "clock_settime",
     Clone = "clone",
     Clone3 = "clone3",
@@ -89,6 +93,7 @@ sysnos! {
     Fchown = "fchown",
     Fchownat = "fchownat",
     Fcntl = "fcntl",
+    Fcntl64 = "fcntl64",
     Fdatasync = "fdatasync",
     Fgetxattr = "fgetxattr",
     FinitModule = "finit_module",
@@ -102,10 +107,15 @@ sysnos! {
     Fsopen = "fsopen",
     Fspick = "fspick",
     Fstat = "fstat",
+    Fstat64 = "fstat64",
+    Fstatat64 = "fstatat64",
     Fstatfs = "fstatfs",
+    Fstatfs64 = "fstatfs64",
     Fsync = "fsync",
     Ftruncate = "ftruncate",
+    Ftruncate64 = "ftruncate64",
     Futex = "futex",
+    FutexTime64 = "futex_time64",
     FutexWaitv = "futex_waitv",
     Futimesat = "futimesat",
     GetKernelSyms = "get_kernel_syms",
@@ -159,6 +169,7 @@ sysnos! {
     Iopl = "iopl",
     IoprioGet = "ioprio_get",
     IoprioSet = "ioprio_set",
+    Ipc = "ipc",
     Kcmp = "kcmp",
     KexecFileLoad = "kexec_file_load",
     KexecLoad = "kexec_load",
@@ -179,6 +190,7 @@ sysnos! {
     Lseek = "lseek",
     Lsetxattr = "lsetxattr",
     Lstat = "lstat",
+    Lstat64 = "lstat64",
     Madvise = "madvise",
     Mbind = "mbind",
     Membarrier = "membarrier",
@@ -194,6 +206,7 @@ sysnos! {
     Mlock2 = "mlock2",
     Mlockall = "mlockall",
     Mmap = "mmap",
+    Mmap2 = "mmap2",
     ModifyLdt = "modify_ldt",
     Mount = "mount",
     MountSetattr = "mount_setattr",
@@ -238,6 +251,7 @@ sysnos! {
     PkeyMprotect = "pkey_mprotect",
     Poll = "poll",
     Ppoll = "ppoll",
+    PpollTime64 = "ppoll_time64",
     Prctl = "prctl",
     Pread64 = "pread64",
     Preadv = "preadv",
@@ -248,6 +262,7 @@ sysnos! {
     ProcessVmReadv = "process_vm_readv",
     ProcessVmWritev = "process_vm_writev",
     Pselect6 = "pselect6",
+    Pselect6Time64 = "pselect6_time64",
     Ptrace = "ptrace",
     Putpmsg = "putpmsg",
     Pwrite64 = "pwrite64",
@@ -258,6 +273,7 @@ sysnos! {
     QuotactlFd = "quotactl_fd",
     Read = "read",
     Readahead = "readahead",
+    Readdir = "readdir",
     Readlink = "readlink",
     Readlinkat = "readlinkat",
     Readv = "readv",
@@ -302,6 +318,7 @@ sysnos! {
     Semop = "semop",
     Semtimedop = "semtimedop",
     Sendfile = "sendfile",
+    Sendfile64 = "sendfile64",
     Sendmmsg = "sendmmsg",
     Sendmsg = "sendmsg",
     Sendto = "sendto",
@@ -338,11 +355,15 @@ sysnos! {
     Sigaltstack = "sigaltstack",
     Signalfd = "signalfd",
     Signalfd4 = "signalfd4",
+    Sigreturn = "sigreturn",
     Socket = "socket",
+    Socketcall = "socketcall",
     Socketpair = "socketpair",
     Splice = "splice",
     Stat = "stat",
+    Stat64 = "stat64",
     Statfs = "statfs",
+    Statfs64 = "statfs64",
     Statx = "statx",
     Swapoff = "swapoff",
     Swapon = "swapon",
@@ -368,7 +389,9 @@ sysnos! {
     Times = "times",
     Tkill = "tkill",
     Truncate = "truncate",
+    Truncate64 = "truncate64",
     Tuxcall = "tuxcall",
+    Ugetrlimit = "ugetrlimit",
     Umask = "umask",
     Umount2 = "umount2",
     Uname = "uname",
@@ -380,6 +403,7 @@ sysnos! {
     Ustat = "ustat",
     Utime = "utime",
     Utimensat = "utimensat",
+    UtimensatTime64 = "utimensat_time64",
     Utimes = "utimes",
     Vfork = "vfork",
     Vhangup = "vhangup",
@@ -387,6 +411,7 @@ sysnos! {
     Vserver = "vserver",
     Wait4 = "wait4",
     Waitid = "waitid",
+    Waitpid = "waitpid",
     Write = "write",
     Writev = "writev",
 }

@@ -324,10 +324,44 @@ impl Syscalls {
     }
 
     pub(super) fn getdents64(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        // struct linux_dirent64 is the same on every arch (but in the guest's byte order).
-        self.host_layout(Sysno::Getdents64, 61)?;
-        let buf = ptr_out(space, a[1], a[2])?;
-        raw(libc::SYS_getdents64, [int(a[0]), buf, a[2] as i64, 0, 0, 0])
+        // struct linux_dirent64 is the same on every arch, in the guest's byte order.
+        if self.abi.endian == crate::abi::Endian::Little {
+            let buf = ptr_out(space, a[1], a[2])?;
+            return raw(libc::SYS_getdents64, [int(a[0]), buf, a[2] as i64, 0, 0, 0]);
+        }
+        ptr_out(space, a[1], a[2])?;
+        let mut host = vec![0u8; a[2].min(1 << 20) as usize];
+        let n = raw(
+            libc::SYS_getdents64,
+            [
+                int(a[0]),
+                host.as_mut_ptr() as i64,
+                host.len() as i64,
+                0,
+                0,
+                0,
+            ],
+        )?;
+        let mut o = 0usize;
+        while o + 19 <= n as usize {
+            let reclen = u16::from_ne_bytes([host[o + 16], host[o + 17]]) as usize;
+            host[o..o + 8].reverse(); // d_ino
+            host[o + 8..o + 16].reverse(); // d_off
+            host[o + 16..o + 18].reverse(); // d_reclen
+            o += reclen.max(1);
+        }
+        put(space, a[1], &host[..n as usize])?;
+        Ok(n)
+    }
+
+    /// _llseek(fd, offset_high, offset_low, *result, whence) of 32-bit guests.
+    pub(super) fn llseek(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let off = ((a[1] as u32 as u64) << 32 | a[2] as u32 as u64) as i64;
+        let pos = raw(libc::SYS_lseek, [int(a[0]), off, int(a[4]), 0, 0, 0])?;
+        let mut b = Vec::new();
+        self.abi.put_u64(&mut b, pos as u64);
+        put(space, a[3], &b)?;
+        Ok(0)
     }
 
     pub(super) fn readlinkat(

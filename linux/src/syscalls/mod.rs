@@ -242,6 +242,26 @@ impl Syscalls {
                 [int(a[0]), a[1] as i64, int(a[2]), 0, 0, 0],
             ),
             Fstat => self.fstat(space, a),
+            Fstat64 => self.fstat(space, a),
+            Stat64 => self.newfstatat(space, libc::AT_FDCWD as u64, a[0], a[1], 0),
+            Lstat64 => self.newfstatat(
+                space,
+                libc::AT_FDCWD as u64,
+                a[0],
+                a[1],
+                libc::AT_SYMLINK_NOFOLLOW as u64,
+            ),
+            Fstatat64 => self.newfstatat(space, a[0], a[1], a[2], a[3]),
+            Fcntl64 => self.fcntl(space, a),
+            Llseek => self.llseek(space, a),
+            Mmap2 => self.mmap(
+                space,
+                [a[0], a[1], a[2], a[3], a[4], a[5].wrapping_mul(4096)],
+            ),
+            Waitpid => self.wait4(space, [a[0], a[1], a[2], 0, 0, 0]),
+            ClockGettime64 => self.clock_gettime64(space, a, false),
+            ClockGetresTime64 => self.clock_gettime64(space, a, true),
+            ClockNanosleepTime64 => self.clock_nanosleep64(space, a),
             Newfstatat => self.newfstatat(space, a[0], a[1], a[2], a[3]),
             Stat => self.newfstatat(space, libc::AT_FDCWD as u64, a[0], a[1], 0),
             Lstat => self.newfstatat(
@@ -494,8 +514,8 @@ impl Syscalls {
             Getcpu => self.getcpu(space, a),
             Uname => self.uname(space, a),
             Prlimit64 => self.prlimit64(space, a),
-            Getrlimit => self.prlimit64(space, [0, a[0], 0, a[1], 0, 0]),
-            Setrlimit => self.prlimit64(space, [0, a[0], a[1], 0, 0, 0]),
+            Getrlimit | Ugetrlimit => self.rlimit_words(space, a[0], None, a[1]),
+            Setrlimit => self.rlimit_words(space, a[0], Some(a[1]), 0),
             Getrusage => self.host_layout(sys, nr).and_then(|_| {
                 self.out_struct(
                     space,

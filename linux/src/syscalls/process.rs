@@ -385,6 +385,41 @@ impl Syscalls {
         Ok(0)
     }
 
+    /// getrlimit/setrlimit: `struct rlimit` is two guest words; RLIM_INFINITY is all ones in
+    /// the guest's word size.
+    pub(super) fn rlimit_words(
+        &mut self,
+        space: &mut AddressSpace,
+        resource: u64,
+        new: Option<u64>,
+        old: u64,
+    ) -> SysResult {
+        let w = self.abi.word_size();
+        let inf_guest = if w == 8 { u64::MAX } else { u32::MAX as u64 };
+        let newv = match new {
+            Some(addr) => {
+                let b = get(space, addr, 2 * w)?;
+                let f = |v: u64| if v == inf_guest { u64::MAX } else { v };
+                Some([f(self.abi.get_word(&b)), f(self.abi.get_word(&b[w..]))])
+            }
+            None => None,
+        };
+        let mut oldv = [0u64; 2];
+        let np = newv.as_ref().map_or(0, |n| n.as_ptr() as i64);
+        raw(
+            libc::SYS_prlimit64,
+            [0, int(resource), np, &raw mut oldv as i64, 0, 0],
+        )?;
+        if old != 0 {
+            let mut b = Vec::new();
+            for v in oldv {
+                self.abi.put_word(&mut b, v.min(inf_guest));
+            }
+            put(space, old, &b)?;
+        }
+        Ok(0)
+    }
+
     fn get_u64(&self, b: &[u8]) -> u64 {
         let b: [u8; 8] = b[..8].try_into().expect("8 bytes");
         match self.abi.endian {

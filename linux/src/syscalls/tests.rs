@@ -403,3 +403,95 @@ fn epoll_events_use_the_guest_layout() {
         call(&mut s, sp, CLOSE, &[fd]);
     }
 }
+
+/// A 32-bit big-endian guest (PowerPC-like layouts), x86-64 numbers: tests call the
+/// handlers directly.
+static BE32: Abi = Abi {
+    arch: Arch::Ppc,
+    is_64bit: false,
+    endian: Endian::Big,
+    stat: StatLayout::Ppc32Stat64,
+    ..crate::abi::x86_64::BASE
+};
+
+#[test]
+fn big_endian_32bit_conversions() {
+    let mut sp = AddressSpace::new(32).unwrap();
+    sp.mmap(MapRequest {
+        addr: BUF,
+        len: 4 * PAGE_SIZE,
+        prot: Prot::RW,
+        fixed: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let mut s = Syscalls::new(&BE32, vec![]);
+    let dir = std::env::temp_dir().join(format!("xarch-be-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), b"0123456789").unwrap();
+
+    // getdents64: records in big-endian, names intact.
+    let d = std::fs::File::open(&dir).unwrap();
+    use std::os::fd::AsRawFd;
+    let n = s
+        .getdents64(&mut sp, [d.as_raw_fd() as u64, BUF, 4096, 0, 0, 0])
+        .unwrap() as usize;
+    let mut b = vec![0u8; n];
+    sp.read(BUF, &mut b).unwrap();
+    let mut names = Vec::new();
+    let mut o = 0;
+    while o < n {
+        let reclen = u16::from_be_bytes([b[o + 16], b[o + 17]]) as usize;
+        assert!(reclen >= 20 && o + reclen <= n, "reclen {reclen}");
+        let name = &b[o + 19..o + reclen];
+        names.push(
+            String::from_utf8_lossy(&name[..name.iter().position(|&c| c == 0).unwrap()])
+                .into_owned(),
+        );
+        o += reclen;
+    }
+    names.sort();
+    assert_eq!(names, [".", "..", "f"]);
+
+    // _llseek: the 64-bit result in big-endian.
+    let f = std::fs::File::open(dir.join("f")).unwrap();
+    assert_eq!(
+        s.llseek(
+            &mut sp,
+            [f.as_raw_fd() as u64, 0, 7, BUF, libc::SEEK_SET as u64, 0]
+        ),
+        Ok(0)
+    );
+    let mut r = [0u8; 8];
+    sp.read(BUF, &mut r).unwrap();
+    assert_eq!(u64::from_be_bytes(r), 7);
+
+    // getrlimit: two 32-bit words, infinity clamped to 0xffffffff.
+    assert_eq!(
+        s.rlimit_words(&mut sp, libc::RLIMIT_NOFILE as u64, None, BUF),
+        Ok(0)
+    );
+    let mut w = [0u8; 8];
+    sp.read(BUF, &mut w).unwrap();
+    let mut host = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: writes the local struct.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut host) };
+    assert_eq!(
+        u32::from_be_bytes(w[..4].try_into().unwrap()) as u64,
+        host.rlim_cur.min(u32::MAX as u64)
+    );
+
+    // stat64 of 32-bit PowerPC: st_size at 48, big-endian.
+    // SAFETY: plain old data.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    st.st_size = 10;
+    st.st_mode = 0o100600;
+    let g = fs::stat_to_guest(&BE32, &st);
+    assert_eq!(g.len(), 104);
+    assert_eq!(u32::from_be_bytes(g[16..20].try_into().unwrap()), 0o100600);
+    assert_eq!(i64::from_be_bytes(g[48..56].try_into().unwrap()), 10);
+    std::fs::remove_dir_all(dir).unwrap();
+}

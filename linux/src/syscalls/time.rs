@@ -124,4 +124,68 @@ impl Syscalls {
         let buf = ptr_out(space, a[0], a[1])?;
         raw(libc::SYS_getrandom, [buf, a[1] as i64, int(a[2]), 0, 0, 0])
     }
+
+    /// clock_gettime64/clock_getres_time64 of 32-bit guests: `struct __kernel_timespec` is
+    /// two 64-bit fields.
+    pub(super) fn clock_gettime64(
+        &mut self,
+        space: &mut AddressSpace,
+        a: [u64; 6],
+        res: bool,
+    ) -> SysResult {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        let nr = if res {
+            libc::SYS_clock_getres
+        } else {
+            libc::SYS_clock_gettime
+        };
+        raw(nr, [int(a[0]), &raw mut ts as i64, 0, 0, 0, 0])?;
+        if a[1] != 0 {
+            let mut o = Vec::new();
+            self.abi.put_u64(&mut o, ts.tv_sec as u64);
+            self.abi.put_u64(&mut o, ts.tv_nsec as u64);
+            put(space, a[1], &o)?;
+        }
+        Ok(0)
+    }
+
+    pub(super) fn clock_nanosleep64(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let b = get(space, a[2], 16)?;
+        let word = |o: usize| {
+            let v: [u8; 8] = b[o..o + 8].try_into().expect("8 bytes");
+            match self.abi.endian {
+                crate::abi::Endian::Little => i64::from_le_bytes(v),
+                crate::abi::Endian::Big => i64::from_be_bytes(v),
+            }
+        };
+        let req = libc::timespec {
+            tv_sec: word(0),
+            tv_nsec: word(8),
+        };
+        let mut rem = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        let r = raw(
+            libc::SYS_clock_nanosleep,
+            [
+                int(a[0]),
+                int(a[1]),
+                &raw const req as i64,
+                &raw mut rem as i64,
+                0,
+                0,
+            ],
+        );
+        if r == Err(libc::EINTR) && a[3] != 0 {
+            let mut o = Vec::new();
+            self.abi.put_u64(&mut o, rem.tv_sec as u64);
+            self.abi.put_u64(&mut o, rem.tv_nsec as u64);
+            put(space, a[3], &o)?;
+        }
+        r
+    }
 }
