@@ -10,7 +10,7 @@
 //! Initial values mix random bits with floating-point specials (±0, ±inf, quiet NaNs,
 //! subnormals, halves for rounding ties, values near integer limits). Signalling NaNs are
 //! left out on purpose: with two NaN operands AArch64 prefers the signalling one and xarch
-//! keeps the host's choice (see `lift/fp.rs`). FPSR is not compared (not modelled).
+//! keeps the host's choice (see `lift/fp.rs`). FPSR is not compared.
 //!
 //! Skips (with a message) when the cross assembler or qemu-aarch64 is missing.
 

@@ -12,10 +12,12 @@
 //! - A NaN *operand* propagates quieted on both. With two NaN operands AArch64 prefers a
 //!   signalling one over a quiet one, x86 takes the first: xarch keeps the host's choice
 //!   (only programs that craft signalling NaNs can tell).
-//! - The rounding mode is round to nearest for arithmetic and `SCVTF`/`UCVTF`/`FCVT`
-//!   (FPCR.RMode is honoured by `FRINTI`/`FRINTX`, which name the current mode explicitly);
-//!   FPCR.FZ (flush to zero) and FPCR.DN (default NaN) are not modelled (Linux starts with
-//!   both clear). FPSR cumulative exception bits are not set.
+//! - FPCR.RMode and FPCR.FZ: `MSR FPCR` sets the host MXCSR to match (`helpers_fp`), so all
+//!   host arithmetic here (and `SCVTF`/`UCVTF`/`FCVT`) rounds and flushes as the guest asked,
+//!   at no cost per instruction. `FRINTI`/`FRINTX` read FPCR.RMode themselves. FPCR.DN
+//!   (default-NaN mode) is not modelled (Linux starts with it clear).
+//! - FPSR's cumulative exception bits are the host's sticky MXCSR flags, read by `MRS FPSR`
+//!   and cleared by `MSR FPSR` (IDC and QC are never set).
 
 use super::{Ctx, LiftResult};
 use crate::decode::{bit, bits};

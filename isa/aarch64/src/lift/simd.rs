@@ -11,7 +11,7 @@
 //! writes; a scalar form (`01U11110…`) computes the same way and keeps only lane 0.
 //!
 //! Floating point: as in `fp.rs`, results are the host's IEEE results with AArch64's default
-//! NaN for a NaN that an operation generated; round to nearest; no FPSR flags.
+//! NaN for a NaN that an operation generated; rounding and flush-to-zero from FPCR through the host MXCSR.
 
 use super::{Ctx, LiftResult};
 use crate::decode::{bit, bits};
