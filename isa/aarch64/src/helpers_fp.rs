@@ -113,6 +113,13 @@ pub fn apply_fpcr_to_host(fpcr: u64) {
     }
 }
 
+/// Sets this thread's MXCSR for `fpcr` with the sticky exception flags clear: what a guest
+/// thread should start with (process entry, a new thread from clone, after a signal frame is
+/// restored), since FPCR and FPSR of the state only reach the host through this.
+pub fn reset_host_fp_state(fpcr: u64) {
+    write_mxcsr(mxcsr_for_fpcr(fpcr));
+}
+
 /// `MSR FPCR, Xt` (after the state write): `a` = the new FPCR.
 extern "C" fn set_fpcr(_s: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
     apply_fpcr_to_host(a);
