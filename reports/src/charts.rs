@@ -461,6 +461,7 @@ where
                 .cloned()
                 .unwrap_or_default()
         })
+        .y_label_formatter(&|v: &f64| short_number(*v))
         .axis_desc_style(("sans-serif", 16))
         .label_style(("sans-serif", 14))
         .light_line_style(RGBColor(238, 238, 238))

@@ -23,7 +23,7 @@ const STYLE: &str = "body{font-family:sans-serif;margin:2em;max-width:1200px;col
 table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}\
 th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}.failed{color:#b00;font-weight:bold}\
 .skipped{color:#888}figure{margin:1em 0}img{max-width:100%;border:1px solid #ddd}.broken{outline:3px solid #b00}\
-caption{text-align:left;font-weight:bold;padding:4px 0}pre{background:#f7f7f7;padding:6px;overflow-x:auto}";
+caption{text-align:left;font-weight:bold;padding:4px 0}#host td{text-align:left}pre{background:#f7f7f7;padding:6px;overflow-x:auto}";
 
 const SCRIPT: &str = "window.addEventListener('load',function(){var imgs=document.querySelectorAll('img');var ok=0;\
 imgs.forEach(function(i){if(i.complete&&i.naturalWidth>0){ok++;}else{i.classList.add('broken');\
