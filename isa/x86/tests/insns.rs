@@ -342,3 +342,27 @@ fn privileged_instructions_fault_like_linux() {
     let (_, e) = run(&[0xfa], &state(&[]));
     assert_eq!(e, BlockExit::Jump(GP_FAULT_TAG | CODE));
 }
+
+#[test]
+fn sse_shift_by_register_count() {
+    // psrlw xmm0, xmm1 (66 0f d1 c1) ; psrad xmm2, xmm1 (66 0f e2 d1) ; psllq xmm3, xmm1 (66 0f f3 d9)
+    let mut st = state(&[]);
+    st.xmm[0] = 0x8000_4000_2000_1000_0800_0400_0200_ffff;
+    st.xmm[1] = 3;
+    st.xmm[2] = 0x8000_0000_7fff_fff8_ffff_fff0_0000_0010;
+    st.xmm[3] = 0x0000_0000_0000_0001_8000_0000_0000_0001;
+    let (s, _) = run(
+        &[
+            0x66, 0x0f, 0xd1, 0xc1, 0x66, 0x0f, 0xe2, 0xd1, 0x66, 0x0f, 0xf3, 0xd9, 0x90,
+        ],
+        &st,
+    );
+    assert_eq!(s.xmm[0], 0x1000_0800_0400_0200_0100_0080_0040_1fff);
+    assert_eq!(s.xmm[2], 0xf000_0000_0fff_ffff_ffff_fffe_0000_0002);
+    assert_eq!(s.xmm[3], 0x0000_0000_0000_0008_0000_0000_0000_0008);
+    // A count of the lane width or more: logical shifts give 0, arithmetic ones the sign.
+    st.xmm[1] = 32;
+    let (s, _) = run(&[0x66, 0x0f, 0xe2, 0xd1, 0x66, 0x0f, 0xd2, 0xc1, 0x90], &st);
+    assert_eq!(s.xmm[2], 0xffff_ffff_0000_0000_ffff_ffff_0000_0000);
+    assert_eq!(s.xmm[0], 0);
+}

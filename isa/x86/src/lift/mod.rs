@@ -5,6 +5,7 @@
 //!       ─► control.rs  (7.3.8 control transfer, stack, flag control, system: SYSCALL, CPUID, …)
 //!       ─► string.rs   (7.3.9 string instructions with REP/REPE/REPNE)
 //!       ─► sse.rs      (SSE/SSE2 moves, integer and floating-point arithmetic the baseline needs)
+//!       ─► x87.rs      (x87 control and status words only)
 //! ```
 //!
 //! Flags: every flag-setting instruction stores its lazy form in the state (see `state.rs`)
@@ -341,7 +342,6 @@ impl Ctx {
             };
             return self.bit_of(a, shift);
         }
-        let t = ty(bits);
         let sign = 1u64 << (bits - 1);
         match which {
             b'z' => self.b.icmp_imm(IntCC::Eq, res, 0),
@@ -438,10 +438,7 @@ impl Ctx {
                     self.b.xor(s, c)
                 }
                 CcKind::Shr => self.sign_of(a),
-                CcKind::Sar | CcKind::Logic | CcKind::Eflags => {
-                    let _ = t;
-                    self.b.iconst(Type::I8, 0)
-                }
+                CcKind::Sar | CcKind::Logic | CcKind::Eflags => self.b.iconst(Type::I8, 0),
             },
         }
     }

@@ -2,8 +2,8 @@
 //! arithmetic, compares, shuffles and conversions that glibc's baseline (sse2) string functions,
 //! printf and compiled C use. The mandatory prefix (none, 66, F3, F2) selects the form.
 //!
-//! Not implemented (they trap as unimplemented): MMX forms, shifts by an XMM count,
-//! PMULHW/PMULHUW/PAVGB/PAVGW/PSADBW/MASKMOVDQU, CMPPS/CMPPD predicates 3 and 7.
+//! Not implemented (they trap as unimplemented): MMX forms, MASKMOVDQU, CMPPS/CMPPD
+//! predicates 3 and 7.
 //! Conversions that round use round-to-nearest (MXCSR.RC is not consulted), no MXCSR
 //! exception flags are set, and the alignment of MOVDQA/MOVAPS and packed memory operands is
 //! not checked (no #GP on a misaligned access).
@@ -674,6 +674,99 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             let z = cx.b.v128const(0);
             let r = cx.b.vinsert(Lane::F64x2, 0, z, lo);
             let r = cx.b.vinsert(Lane::F64x2, 1, r, hi);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // PAVGB/PAVGW: (a + b + 1) >> 1 = (a | b) - ((a ^ b) >> 1), without widening.
+        (0xe0 | 0xe3, Pfx::P66) => {
+            let lane = if op == 0xe0 { Lane::I8x16 } else { Lane::I16x8 };
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let o = cx.b.vbinary(VecOp::Or, Lane::I64x2, a, b);
+            let x = cx.b.vbinary(VecOp::Xor, Lane::I64x2, a, b);
+            let h = cx.b.vshift_imm(VecShift::LShr, lane, x, 1);
+            let r = cx.b.vbinary(VecOp::Sub, lane, o, h);
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // PMULHUW / PMULHW: the high 16 bits of each 16x16 product, lane by lane.
+        (0xe4 | 0xe5, Pfx::P66) => {
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let mut r = cx.b.v128const(0);
+            for k in 0..8 {
+                let x = cx.b.vextract(Lane::I16x8, k, a);
+                let y = cx.b.vextract(Lane::I16x8, k, b);
+                let (x, y) = if op == 0xe5 {
+                    (cx.b.sext(Type::I32, x), cx.b.sext(Type::I32, y))
+                } else {
+                    (cx.b.zext(Type::I32, x), cx.b.zext(Type::I32, y))
+                };
+                let m = cx.b.mul(x, y);
+                let sh = cx.b.const32(16);
+                let m = cx.b.lshr(m, sh);
+                let m = cx.b.trunc(Type::I16, m);
+                r = cx.b.vinsert(Lane::I16x8, k, r, m);
+            }
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // PSADBW: per 8-byte half, the sum of absolute byte differences in the low 16 bits.
+        (0xf6, Pfx::P66) => {
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let mx = cx.b.vbinary(VecOp::MaxU, Lane::I8x16, a, b);
+            let mn = cx.b.vbinary(VecOp::MinU, Lane::I8x16, a, b);
+            let d = cx.b.vbinary(VecOp::Sub, Lane::I8x16, mx, mn);
+            let mut r = cx.b.v128const(0);
+            for half in 0..2u8 {
+                let mut acc = cx.b.const64(0);
+                for k in 0..8 {
+                    let x = cx.b.vextract(Lane::I8x16, half * 8 + k, d);
+                    let x = cx.b.zext(Type::I64, x);
+                    acc = cx.b.add(acc, x);
+                }
+                r = cx.b.vinsert(Lane::I64x2, half, r, acc);
+            }
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // Shifts by the count in an XMM register or memory (its low 64 bits).
+        (0xd1..=0xd3 | 0xe1 | 0xe2 | 0xf1..=0xf3, Pfx::P66) => {
+            let lane = match op & 3 {
+                1 => Lane::I16x8,
+                2 => Lane::I32x4,
+                _ => Lane::I64x2,
+            };
+            let a = cx.xmm(reg);
+            let cv = cx.xmm_rm();
+            let count = cx.b.vextract(Lane::I64x2, 0, cv);
+            let lt = lane.scalar();
+            let lb = u64::from(lane.lane_bits());
+            let big = cx.b.icmp_imm(xarch_translator::ir::IntCC::Uge, count, lb);
+            let mut r = cx.b.v128const(0);
+            for k in 0..lane.lanes() as u8 {
+                let x = cx.b.vextract(lane, k, a);
+                let c = cx.b.zext_or_trunc(lt, count);
+                let y = match op & 0xf0 {
+                    0xd0 => {
+                        let s = cx.b.lshr(x, c);
+                        let z = cx.b.iconst(lt, 0);
+                        cx.b.select(big, z, s)
+                    }
+                    0xf0 => {
+                        let s = cx.b.shl(x, c);
+                        let z = cx.b.iconst(lt, 0);
+                        cx.b.select(big, z, s)
+                    }
+                    _ => {
+                        let maxc = cx.b.iconst(lt, lb - 1);
+                        let c = cx.b.select(big, maxc, c);
+                        cx.b.ashr(x, c)
+                    }
+                };
+                r = cx.b.vinsert(lane, k, r, y);
+            }
             cx.set_xmm(reg, r);
             Step::Next
         }
