@@ -1,0 +1,749 @@
+//! Fixed-point arithmetic, compare, trap, logical, rotate and shift instructions, and the
+//! moves to and from CR, XER, LR, CTR and the other user SPRs.
+
+use super::{Ctx, LiftResult};
+use crate::decode::fields::{bits, oe, ra, rb, rc, rt, si, ui};
+use crate::helpers;
+use crate::state;
+use xarch_translator::ir::{IntCC, TrapKind, Type, Value};
+
+/// MASK(mb, me) of the ISA (bit 0 is the most significant of 64), wrapping when mb > me.
+pub const fn mask64(mb: u32, me: u32) -> u64 {
+    let a = u64::MAX >> mb;
+    let b = u64::MAX << (63 - me);
+    if mb <= me { a & b } else { a | b }
+}
+
+pub fn addi(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let a = ctx.gpr_or0(ra(w));
+    let r = ctx.b.add_imm(a, si(w));
+    ctx.set_gpr(rt(w), r);
+    Ok(())
+}
+
+pub fn addis(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let a = ctx.gpr_or0(ra(w));
+    let r = ctx.b.add_imm(a, si(w) << 16);
+    ctx.set_gpr(rt(w), r);
+    Ok(())
+}
+
+/// addic and addic. (primary opcode 13 records).
+pub fn addic(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let a = ctx.gpr(ra(w));
+    let b = ctx.b.const64(si(w));
+    let z = ctx.b.const64(0);
+    let (r, ca) = ctx.add_carry(a, b, z);
+    ctx.set_gpr(rt(w), r);
+    ctx.set_flag(state::CA, ca);
+    if w >> 26 == 13 {
+        ctx.record(r);
+    }
+    Ok(())
+}
+
+pub fn subfic(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let a = ctx.gpr(ra(w));
+    let na = ctx.b.not(a);
+    let b = ctx.b.const64(si(w));
+    let one = ctx.b.const64(1);
+    let (r, ca) = ctx.add_carry(na, b, one);
+    ctx.set_gpr(rt(w), r);
+    ctx.set_flag(state::CA, ca);
+    Ok(())
+}
+
+pub fn mulli(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let a = ctx.gpr(ra(w));
+    let b = ctx.b.const64(si(w));
+    let r = ctx.b.mul(a, b);
+    ctx.set_gpr(rt(w), r);
+    Ok(())
+}
+
+/// The XO-form additions and subtractions, with CA, OV and Rc as the form says.
+pub fn arith(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let x = bits(w, 22, 30);
+    let (t, ra_, rb_) = (rt(w), ra(w), rb(w));
+    // operands: (first, second, carry-in), and whether the form sets CA
+    enum Cin {
+        Zero,
+        One,
+        Ca,
+    }
+    let (neg_a, second, cin, sets_ca) = match x {
+        266 => (false, Some(rb_), Cin::Zero, false), // add
+        10 => (false, Some(rb_), Cin::Zero, true),   // addc
+        138 => (false, Some(rb_), Cin::Ca, true),    // adde
+        234 => (false, None, Cin::Ca, true),         // addme (+ -1)
+        202 => (false, None, Cin::Ca, true),         // addze (+ 0)
+        40 => (true, Some(rb_), Cin::One, false),    // subf
+        8 => (true, Some(rb_), Cin::One, true),      // subfc
+        136 => (true, Some(rb_), Cin::Ca, true),     // subfe
+        232 => (true, None, Cin::Ca, true),          // subfme
+        200 => (true, None, Cin::Ca, true),          // subfze
+        _ => (true, None, Cin::One, false),          // 104: neg (~a + 0 + 1)
+    };
+    let a = ctx.gpr(ra_);
+    let a = if neg_a { ctx.b.not(a) } else { a };
+    let b = match second {
+        Some(r) => ctx.gpr(r),
+        None => {
+            let minus_one = matches!(x, 234 | 232);
+            ctx.b.const64(if minus_one { u64::MAX } else { 0 })
+        }
+    };
+    let c = match cin {
+        Cin::Zero => ctx.b.const64(0),
+        Cin::One => ctx.b.const64(1),
+        Cin::Ca => {
+            let f = ctx.flag(state::CA);
+            ctx.b.zext(Type::I64, f)
+        }
+    };
+    let (r, ca) = ctx.add_carry(a, b, c);
+    ctx.set_gpr(t, r);
+    if sets_ca {
+        ctx.set_flag(state::CA, ca);
+    }
+    if oe(w) {
+        let ov = ctx.add_overflow(a, b, r);
+        ctx.set_ov(ov);
+    }
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+/// Multiplies and divides (word and doubleword, signed and unsigned, high parts).
+pub fn mul_div(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let x = bits(w, 22, 30);
+    let (t, ra_, rb_) = (rt(w), ra(w), rb(w));
+    let has_oe = matches!(x, 235 | 491 | 459 | 233 | 489 | 457);
+    if oe(w) && !has_oe {
+        return Err(TrapKind::Undefined);
+    }
+    let mut ov: Option<Value> = None;
+    let r = match x {
+        235 => {
+            // mullw: the 64-bit product of the low words.
+            let a = ctx.gpr32(ra_);
+            let b = ctx.gpr32(rb_);
+            let a = ctx.b.sext(Type::I64, a);
+            let b = ctx.b.sext(Type::I64, b);
+            let p = ctx.b.mul(a, b);
+            if oe(w) {
+                let lo = ctx.b.trunc(Type::I32, p);
+                let back = ctx.b.sext(Type::I64, lo);
+                ov = Some(ctx.b.icmp(IntCC::Ne, back, p));
+            }
+            p
+        }
+        75 | 11 => {
+            // mulhw / mulhwu
+            let a = ctx.gpr32(ra_);
+            let b = ctx.gpr32(rb_);
+            let p = if x == 75 {
+                let a = ctx.b.sext(Type::I64, a);
+                let b = ctx.b.sext(Type::I64, b);
+                let p = ctx.b.mul(a, b);
+                let s = ctx.b.const64(32);
+                ctx.b.ashr(p, s)
+            } else {
+                let a = ctx.b.zext(Type::I64, a);
+                let b = ctx.b.zext(Type::I64, b);
+                let p = ctx.b.mul(a, b);
+                let s = ctx.b.const64(32);
+                ctx.b.lshr(p, s)
+            };
+            let lo = ctx.b.trunc(Type::I32, p);
+            ctx.b.zext(Type::I64, lo)
+        }
+        491 | 459 => {
+            // divw / divwu
+            let a = ctx.gpr32(ra_);
+            let b = ctx.gpr32(rb_);
+            let q = if x == 491 {
+                ctx.b.sdiv(a, b)
+            } else {
+                ctx.b.udiv(a, b)
+            };
+            if oe(w) {
+                let bz = ctx.b.icmp_imm(IntCC::Eq, b, 0);
+                ov = Some(if x == 491 {
+                    let amin = ctx.b.icmp_imm(IntCC::Eq, a, 0x8000_0000);
+                    let bm1 = ctx.b.icmp_imm(IntCC::Eq, b, 0xffff_ffff);
+                    let m = ctx.b.and(amin, bm1);
+                    ctx.b.or(bz, m)
+                } else {
+                    bz
+                });
+            }
+            ctx.b.zext(Type::I64, q)
+        }
+        233 => {
+            let a = ctx.gpr(ra_);
+            let b = ctx.gpr(rb_);
+            let p = ctx.b.mul(a, b);
+            if oe(w) {
+                let hi = ctx.b.smulhi(a, b);
+                let s = ctx.b.const64(63);
+                let sign = ctx.b.ashr(p, s);
+                ov = Some(ctx.b.icmp(IntCC::Ne, hi, sign));
+            }
+            p
+        }
+        73 => {
+            let a = ctx.gpr(ra_);
+            let b = ctx.gpr(rb_);
+            ctx.b.smulhi(a, b)
+        }
+        9 => {
+            let a = ctx.gpr(ra_);
+            let b = ctx.gpr(rb_);
+            ctx.b.umulhi(a, b)
+        }
+        _ => {
+            // 489 divd / 457 divdu
+            let a = ctx.gpr(ra_);
+            let b = ctx.gpr(rb_);
+            let q = if x == 489 {
+                ctx.b.sdiv(a, b)
+            } else {
+                ctx.b.udiv(a, b)
+            };
+            if oe(w) {
+                let bz = ctx.b.icmp_imm(IntCC::Eq, b, 0);
+                ov = Some(if x == 489 {
+                    let amin = ctx.b.icmp_imm(IntCC::Eq, a, 1 << 63);
+                    let bm1 = ctx.b.icmp_imm(IntCC::Eq, b, u64::MAX);
+                    let m = ctx.b.and(amin, bm1);
+                    ctx.b.or(bz, m)
+                } else {
+                    bz
+                });
+            }
+            q
+        }
+    };
+    ctx.set_gpr(t, r);
+    if let Some(ov) = ov {
+        ctx.set_ov(ov);
+    }
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+/// Operands of a compare: both as i64 (L=1) or as the low words extended (L=0).
+fn cmp_operands(ctx: &mut Ctx, w: u32, a: Value, b: Value) -> (Value, Value) {
+    let l = bits(w, 10, 10) == 1 && ctx.is64;
+    if l {
+        (a, b)
+    } else {
+        let a = ctx.b.trunc(Type::I32, a);
+        let b = ctx.b.trunc(Type::I32, b);
+        (a, b)
+    }
+}
+
+pub fn cmpi(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let a = ctx.gpr(ra(w));
+    let b = ctx.b.const64(si(w));
+    let (a, b) = cmp_operands(ctx, w, a, b);
+    ctx.compare(bits(w, 6, 8), a, b, true);
+    Ok(())
+}
+
+pub fn cmpli(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let a = ctx.gpr(ra(w));
+    let b = ctx.b.const64(ui(w));
+    let (a, b) = cmp_operands(ctx, w, a, b);
+    ctx.compare(bits(w, 6, 8), a, b, false);
+    Ok(())
+}
+
+/// cmp and cmpl.
+pub fn cmp(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let signed = bits(w, 21, 30) == 0;
+    let a = ctx.gpr(ra(w));
+    let b = ctx.gpr(rb(w));
+    let (a, b) = cmp_operands(ctx, w, a, b);
+    ctx.compare(bits(w, 6, 8), a, b, signed);
+    Ok(())
+}
+
+/// tw/twi/td/tdi: the unconditional form (`trap`, TO=31) raises SIGTRAP; conditional traps
+/// are not implemented.
+pub fn trap(_ctx: &mut Ctx, w: u32) -> LiftResult {
+    if bits(w, 6, 10) == 31 {
+        Err(TrapKind::Breakpoint)
+    } else {
+        Err(TrapKind::Unimplemented)
+    }
+}
+
+pub fn logical_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let s = ctx.gpr(rt(w));
+    let u = ui(w);
+    let r = match w >> 26 {
+        28 => ctx.b.and_imm(s, u),
+        29 => ctx.b.and_imm(s, u << 16),
+        24 => {
+            let c = ctx.b.const64(u);
+            ctx.b.or(s, c)
+        }
+        25 => {
+            let c = ctx.b.const64(u << 16);
+            ctx.b.or(s, c)
+        }
+        26 => {
+            let c = ctx.b.const64(u);
+            ctx.b.xor(s, c)
+        }
+        _ => {
+            let c = ctx.b.const64(u << 16);
+            ctx.b.xor(s, c)
+        }
+    };
+    ctx.set_gpr(ra(w), r);
+    if matches!(w >> 26, 28 | 29) {
+        ctx.record(r);
+    }
+    Ok(())
+}
+
+pub fn logical(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let s = ctx.gpr(rt(w));
+    let b = ctx.gpr(rb(w));
+    let r = match bits(w, 21, 30) {
+        28 => ctx.b.and(s, b),
+        60 => {
+            let nb = ctx.b.not(b);
+            ctx.b.and(s, nb)
+        }
+        444 => ctx.b.or(s, b),
+        412 => {
+            let nb = ctx.b.not(b);
+            ctx.b.or(s, nb)
+        }
+        316 => ctx.b.xor(s, b),
+        476 => {
+            let t = ctx.b.and(s, b);
+            ctx.b.not(t)
+        }
+        124 => {
+            let t = ctx.b.or(s, b);
+            ctx.b.not(t)
+        }
+        _ => {
+            // 284: eqv
+            let t = ctx.b.xor(s, b);
+            ctx.b.not(t)
+        }
+    };
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+/// Per-byte population count of an i64 (popcntb).
+fn popcnt_bytes(ctx: &mut Ctx, x: Value) -> Value {
+    let one = ctx.b.const64(1);
+    let two = ctx.b.const64(2);
+    let four = ctx.b.const64(4);
+    let t = ctx.b.lshr(x, one);
+    let t = ctx.b.and_imm(t, 0x5555_5555_5555_5555);
+    let x = ctx.b.sub(x, t);
+    let lo = ctx.b.and_imm(x, 0x3333_3333_3333_3333);
+    let hi = ctx.b.lshr(x, two);
+    let hi = ctx.b.and_imm(hi, 0x3333_3333_3333_3333);
+    let x = ctx.b.add(lo, hi);
+    let t = ctx.b.lshr(x, four);
+    let x = ctx.b.add(x, t);
+    ctx.b.and_imm(x, 0x0f0f_0f0f_0f0f_0f0f)
+}
+
+/// extsb/h/w, cntlz*, cnttz*, popcnt*.
+pub fn unary(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let x = bits(w, 21, 30);
+    if rb(w) != 0 {
+        return Err(TrapKind::Undefined);
+    }
+    if matches!(x, 122 | 378 | 506) && rc(w) {
+        return Err(TrapKind::Undefined);
+    }
+    let s = ctx.gpr(rt(w));
+    let r = match x {
+        954 | 922 | 986 => {
+            let ty = match x {
+                954 => Type::I8,
+                922 => Type::I16,
+                _ => Type::I32,
+            };
+            let t = ctx.b.trunc(ty, s);
+            ctx.b.sext(Type::I64, t)
+        }
+        26 | 538 => {
+            let t = ctx.b.trunc(Type::I32, s);
+            let c = if x == 26 { ctx.b.clz(t) } else { ctx.b.ctz(t) };
+            ctx.b.zext(Type::I64, c)
+        }
+        58 => ctx.b.clz(s),
+        570 => ctx.b.ctz(s),
+        122 => popcnt_bytes(ctx, s),
+        378 => {
+            let lo = ctx.b.trunc(Type::I32, s);
+            let lo = ctx.b.popcnt(lo);
+            let lo = ctx.b.zext(Type::I64, lo);
+            let sh = ctx.b.const64(32);
+            let hi = ctx.b.lshr(s, sh);
+            let hi = ctx.b.popcnt(hi);
+            let hi = ctx.b.shl(hi, sh);
+            ctx.b.or(hi, lo)
+        }
+        _ => ctx.b.popcnt(s),
+    };
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+pub fn cmpb(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let s = ctx.gpr(rt(w));
+    let b = ctx.gpr(rb(w));
+    let r = ctx.b.call_helper(&helpers::CMPB, &[s, b]);
+    ctx.set_gpr(ra(w), r);
+    Ok(())
+}
+
+pub fn bpermd(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let s = ctx.gpr(rt(w));
+    let b = ctx.gpr(rb(w));
+    let r = ctx.b.call_helper(&helpers::BPERMD, &[s, b]);
+    ctx.set_gpr(ra(w), r);
+    Ok(())
+}
+
+/// The word of `v` duplicated into both halves of an i64 (ROTL32's 64-bit view).
+fn dup_word(ctx: &mut Ctx, v32: Value) -> Value {
+    let z = ctx.b.zext(Type::I64, v32);
+    let s = ctx.b.const64(32);
+    let hi = ctx.b.shl(z, s);
+    ctx.b.or(hi, z)
+}
+
+/// rlwinm and rlwnm.
+pub fn rlwinm(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (mb, me) = (bits(w, 21, 25), bits(w, 26, 30));
+    let s = ctx.gpr32(rt(w));
+    let n = if w >> 26 == 21 {
+        ctx.b.const32(bits(w, 16, 20))
+    } else {
+        let b = ctx.gpr32(rb(w));
+        ctx.b.and_imm(b, 31)
+    };
+    let r32 = ctx.b.rotl(s, n);
+    let m = mask64(mb + 32, me + 32);
+    let r = if mb <= me {
+        let t = ctx.b.and_imm(r32, m);
+        ctx.b.zext(Type::I64, t)
+    } else {
+        let d = dup_word(ctx, r32);
+        ctx.b.and_imm(d, m)
+    };
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+pub fn rlwimi(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (sh, mb, me) = (bits(w, 16, 20), bits(w, 21, 25), bits(w, 26, 30));
+    let s = ctx.gpr32(rt(w));
+    let n = ctx.b.const32(sh);
+    let r32 = ctx.b.rotl(s, n);
+    let d = dup_word(ctx, r32);
+    let m = mask64(mb + 32, me + 32);
+    let ins = ctx.b.and_imm(d, m);
+    let old = ctx.gpr(ra(w));
+    let keep = ctx.b.and_imm(old, !m);
+    let r = ctx.b.or(ins, keep);
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+/// MD-form: rldicl, rldicr, rldic, rldimi.
+pub fn rld_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let sh = bits(w, 16, 20) | bits(w, 30, 30) << 5;
+    let mbe = bits(w, 21, 25) | bits(w, 26, 26) << 5;
+    let s = ctx.gpr(rt(w));
+    let n = ctx.b.const64(sh as u64);
+    let rot = ctx.b.rotl(s, n);
+    let x = bits(w, 27, 29);
+    let m = match x {
+        0 => mask64(mbe, 63),
+        1 => mask64(0, mbe),
+        _ => mask64(mbe, 63 - sh),
+    };
+    let ins = ctx.b.and_imm(rot, m);
+    let r = if x == 3 {
+        let old = ctx.gpr(ra(w));
+        let keep = ctx.b.and_imm(old, !m);
+        ctx.b.or(ins, keep)
+    } else {
+        ins
+    };
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+/// MDS-form: rldcl, rldcr.
+pub fn rldc(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let mbe = bits(w, 21, 25) | bits(w, 26, 26) << 5;
+    let s = ctx.gpr(rt(w));
+    let b = ctx.gpr(rb(w));
+    let n = ctx.b.and_imm(b, 63);
+    let rot = ctx.b.rotl(s, n);
+    let m = if bits(w, 27, 30) == 8 {
+        mask64(mbe, 63)
+    } else {
+        mask64(0, mbe)
+    };
+    let r = ctx.b.and_imm(rot, m);
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+/// slw, srw, sraw, srawi, sld, srd, srad.
+pub fn shift(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let x = bits(w, 21, 30);
+    let s = ctx.gpr(rt(w));
+    let word = matches!(x, 24 | 536 | 792 | 824);
+    let n = if x == 824 {
+        ctx.b.const64(bits(w, 16, 20) as u64)
+    } else {
+        let b = ctx.gpr(rb(w));
+        ctx.b.and_imm(b, if word { 0x3f } else { 0x7f })
+    };
+    let r = match x {
+        24 => {
+            // slw: zero when the count is 32..63
+            let lo = ctx.b.trunc(Type::I32, s);
+            let z = ctx.b.zext(Type::I64, lo);
+            let t = ctx.b.shl(z, n);
+            ctx.b.and_imm(t, 0xffff_ffff)
+        }
+        536 => {
+            let lo = ctx.b.trunc(Type::I32, s);
+            let z = ctx.b.zext(Type::I64, lo);
+            ctx.b.lshr(z, n)
+        }
+        792 | 824 => {
+            let lo = ctx.b.trunc(Type::I32, s);
+            let v = ctx.b.sext(Type::I64, lo);
+            let r = ctx.b.ashr(v, n);
+            // CA: negative and any 1 bits shifted out.
+            let one = ctx.b.const64(1);
+            let m = ctx.b.shl(one, n);
+            let m = ctx.b.sub(m, one);
+            let out = ctx.b.and(v, m);
+            let nz = ctx.b.icmp_imm(IntCC::Ne, out, 0);
+            let neg = ctx.b.icmp_imm(IntCC::Slt, v, 0);
+            let ca = ctx.b.and(nz, neg);
+            ctx.set_flag(state::CA, ca);
+            r
+        }
+        27 | 539 => {
+            let big = ctx.b.icmp_imm(IntCC::Ugt, n, 63);
+            let t = if x == 27 {
+                ctx.b.shl(s, n)
+            } else {
+                ctx.b.lshr(s, n)
+            };
+            let z = ctx.b.const64(0);
+            ctx.b.select(big, z, t)
+        }
+        _ => {
+            // 794: srad
+            let big = ctx.b.icmp_imm(IntCC::Ugt, n, 63);
+            let c63 = ctx.b.const64(63);
+            let nn = ctx.b.select(big, c63, n);
+            let r = ctx.b.ashr(s, nn);
+            let one = ctx.b.const64(1);
+            let m = ctx.b.shl(one, nn);
+            let m = ctx.b.sub(m, one);
+            let out = ctx.b.and(s, m);
+            let nz = ctx.b.icmp_imm(IntCC::Ne, out, 0);
+            let nz = ctx.b.or(nz, big);
+            let neg = ctx.b.icmp_imm(IntCC::Slt, s, 0);
+            let ca = ctx.b.and(nz, neg);
+            ctx.set_flag(state::CA, ca);
+            r
+        }
+    };
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+pub fn sradi(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let sh = bits(w, 16, 20) | bits(w, 30, 30) << 5;
+    let s = ctx.gpr(rt(w));
+    let n = ctx.b.const64(sh as u64);
+    let r = ctx.b.ashr(s, n);
+    let out = ctx.b.and_imm(s, (1u64 << sh) - 1);
+    let nz = ctx.b.icmp_imm(IntCC::Ne, out, 0);
+    let neg = ctx.b.icmp_imm(IntCC::Slt, s, 0);
+    let ca = ctx.b.and(nz, neg);
+    ctx.set_flag(state::CA, ca);
+    ctx.set_gpr(ra(w), r);
+    ctx.record_if(w, r);
+    Ok(())
+}
+
+fn spr_number(w: u32) -> u32 {
+    let f = bits(w, 11, 20);
+    (f & 0x1f) << 5 | f >> 5
+}
+
+/// The architectural XER from its bytes.
+fn xer(ctx: &mut Ctx) -> Value {
+    let mut acc = {
+        let bc = ctx.flag(state::XER_BC);
+        ctx.b.zext(Type::I64, bc)
+    };
+    for (off, bit) in [(state::SO, 31), (state::OV, 30), (state::CA, 29)] {
+        let f = ctx.flag(off);
+        let f = ctx.b.zext(Type::I64, f);
+        let s = ctx.b.const64(bit);
+        let f = ctx.b.shl(f, s);
+        acc = ctx.b.or(acc, f);
+    }
+    acc
+}
+
+pub fn mfspr(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let v = match spr_number(w) {
+        1 => xer(ctx),
+        8 => ctx.b.get_reg(Type::I64, state::LR),
+        9 => ctx.b.get_reg(Type::I64, state::CTR),
+        815 => ctx.b.get_reg(Type::I64, state::TAR),
+        256 => {
+            let v = ctx.b.get_reg(Type::I32, state::VRSAVE);
+            ctx.b.zext(Type::I64, v)
+        }
+        268 => ctx.b.call_helper(&helpers::MFTB, &[]),
+        269 => {
+            let t = ctx.b.call_helper(&helpers::MFTB, &[]);
+            let s = ctx.b.const64(32);
+            ctx.b.lshr(t, s)
+        }
+        // DSCR and PPR read as 0.
+        3 | 896 => ctx.b.const64(0),
+        _ => return Err(TrapKind::Unimplemented),
+    };
+    ctx.set_gpr(rt(w), v);
+    Ok(())
+}
+
+pub fn mtspr(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let spr = spr_number(w);
+    if !matches!(spr, 1 | 8 | 9 | 815 | 256 | 3 | 896) {
+        return Err(TrapKind::Unimplemented);
+    }
+    let v = ctx.gpr(rt(w));
+    match spr {
+        1 => {
+            for (off, bit) in [(state::SO, 31), (state::OV, 30), (state::CA, 29)] {
+                let f = ctx.bit_of(v, bit);
+                ctx.set_flag(off, f);
+            }
+            let t = ctx.b.trunc(Type::I8, v);
+            let bc = ctx.b.and_imm(t, 0x7f);
+            ctx.set_flag(state::XER_BC, bc);
+        }
+        8 => ctx.b.set_reg(state::LR, v),
+        9 => ctx.b.set_reg(state::CTR, v),
+        815 => ctx.b.set_reg(state::TAR, v),
+        256 => {
+            let t = ctx.b.trunc(Type::I32, v);
+            ctx.b.set_reg(state::VRSAVE, t)
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// mfcr, and mfocrf (bit 11 set: only the one field named by FXM; the others read as 0).
+pub fn mfcr(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let fxm = bits(w, 12, 19);
+    let fields: Vec<u32> = if bits(w, 11, 11) == 1 {
+        if fxm.count_ones() != 1 {
+            return Err(TrapKind::Unimplemented);
+        }
+        vec![fxm.leading_zeros() - 24]
+    } else {
+        (0..8).collect()
+    };
+    let mut acc = ctx.b.const64(0);
+    for f in fields {
+        for k in 0..4 {
+            let i = 4 * f + k;
+            let bit = ctx.flag(state::cr_off(i));
+            let bit = ctx.b.zext(Type::I64, bit);
+            let s = ctx.b.const64(31 - i as u64);
+            let bit = ctx.b.shl(bit, s);
+            acc = ctx.b.or(acc, bit);
+        }
+    }
+    ctx.set_gpr(rt(w), acc);
+    Ok(())
+}
+
+/// mtcrf and mtocrf: the CR fields selected by FXM from the low word of RS.
+pub fn mtcrf(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let fxm = bits(w, 12, 19);
+    let s = ctx.gpr(rt(w));
+    for f in 0..8 {
+        if fxm & (0x80 >> f) == 0 {
+            continue;
+        }
+        for k in 0..4 {
+            let i = 4 * f + k;
+            let b = ctx.bit_of(s, 31 - i);
+            ctx.set_flag(state::cr_off(i), b);
+        }
+    }
+    Ok(())
+}
+
+/// mcrxr (32-bit implementations): CR field = SO OV CA 0, then clears them.
+pub fn mcrxr(ctx: &mut Ctx, w: u32) -> LiftResult {
+    if ctx.is64 {
+        return Err(TrapKind::Undefined);
+    }
+    let bf = bits(w, 6, 8);
+    let so = ctx.flag(state::SO);
+    let ov = ctx.flag(state::OV);
+    let ca = ctx.flag(state::CA);
+    let z = ctx.b.iconst(Type::I8, 0);
+    ctx.set_flag(state::cr_off(4 * bf), so);
+    ctx.set_flag(state::cr_off(4 * bf + 1), ov);
+    ctx.set_flag(state::cr_off(4 * bf + 2), ca);
+    ctx.set_flag(state::cr_off(4 * bf + 3), z);
+    ctx.set_flag(state::SO, z);
+    ctx.set_flag(state::OV, z);
+    ctx.set_flag(state::CA, z);
+    Ok(())
+}
+
+pub fn isel(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let bc = bits(w, 21, 25);
+    let a = ctx.gpr_or0(ra(w));
+    let b = ctx.gpr(rb(w));
+    let c = ctx.flag(state::cr_off(bc));
+    let r = ctx.b.select(c, a, b);
+    ctx.set_gpr(rt(w), r);
+    Ok(())
+}
