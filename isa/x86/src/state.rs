@@ -221,7 +221,7 @@ impl X86State {
 }
 
 fn parity(res: u64) -> u64 {
-    if (res as u8).count_ones() % 2 == 0 {
+    if (res as u8).count_ones().is_multiple_of(2) {
         flag::PF
     } else {
         0

@@ -206,10 +206,8 @@ impl Gen<'_> {
             // Shifts and rotates by an immediate, or by CL set just before.
             5 | 6 => {
                 let ext = self.rng.pick(&[0u8, 1, 2, 3, 4, 5, 7]);
-                if ext == 2 || ext == 3 {
-                    if self.defined & CF_ == 0 {
-                        return;
-                    }
+                if (ext == 2 || ext == 3) && self.defined & CF_ == 0 {
+                    return;
                 }
                 let count = self.rng.below(70) as u8;
                 let rm = self.opnd(bits);
@@ -411,10 +409,10 @@ impl Gen<'_> {
                 let reg = self.reg();
                 let rm = self.opnd(bits);
                 let opc = if self.rng.below(2) == 0 { 0xc0 } else { 0xb0 } | u8::from(bits != 8);
-                if let (Opnd::Reg(r), 0xb0 | 0xb1) = (rm, opc) {
-                    if r == 0 || reg == 0 {
-                        return;
-                    }
+                if let (Opnd::Reg(r), 0xb0 | 0xb1) = (rm, opc)
+                    && (r == 0 || reg == 0)
+                {
+                    return;
                 }
                 self.modrm(bits, &[0x0f, opc], reg, rm, None);
                 self.flags(ARITH, ARITH);
@@ -469,7 +467,7 @@ fn xmm_value(rng: &mut Rng) -> u128 {
         _ => {
             let mut v = 0u128;
             for k in 0..16 {
-                v |= u128::from(rng.pick(&[0u8, 0xff, 0x80, 0x7f, 1, b'a', b'z']) as u8) << (8 * k);
+                v |= u128::from(rng.pick(&[0u8, 0xff, 0x80, 0x7f, 1, b'a', b'z'])) << (8 * k);
             }
             v
         }

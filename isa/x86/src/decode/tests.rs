@@ -82,7 +82,7 @@ fn lengths_agree_with_capstone() {
     let mut diffs = Vec::new();
     for _ in 0..50_000 {
         let mut bytes = Vec::new();
-        while rng.next() % 3 == 0 {
+        while rng.next().is_multiple_of(3) {
             bytes.push(prefixes[(rng.next() % prefixes.len() as u64) as usize]);
         }
         while bytes.len() < 15 {

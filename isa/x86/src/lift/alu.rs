@@ -254,14 +254,12 @@ impl Ctx {
         let loc = self.loc_rm();
         let a = self.read(loc, bits);
         let cmask = if bits == 64 { 63 } else { 31 };
-        if let Some(c) = count_const {
-            if c & cmask == 0 {
-                // Count 0: no flags change, but a 32-bit destination is still written.
-                if bits == 32 {
-                    self.write(loc, bits, a);
-                }
-                return Step::Next;
+        if count_const.is_some_and(|c| c & cmask == 0) {
+            // Count 0: no flags change, but a 32-bit destination is still written.
+            if bits == 32 {
+                self.write(loc, bits, a);
             }
+            return Step::Next;
         }
         let c = self.b.and_imm(count, cmask as u64);
         let t = ty(bits);
@@ -561,7 +559,7 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
         }
         // XCHG rAX, r (90 without REX.B is NOP; F3 90 is PAUSE).
         0x90 if i.rex & 1 == 0 => Step::Next,
-        0x91..=0x97 | 0x90 => {
+        0x90..=0x97 => {
             let bits = i.osize;
             let a = cx.get_gpr(0, bits);
             let r = cx.get_gpr(i.opreg, bits);
