@@ -594,6 +594,9 @@ impl AddressSpace {
             // The range must lie in one mapping (Linux: EFAULT).
             return Err(MapError::NoMemory);
         }
+        // The host moves or grows only a range with one protection: code pages in it lose
+        // their write protection (their translations are stale once the range moves anyway).
+        self.unprotect_code_range(old, old_len);
         if fixed.is_none() && new_len <= old_len {
             if new_len < old_len {
                 self.unmap_range(old + new_len, old + old_len)
@@ -1020,7 +1023,10 @@ mod tests {
             a
         );
         assert!(s.is_mapped(a, 2 * PAGE_SIZE, Prot::RW));
-        // Block growth in place, then grow with MAYMOVE.
+        // Block growth in place, then grow with MAYMOVE (a code page moves along and is
+        // writable at its new place).
+        s.mprotect(a, 2 * PAGE_SIZE, Prot(7)).unwrap();
+        assert!(s.protect_code_page(a));
         s.mmap(anon(a + 2 * PAGE_SIZE, PAGE_SIZE, Prot::READ))
             .unwrap();
         assert_eq!(
@@ -1036,6 +1042,10 @@ mod tests {
         let mut d = [0u8; 4];
         s.read(b, &mut d).unwrap();
         assert_eq!(&d, b"data");
+        assert!(!s.is_code_page(b));
+        // A raw host write (as compiled guest code does) must not fault.
+        // SAFETY: `b` is mapped read-write in the guest window.
+        unsafe { *s.mem().host(GuestAddr(b)) = b'D' };
         assert!(!s.is_mapped(a, 1, Prot::NONE));
         // The old range is reserved again, usable by a fixed mapping.
         s.mmap(anon(a, PAGE_SIZE, Prot::RW)).unwrap();
