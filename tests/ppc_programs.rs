@@ -53,8 +53,10 @@ macro_rules! ppc_tests {
     };
 }
 
-ppc_tests!(ppc64le_default_engine, "ppc64le", []: alloc, calls, intmix, qsort);
-ppc_tests!(ppc64le_compile_all, "ppc64le", ["--hot-threshold", "0"]: alloc, calls, intmix, qsort);
+ppc_tests!(ppc64le_default_engine, "ppc64le", []:
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
+ppc_tests!(ppc64le_compile_all, "ppc64le", ["--hot-threshold", "0"]:
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
 
 #[test]
 fn unimplemented_instruction_is_reported() {

@@ -421,3 +421,361 @@ pub fn vcmp(ctx: &mut Ctx, w: u32) -> LiftResult {
     }
     Ok(())
 }
+
+fn vsr(ctx: &mut Ctx, n: u32, ty: Type) -> Value {
+    ctx.b.get_reg(ty, state::vsr_off(n))
+}
+
+/// XT, XB of an XX2-form (BX bit 30, TX bit 31).
+fn xx2_regs(w: u32) -> (u32, u32) {
+    (rt(w) | (w & 1) << 5, rb(w) | (w >> 1 & 1) << 5)
+}
+
+fn sdw0(ctx: &mut Ctx, n: u32) -> Value {
+    ctx.b.get_reg(Type::F64, dw0(n))
+}
+
+/// xsadddp & co: doubleword 0, rounding to nearest.
+pub fn xs_arith(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, a, b) = xx3_regs(w);
+    let x = bits(w, 21, 28);
+    let va = sdw0(ctx, a);
+    let vb = sdw0(ctx, b);
+    let r = match x {
+        32 => ctx.b.fadd(va, vb),
+        40 => ctx.b.fsub(va, vb),
+        48 => ctx.b.fmul(va, vb),
+        56 => ctx.b.fdiv(va, vb),
+        160 => ctx.b.fmax(va, vb),
+        168 => ctx.b.fmin(va, vb),
+        _ => {
+            // 176: xscpsgndp: sign of XA, the rest of XB
+            let ia = ctx.b.bitcast(Type::I64, va);
+            let ib = ctx.b.bitcast(Type::I64, vb);
+            let s = ctx.b.and_imm(ia, 1 << 63);
+            let m = ctx.b.and_imm(ib, !(1u64 << 63));
+            let r = ctx.b.or(s, m);
+            ctx.b.bitcast(Type::F64, r)
+        }
+    };
+    ctx.b.set_reg(dw0(t), r);
+    Ok(())
+}
+
+/// The multiply-add forms: "a" forms XT = XA*XB ± XT, "m" forms XT = XA*XT ± XB.
+fn fma_parts(ctx: &mut Ctx, x: u32, a: Value, b: Value, t: Value, lane: Option<Lane>) -> Value {
+    let m_form = x & 8 != 0;
+    let (p, q, add) = if m_form { (a, t, b) } else { (a, b, t) };
+    let sub = x & 16 != 0;
+    let neg = x & 128 != 0;
+    match lane {
+        None => {
+            let add = if sub { ctx.b.fneg(add) } else { add };
+            let r = ctx.b.ffma(p, q, add);
+            if neg { ctx.b.fneg(r) } else { r }
+        }
+        Some(l) => {
+            let mut out = ctx.b.v128const(0);
+            for i in 0..2u8 {
+                let pi = ctx.b.vextract(l, i, p);
+                let qi = ctx.b.vextract(l, i, q);
+                let ai = ctx.b.vextract(l, i, add);
+                let ai = if sub { ctx.b.fneg(ai) } else { ai };
+                let r = ctx.b.ffma(pi, qi, ai);
+                let r = if neg { ctx.b.fneg(r) } else { r };
+                out = ctx.b.vinsert(l, i, out, r);
+            }
+            out
+        }
+    }
+}
+
+pub fn xs_fma(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, a, b) = xx3_regs(w);
+    let va = sdw0(ctx, a);
+    let vb = sdw0(ctx, b);
+    let vt = sdw0(ctx, t);
+    let r = fma_parts(ctx, bits(w, 21, 28), va, vb, vt, None);
+    ctx.b.set_reg(dw0(t), r);
+    Ok(())
+}
+
+pub fn xv_fma(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, a, b) = xx3_regs(w);
+    let va = vsr(ctx, a, Type::V128);
+    let vb = vsr(ctx, b, Type::V128);
+    let vt = vsr(ctx, t, Type::V128);
+    let r = fma_parts(ctx, bits(w, 21, 28), va, vb, vt, Some(Lane::F64x2));
+    ctx.b.set_reg(state::vsr_off(t), r);
+    Ok(())
+}
+
+/// xscmpudp / xscmpodp: CR field BF = LT GT EQ UN.
+pub fn xscmp(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (_, a, b) = xx3_regs(w);
+    let bf = bits(w, 6, 8);
+    let va = sdw0(ctx, a);
+    let vb = sdw0(ctx, b);
+    let lt = ctx.b.fcmp(xarch_translator::ir::FloatCC::Lt, va, vb);
+    let gt = ctx.b.fcmp(xarch_translator::ir::FloatCC::Gt, va, vb);
+    let eq = ctx.b.fcmp(xarch_translator::ir::FloatCC::Eq, va, vb);
+    let un = ctx.b.fcmp(xarch_translator::ir::FloatCC::Unordered, va, vb);
+    ctx.set_flag(state::cr_off(4 * bf), lt);
+    ctx.set_flag(state::cr_off(4 * bf + 1), gt);
+    ctx.set_flag(state::cr_off(4 * bf + 2), eq);
+    ctx.set_flag(state::cr_off(4 * bf + 3), un);
+    Ok(())
+}
+
+pub fn xv_arith(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, a, b) = xx3_regs(w);
+    let op = match bits(w, 21, 28) {
+        96 => VecOp::FAdd,
+        104 => VecOp::FSub,
+        112 => VecOp::FMul,
+        _ => VecOp::FDiv,
+    };
+    let va = vsr(ctx, a, Type::V128);
+    let vb = vsr(ctx, b, Type::V128);
+    let r = ctx.b.vbinary(op, Lane::F64x2, va, vb);
+    ctx.b.set_reg(state::vsr_off(t), r);
+    Ok(())
+}
+
+pub fn xv_unary(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, b) = xx2_regs(w);
+    let op = match bits(w, 21, 29) {
+        473 => VecUnOp::FAbs,
+        505 => VecUnOp::FNeg,
+        _ => VecUnOp::FSqrt,
+    };
+    let vb = vsr(ctx, b, Type::V128);
+    let r = ctx.b.vunary(op, Lane::F64x2, vb);
+    ctx.b.set_reg(state::vsr_off(t), r);
+    Ok(())
+}
+
+/// The XX2 scalar forms: sign operations, square root, rounding, conversions.
+pub fn xs_unary(ctx: &mut Ctx, w: u32) -> LiftResult {
+    use xarch_translator::ir::{FloatCC, RoundMode};
+    let (t, b) = xx2_regs(w);
+    let x = bits(w, 21, 29);
+    let sign = 1u64 << 63;
+    let ib = ctx.b.get_reg(Type::I64, dw0(b));
+    let fb = ctx.b.get_reg(Type::F64, dw0(b));
+    let r: Value = match x {
+        345 => ctx.b.and_imm(ib, !sign),
+        377 => {
+            let s = ctx.b.const64(sign);
+            ctx.b.xor(ib, s)
+        }
+        361 => {
+            let s = ctx.b.const64(sign);
+            ctx.b.or(ib, s)
+        }
+        75 | 89 | 121 | 105 => {
+            let f = match x {
+                75 => ctx.b.fsqrt(fb),
+                89 => ctx.b.fround(RoundMode::Trunc, fb),
+                121 => ctx.b.fround(RoundMode::Floor, fb),
+                _ => ctx.b.fround(RoundMode::Ceil, fb),
+            };
+            ctx.b.bitcast(Type::I64, f)
+        }
+        265 | 281 => {
+            // xscvdpsp: the single in word 0 (and the double-format value for xsrsp)
+            let s = ctx.b.fconvert(Type::F32, fb);
+            if x == 281 {
+                let d = ctx.b.fconvert(Type::F64, s);
+                ctx.b.bitcast(Type::I64, d)
+            } else {
+                let i = ctx.b.bitcast(Type::I32, s);
+                let z = ctx.b.zext(Type::I64, i);
+                let sh = ctx.b.const64(32);
+                let hi = ctx.b.shl(z, sh);
+                ctx.b.or(hi, z)
+            }
+        }
+        267 => {
+            // xscvdpspn: the same without signalling
+            let s = ctx.b.fconvert(Type::F32, fb);
+            let i = ctx.b.bitcast(Type::I32, s);
+            let z = ctx.b.zext(Type::I64, i);
+            let sh = ctx.b.const64(32);
+            let hi = ctx.b.shl(z, sh);
+            ctx.b.or(hi, z)
+        }
+        329 | 331 => {
+            // xscvspdp[n]: the single in word 0 to double
+            let sh = ctx.b.const64(32);
+            let hi = ctx.b.lshr(ib, sh);
+            let i = ctx.b.trunc(Type::I32, hi);
+            let s = ctx.b.bitcast(Type::F32, i);
+            let d = ctx.b.fconvert(Type::F64, s);
+            ctx.b.bitcast(Type::I64, d)
+        }
+        344 | 328 | 88 | 72 => {
+            let ty = if x >= 300 { Type::I64 } else { Type::I32 };
+            let signed = x == 344 || x == 88;
+            let r = if signed {
+                ctx.b.ftosint(ty, fb)
+            } else {
+                ctx.b.ftouint(ty, fb)
+            };
+            let r = if signed {
+                let nan = ctx.b.fcmp(FloatCC::Unordered, fb, fb);
+                let min = ctx.b.iconst(ty, 1u64 << (ty.bits() - 1));
+                ctx.b.select(nan, min, r)
+            } else {
+                r
+            };
+            ctx.b.zext_or_trunc(Type::I64, r)
+        }
+        _ => {
+            // 376 xscvsxddp, 360 xscvuxddp
+            let f = if x == 376 {
+                ctx.b.sinttof(Type::F64, ib)
+            } else {
+                ctx.b.uinttof(Type::F64, ib)
+            };
+            ctx.b.bitcast(Type::I64, f)
+        }
+    };
+    ctx.b.set_reg(dw0(t), r);
+    Ok(())
+}
+
+/// A byte shuffle written in the ISA's numbering: result byte `i` is byte `k` of VRA
+/// (`from_b` false) or VRB.
+fn isa_shuffle(ctx: &mut Ctx, a: Value, b: Value, f: impl Fn(u32) -> (bool, u32)) -> Value {
+    let mut mask = [0u8; 16];
+    for i in 0..16u32 {
+        let (from_b, k) = f(i);
+        mask[(15 - i) as usize] = if from_b { 16 + 15 - k } else { 15 - k } as u8;
+    }
+    ctx.b.vshuffle(mask, a, b)
+}
+
+/// vmrgh[bhw] / vmrgl[bhw]: interleave the high or low halves' elements.
+pub fn vmerge(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let x = bits(w, 21, 31);
+    let (size, low) = match x {
+        12 => (1, false),
+        76 => (2, false),
+        140 => (4, false),
+        268 => (1, true),
+        332 => (2, true),
+        _ => (4, true),
+    };
+    let a = vr(ctx, ra(w));
+    let b = vr(ctx, rb(w));
+    let r = isa_shuffle(ctx, a, b, |i| {
+        let elem = i / size;
+        let byte = i % size;
+        let src_elem = elem / 2 + if low { 8 / size } else { 0 };
+        (elem % 2 == 1, src_elem * size + byte)
+    });
+    set_vr(ctx, rt(w), r);
+    Ok(())
+}
+
+/// vgbbd: per doubleword, the transpose of the 8x8 bit matrix of its bytes.
+extern "C" fn vgbbd_helper(_s: *mut u8, _m: *mut u8, x: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    let mut r = 0u64;
+    for row in 0..8 {
+        for col in 0..8 {
+            let bit = (x >> (63 - (8 * row + col))) & 1;
+            r |= bit << (63 - (8 * col + row));
+        }
+    }
+    r
+}
+
+static VGBBD: Helper = Helper {
+    name: "ppc_vgbbd",
+    func: vgbbd_helper,
+};
+
+pub fn vgbbd(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, b) = (rt(w), rb(w));
+    for off in [0, 8] {
+        let v = ctx.b.get_reg(Type::I64, state::vr_off(b) + off);
+        let r = ctx.b.call_helper(&VGBBD, &[v]);
+        ctx.b.set_reg(state::vr_off(t) + off, r);
+    }
+    Ok(())
+}
+
+/// Lane-wise shifts and rotates by the low bits of the corresponding lane of VRB.
+extern "C" fn vshift_helper(st: *mut u8, _m: *mut u8, t: u64, a: u64, b: u64, kind: u64) -> u64 {
+    // SAFETY: the engine passes its state buffer, which holds a whole CpuState; `t`, `a`,
+    // `b` are VR offsets inside it (from the lifter), each 16 bytes long.
+    unsafe {
+        let rd = |off: u64| std::ptr::read_unaligned(st.add(off as usize).cast::<u128>());
+        let (va, vb) = (rd(a), rd(b));
+        let bits = 8u32 << (kind & 3);
+        let op = kind >> 2;
+        let mask = if bits == 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
+        let mut r = 0u128;
+        for lane in 0..128 / bits {
+            let sh = lane * bits;
+            let x = (va >> sh) as u64 & mask;
+            let n = (vb >> sh) as u32 & (bits - 1);
+            let y = match op {
+                0 => x << n,
+                1 => x >> n,
+                2 => {
+                    let s = ((x << (64 - bits)) as i64) >> (64 - bits);
+                    (s >> n) as u64
+                }
+                _ => {
+                    if n == 0 {
+                        x
+                    } else {
+                        (x << n) | (x >> (bits - n))
+                    }
+                }
+            } & mask;
+            r |= (y as u128) << sh;
+        }
+        std::ptr::write_unaligned(st.add(t as usize).cast::<u128>(), r);
+    }
+    0
+}
+
+static VSHIFT: Helper = Helper {
+    name: "ppc_vshift",
+    func: vshift_helper,
+};
+
+pub fn vshift(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let x = bits(w, 21, 31);
+    // kind: size (0 b, 1 h, 2 w, 3 d) | op << 2 (0 shl, 1 lshr, 2 ashr, 3 rotl)
+    let kind: u64 = match x {
+        260 => 0,
+        324 => 1,
+        388 => 2,
+        1476 => 3,
+        516 => 4,
+        580 => 5,
+        644 => 6,
+        1732 => 7,
+        772 => 8,
+        836 => 9,
+        900 => 10,
+        964 => 11,
+        4 => 12,
+        68 => 13,
+        132 => 14,
+        _ => 15,
+    };
+    let offs = [rt(w), ra(w), rb(w)].map(|r| state::vr_off(r) as u64);
+    let mut args: Vec<Value> = offs.iter().map(|&o| ctx.b.const64(o)).collect();
+    args.push(ctx.b.const64(kind));
+    ctx.b.call_helper(&VSHIFT, &args);
+    Ok(())
+}
