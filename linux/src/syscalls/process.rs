@@ -531,11 +531,14 @@ impl Syscalls {
             return Err(libc::EINVAL);
         }
         if a[2] != 0 {
-            let old = self
-                .sigactions
-                .get(&sig)
-                .cloned()
-                .unwrap_or_else(|| vec![0; size]);
+            let old = self.sigactions.get(&sig).cloned().unwrap_or_else(|| {
+                // Not set by this guest: SIG_IGN if inherited ignored (exec keeps it), else
+                // SIG_DFL.
+                let mut v = Vec::new();
+                self.abi.put_word(&mut v, host_ignores(sig as i32) as u64);
+                v.resize(size, 0);
+                v
+            });
             put(space, a[2], &old)?;
         }
         if let Some(act) = new {
@@ -629,4 +632,13 @@ pub fn self_exec_prefix(args: &[&str]) -> Vec<OsString> {
     let mut v = vec![OsString::from("/proc/self/exe")];
     v.extend(args.iter().map(OsString::from));
     v
+}
+
+/// True if the host disposition of `sig` is SIG_IGN.
+fn host_ignores(sig: i32) -> bool {
+    // SAFETY: queries the current action into a local; changes nothing.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
 }

@@ -495,3 +495,71 @@ fn big_endian_32bit_conversions() {
     assert_eq!(i64::from_be_bytes(g[48..56].try_into().unwrap()), 10);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn sigaction_records_handlers_and_reports_inherited_ignores() {
+    const RT_SIGACTION: u64 = 13;
+    let (mut s, mut sp) = setup();
+    // SAFETY: SIGUSR2 is used by no other test; ignored, as a parent would leave it over exec.
+    unsafe { libc::signal(libc::SIGUSR2, libc::SIG_IGN) };
+    assert_eq!(
+        call(
+            &mut s,
+            &mut sp,
+            RT_SIGACTION,
+            &[libc::SIGUSR2 as u64, 0, BUF, 8]
+        ),
+        0
+    );
+    let mut old = [0u8; 32];
+    sp.read(BUF, &mut old).unwrap();
+    assert_eq!(u64::from_le_bytes(old[..8].try_into().unwrap()), 1); // SIG_IGN
+    // SAFETY: as above.
+    unsafe { libc::signal(libc::SIGUSR2, libc::SIG_DFL) };
+    // A handler is recorded (not installed on the host) and given back as the old action.
+    let act: Vec<u8> = [0x1234u64, 0x0400_0000, 0x5678, 0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    sp.write(BUF + 0x100, &act).unwrap();
+    assert_eq!(
+        call(
+            &mut s,
+            &mut sp,
+            RT_SIGACTION,
+            &[libc::SIGUSR2 as u64, BUF + 0x100, 0, 8]
+        ),
+        0
+    );
+    assert_eq!(
+        call(
+            &mut s,
+            &mut sp,
+            RT_SIGACTION,
+            &[libc::SIGUSR2 as u64, 0, BUF + 0x200, 8]
+        ),
+        0
+    );
+    let mut got = [0u8; 32];
+    sp.read(BUF + 0x200, &mut got).unwrap();
+    assert_eq!(&got[..], &act[..]);
+    // SIGKILL cannot be caught; a bad sigset size is EINVAL.
+    assert_eq!(
+        call(
+            &mut s,
+            &mut sp,
+            RT_SIGACTION,
+            &[libc::SIGKILL as u64, BUF + 0x100, 0, 8]
+        ),
+        -(libc::EINVAL as i64)
+    );
+    assert_eq!(
+        call(
+            &mut s,
+            &mut sp,
+            RT_SIGACTION,
+            &[libc::SIGUSR2 as u64, 0, 0, 4]
+        ),
+        -(libc::EINVAL as i64)
+    );
+}
