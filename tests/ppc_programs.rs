@@ -117,3 +117,11 @@ fn tiny_elf_ppc64le(code: &[u32]) -> Vec<u8> {
     }
     f
 }
+
+// 32-bit big-endian builds (`powerpc-linux-gnu-gcc -static -O2`). The Linux layer warns on
+// stderr about ppc32 calls it does not serve (ugetrlimit, statx layout); stdout and the exit
+// status are the native ones.
+ppc_tests!(ppc32_default_engine, "ppc", []:
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
+ppc_tests!(ppc32_compile_all, "ppc", ["--hot-threshold", "0"]:
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);

@@ -641,6 +641,8 @@ pub fn mfspr(ctx: &mut Ctx, w: u32) -> LiftResult {
         }
         // DSCR and PPR read as 0.
         3 | 896 => ctx.b.const64(0),
+        // PVR: Linux emulates the privileged read for user programs; a POWER8.
+        287 => ctx.b.const64(0x004d_0200),
         _ => return Err(TrapKind::Unimplemented),
     };
     ctx.set_gpr(rt(w), v);
