@@ -1,0 +1,576 @@
+//! Instruction tests: words built from their fields (the assembly in a comment), an initial
+//! state, the expected final state. Every block runs in the interpreter and compiled, and the
+//! two must agree before the expectation is checked. Memory forms run in both byte orders
+//! (ppc64le and 32-bit big-endian).
+
+use xarch_isa_ppc::state::{self, CpuState};
+use xarch_isa_ppc::{PPC32, PPC64LE, Ppc};
+use xarch_translator::ir::Endian;
+use xarch_translator::testing;
+use xarch_translator::{BlockExit, CodeBuffer, Frontend};
+
+const PC: u64 = 0x1000;
+const DATA: u64 = 0x10000;
+
+// ---- encoders ----
+
+fn d(op: u32, rt: u32, ra: u32, imm: i32) -> u32 {
+    op << 26 | rt << 21 | ra << 16 | (imm as u32 & 0xffff)
+}
+fn xf(op: u32, rt: u32, ra: u32, rb: u32, xo: u32, rc: u32) -> u32 {
+    op << 26 | rt << 21 | ra << 16 | rb << 11 | xo << 1 | rc
+}
+fn xo(rt: u32, ra: u32, rb: u32, oe: u32, xo: u32, rc: u32) -> u32 {
+    31 << 26 | rt << 21 | ra << 16 | rb << 11 | oe << 10 | xo << 1 | rc
+}
+fn m(op: u32, rs: u32, ra: u32, sh: u32, mb: u32, me: u32, rc: u32) -> u32 {
+    op << 26 | rs << 21 | ra << 16 | sh << 11 | mb << 6 | me << 1 | rc
+}
+fn md(rs: u32, ra: u32, sh: u32, mbe: u32, xo: u32, rc: u32) -> u32 {
+    let mbe_field = (mbe & 31) << 1 | mbe >> 5;
+    30 << 26
+        | rs << 21
+        | ra << 16
+        | (sh & 31) << 11
+        | mbe_field << 5
+        | xo << 2
+        | (sh >> 5) << 1
+        | rc
+}
+fn bc(bo: u32, bi: u32, bd: i32, lk: u32) -> u32 {
+    16 << 26 | bo << 21 | bi << 16 | (bd as u32 & 0xfffc) | lk
+}
+fn a_form(op: u32, frt: u32, fra: u32, frb: u32, frc: u32, xo: u32) -> u32 {
+    op << 26 | frt << 21 | fra << 16 | frb << 11 | frc << 6 | xo << 1
+}
+
+// ---- harness ----
+
+fn lift(f: &Ppc, words: &[u32]) -> xarch_translator::ir::Block {
+    let bytes: Vec<u8> = words
+        .iter()
+        .flat_map(|w| match f.endian {
+            Endian::Little => w.to_le_bytes(),
+            Endian::Big => w.to_be_bytes(),
+        })
+        .collect();
+    let code = CodeBuffer {
+        base: PC,
+        bytes: &bytes,
+    };
+    f.lift(PC, &code).expect("lift")
+}
+
+/// Runs on each tier with its own memory holding `data` at DATA; checks that both agree on
+/// the state, the exit and the 256 bytes at DATA.
+fn run_on(f: &Ppc, words: &[u32], init: CpuState, data: &[u8]) -> (CpuState, Vec<u8>, BlockExit) {
+    let block = lift(f, words);
+    let mut s = init;
+    s.pc = PC;
+    let mut results = Vec::new();
+    for tier in 0..2 {
+        let mem = testing::test_memory(&[(DATA, DATA + 0x1000)]);
+        // SAFETY: DATA..DATA+0x1000 is mapped read-write in this test window.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), mem.base().add(DATA as usize), data.len())
+        };
+        let mut st = s.as_bytes().to_vec();
+        let exit = if tier == 0 {
+            testing::run_block_interp(&block, &mut st, &mem, state::PC)
+        } else {
+            testing::run_block_jit(&block, &mut st, &mem, state::PC).expect("jit")
+        };
+        let mut out = vec![0u8; 256];
+        // SAFETY: as above.
+        unsafe {
+            std::ptr::copy_nonoverlapping(mem.base().add(DATA as usize), out.as_mut_ptr(), 256)
+        };
+        results.push((CpuState::from_bytes(&st), out, exit));
+    }
+    assert_eq!(
+        results[0], results[1],
+        "interpreter and compiled code differ"
+    );
+    results.remove(0)
+}
+
+fn run(words: &[u32], init: CpuState) -> CpuState {
+    run_on(&PPC64LE, words, init, &[]).0
+}
+
+fn st(f: impl FnOnce(&mut CpuState)) -> CpuState {
+    let mut s = CpuState::default();
+    f(&mut s);
+    s
+}
+
+/// CR field `n` as LT GT EQ SO bits.
+fn crf(s: &CpuState, n: usize) -> u8 {
+    s.cr[4 * n] << 3 | s.cr[4 * n + 1] << 2 | s.cr[4 * n + 2] << 1 | s.cr[4 * n + 3]
+}
+
+// ---- fixed-point arithmetic ----
+
+#[test]
+fn addo_record_sets_ov_so_and_cr0() {
+    // addo. r3, r4, r5
+    let s = run(
+        &[xo(3, 4, 5, 1, 266, 1)],
+        st(|s| (s.gpr[4], s.gpr[5]) = (i64::MAX as u64, 1)),
+    );
+    assert_eq!(s.gpr[3], 1 << 63);
+    assert_eq!((s.ov, s.so), (1, 1));
+    assert_eq!(crf(&s, 0), 0b1001, "negative, SO copied");
+    // add r3, r4, r5 leaves XER alone
+    let s = run(&[xo(3, 4, 5, 0, 266, 0)], st(|s| s.gpr[4] = 2));
+    assert_eq!((s.gpr[3], s.ov, crf(&s, 0)), (2, 0, 0));
+}
+
+#[test]
+fn carrying_forms_chain() {
+    // addc r3, r4, r5; adde r6, r7, r8; subfic r9, r10, 10
+    let s = run(
+        &[
+            xo(3, 4, 5, 0, 10, 0),
+            xo(6, 7, 8, 0, 138, 0),
+            d(8, 9, 10, 10),
+        ],
+        st(|s| {
+            (s.gpr[4], s.gpr[5], s.gpr[7], s.gpr[8]) = (u64::MAX, 1, 5, 6);
+            s.gpr[10] = 3;
+        }),
+    );
+    assert_eq!((s.gpr[3], s.gpr[6], s.gpr[9]), (0, 12, 7));
+    assert_eq!(s.ca, 1, "10 - 3 does not borrow");
+    // subfe r3, r4, r5 with CA = 0: r5 - r4 - 1
+    let s = run(
+        &[xo(3, 4, 5, 0, 136, 0)],
+        st(|s| (s.gpr[4], s.gpr[5], s.ca) = (5, 5, 0)),
+    );
+    assert_eq!((s.gpr[3], s.ca), (u64::MAX, 0));
+}
+
+#[test]
+fn carry_is_32_bit_in_32_bit_mode() {
+    // addc r3, r4, r5 on ppc: 0xffffffff + 1 carries out of the word
+    let (s, _, _) = run_on(
+        &PPC32,
+        &[xo(3, 4, 5, 0, 10, 1)],
+        st(|s| (s.gpr[4], s.gpr[5]) = (0xffff_ffff, 1)),
+        &[],
+    );
+    assert_eq!((s.gpr[3] as u32, s.ca), (0, 1));
+    assert_eq!(crf(&s, 0), 0b0010, "CR0 compares the word");
+}
+
+#[test]
+fn multiply_and_divide() {
+    // mullw r3, r4, r5; mulhdu r6, r7, r8; divw r9, r4, r5; divdu r10, r7, r8
+    let s = run(
+        &[
+            xo(3, 4, 5, 0, 235, 0),
+            xo(6, 7, 8, 0, 9, 0),
+            xo(9, 4, 5, 0, 491, 0),
+            xo(10, 7, 8, 0, 457, 0),
+        ],
+        st(|s| {
+            (s.gpr[4], s.gpr[5]) = ((-7i64) as u64, 2);
+            (s.gpr[7], s.gpr[8]) = (u64::MAX, 16);
+        }),
+    );
+    assert_eq!(s.gpr[3], (-14i64) as u64);
+    assert_eq!(s.gpr[6], 15);
+    assert_eq!(s.gpr[9] as u32, (-3i32) as u32);
+    assert_eq!(s.gpr[10], u64::MAX / 16);
+    // divwo r3, r4, r5 by zero sets OV
+    let s = run(&[xo(3, 4, 5, 1, 491, 0)], st(|s| s.gpr[4] = 1));
+    assert_eq!((s.ov, s.so), (1, 1));
+}
+
+// ---- rotate, shift, count ----
+
+#[test]
+fn rlwinm_masks_including_wrapped() {
+    // rlwinm r3, r4, 8, 24, 31; rlwinm r5, r4, 0, 28, 3
+    let s = run(
+        &[m(21, 4, 3, 8, 24, 31, 0), m(21, 4, 5, 0, 28, 3, 0)],
+        st(|s| s.gpr[4] = 0x1234_5678),
+    );
+    assert_eq!(s.gpr[3], 0x12);
+    assert_eq!(s.gpr[5], 0x1234_5678_1000_0008);
+}
+
+#[test]
+fn rlwimi_inserts() {
+    // rlwimi r3, r4, 16, 8, 15
+    let s = run(
+        &[m(20, 4, 3, 16, 8, 15, 0)],
+        st(|s| (s.gpr[3], s.gpr[4]) = (0xaabb_ccdd, 0x0000_0042)),
+    );
+    assert_eq!(s.gpr[3], 0xaa42_ccdd);
+}
+
+#[test]
+fn rld_forms() {
+    // rldicl r3, r4, 0, 48; rldicr r5, r4, 8, 55; rldimi r6, r4, 32, 0
+    let s = run(
+        &[
+            md(4, 3, 0, 48, 0, 0),
+            md(4, 5, 8, 55, 1, 0),
+            md(4, 6, 32, 0, 3, 0),
+        ],
+        st(|s| (s.gpr[4], s.gpr[6]) = (0x1122_3344_5566_7788, 0xaaaa_aaaa_bbbb_bbbb)),
+    );
+    assert_eq!(s.gpr[3], 0x7788);
+    assert_eq!(s.gpr[5], 0x2233_4455_6677_8800);
+    assert_eq!(s.gpr[6], 0x5566_7788_bbbb_bbbb);
+}
+
+#[test]
+fn algebraic_shifts_set_ca() {
+    // sraw r3, r4, r5; srawi r6, r4, 0
+    let s = run(
+        &[xf(31, 4, 3, 5, 792, 0), xf(31, 4, 6, 0, 824, 0)],
+        st(|s| (s.gpr[4], s.gpr[5]) = (0xffff_fff5, 2)),
+    );
+    assert_eq!(s.gpr[3], (-3i64) as u64);
+    assert_eq!(s.gpr[6], (-11i64) as u64);
+    assert_eq!(s.ca, 0, "srawi by 0 shifts nothing out");
+    // sraw alone: -11 >> 2 shifts out a 1
+    let s = run(
+        &[xf(31, 4, 3, 5, 792, 0)],
+        st(|s| (s.gpr[4], s.gpr[5]) = (0xffff_fff5, 2)),
+    );
+    assert_eq!(s.ca, 1);
+    // srad r7, r8, r9 with a count of 64: all sign, CA set
+    let s = run(
+        &[xf(31, 8, 7, 9, 794, 0)],
+        st(|s| (s.gpr[8], s.gpr[9]) = (u64::MAX, 64)),
+    );
+    assert_eq!((s.gpr[7], s.ca), (u64::MAX, 1));
+    // slw r3, r4, r5 by 32 gives 0; sld by 63 keeps the low bit
+    let s = run(
+        &[xf(31, 4, 3, 5, 24, 0), xf(31, 4, 6, 7, 27, 0)],
+        st(|s| (s.gpr[4], s.gpr[5], s.gpr[7]) = (1, 32, 63)),
+    );
+    assert_eq!((s.gpr[3], s.gpr[6]), (0, 1 << 63));
+}
+
+#[test]
+fn counts_and_extends() {
+    // cntlzw r3, r4; popcntd r5, r4; cnttzd r6, r4; extsb r7, r8
+    let s = run(
+        &[
+            xf(31, 4, 3, 0, 26, 0),
+            xf(31, 4, 5, 0, 506, 0),
+            xf(31, 4, 6, 0, 570, 0),
+            xf(31, 8, 7, 0, 954, 0),
+        ],
+        st(|s| (s.gpr[4], s.gpr[8]) = (0x0000_0001_0000_0100, 0x80)),
+    );
+    assert_eq!((s.gpr[3], s.gpr[5], s.gpr[6]), (23, 2, 8));
+    assert_eq!(s.gpr[7], 0xffff_ffff_ffff_ff80);
+}
+
+// ---- compare, CR, isel, SPRs ----
+
+#[test]
+fn compares_into_any_field() {
+    // cmpw cr3, r4, r5; cmpd cr4, r4, r5; cmpld cr5, r4, r4; cmplwi cr6, r5, 8
+    let s = run(
+        &[
+            xf(31, 3 << 2, 4, 5, 0, 0),
+            xf(31, 4 << 2 | 1, 4, 5, 0, 0),
+            xf(31, 5 << 2 | 1, 4, 4, 32, 0),
+            d(10, 6 << 2, 5, 8),
+        ],
+        st(|s| (s.gpr[4], s.gpr[5], s.so) = (0x1_0000_0005, 7, 1)),
+    );
+    assert_eq!(crf(&s, 3), 0b1001, "word compare: 5 < 7; SO copied");
+    assert_eq!(crf(&s, 4), 0b0101);
+    assert_eq!(crf(&s, 5), 0b0011);
+    assert_eq!(crf(&s, 6), 0b1001);
+}
+
+#[test]
+fn cr_logical_isel_mfcr_mtcrf() {
+    // crxor 0, 12, 17; isel r3, r4, r5, 2; mfcr r6
+    let mut init = CpuState::default();
+    init.set_cr_word(0x2008_0f0f); // cr2 (CR0.EQ) = 1, cr12 = 1, cr17 = 0
+    init.gpr[4] = 44;
+    init.gpr[5] = 55;
+    let s = run(
+        &[
+            xf(19, 0, 12, 17, 193, 0),
+            xf(31, 3, 4, 5, 15, 0) | 2 << 6,
+            xf(31, 6, 0, 0, 19, 0),
+        ],
+        init,
+    );
+    assert_eq!(s.gpr[3], 44, "CR0.EQ set: isel picks RA");
+    assert_eq!(s.gpr[6], 0xa008_0f0f, "crxor set bit 0");
+    // mtcrf 0x81, r4: fields 0 and 7 from r4
+    let s = run(
+        &[31 << 26 | 4 << 21 | 0x81 << 12 | 144 << 1],
+        st(|s| s.gpr[4] = 0x5fff_fff3),
+    );
+    assert_eq!(s.cr_word(), 0x5000_0003);
+}
+
+#[test]
+fn spr_moves() {
+    // mtctr r4; mflr r5; mtxer r6; mfxer r7
+    let spr = |n: u32| ((n & 31) << 5 | n >> 5) << 11;
+    let s = run(
+        &[
+            31 << 26 | 4 << 21 | spr(9) | 467 << 1,
+            31 << 26 | 5 << 21 | spr(8) | 339 << 1,
+            31 << 26 | 6 << 21 | spr(1) | 467 << 1,
+            31 << 26 | 7 << 21 | spr(1) | 339 << 1,
+        ],
+        st(|s| (s.gpr[4], s.lr, s.gpr[6]) = (99, 0x4242, 0xa000_0005)),
+    );
+    assert_eq!((s.ctr, s.gpr[5]), (99, 0x4242));
+    assert_eq!((s.so, s.ov, s.ca), (1, 0, 1));
+    assert_eq!(s.gpr[7], 0xa000_0005);
+}
+
+// ---- loads and stores, both byte orders ----
+
+const BYTES: [u8; 8] = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
+
+#[test]
+fn loads_in_both_byte_orders() {
+    // lwz r3, 0(r4); lhz r5, 2(r4); lbz r6, 1(r4); lha r7, 6(r4); lwbrx r8, 0, r4
+    let words = [
+        d(32, 3, 4, 0),
+        d(40, 5, 4, 2),
+        d(34, 6, 4, 1),
+        d(42, 7, 4, 6),
+        xf(31, 8, 0, 4, 534, 0),
+    ];
+    let init = st(|s| s.gpr[4] = DATA);
+    let (s, _, _) = run_on(&PPC64LE, &words, init, &BYTES);
+    assert_eq!((s.gpr[3], s.gpr[5], s.gpr[6]), (0x4433_2211, 0x4433, 0x22));
+    assert_eq!(s.gpr[7], 0xffff_ffff_ffff_8877);
+    assert_eq!(s.gpr[8], 0x1122_3344);
+    let (s, _, _) = run_on(&PPC32, &words, init, &BYTES);
+    assert_eq!((s.gpr[3], s.gpr[5], s.gpr[6]), (0x1122_3344, 0x3344, 0x22));
+    assert_eq!(s.gpr[7] as u32, 0x7788);
+    assert_eq!(s.gpr[8], 0x4433_2211);
+}
+
+#[test]
+fn ld_ldbrx_and_update_stores() {
+    // ld r3, 0(r4); ldbrx r5, 0, r4; stwu r6, 8(r4); stb r6, 1(r4)
+    let words = [
+        d(58, 3, 4, 0),
+        xf(31, 5, 0, 4, 532, 0),
+        d(37, 6, 4, 8),
+        d(38, 6, 4, 1),
+    ];
+    let (s, mem, _) = run_on(
+        &PPC64LE,
+        &words,
+        st(|s| (s.gpr[4], s.gpr[6]) = (DATA, 0xcafe_f00d)),
+        &BYTES,
+    );
+    assert_eq!(s.gpr[3], 0x8877_6655_4433_2211);
+    assert_eq!(s.gpr[5], 0x1122_3344_5566_7788);
+    assert_eq!(s.gpr[4], DATA + 8, "update form writes the address back");
+    assert_eq!(
+        &mem[8..13],
+        &[0x0d, 0x0d, 0xfe, 0xca, 0],
+        "stb after the update used the new base"
+    );
+}
+
+#[test]
+fn ld_is_not_a_32_bit_instruction() {
+    let b = lift(&PPC32, &[d(58, 3, 4, 0)]);
+    assert!(matches!(b.exit, xarch_translator::ir::Exit::Trap { .. }));
+}
+
+#[test]
+fn reservation_pairs() {
+    // lwarx r3, 0, r4; stwcx. r5, 0, r4
+    let words = [xf(31, 3, 0, 4, 20, 0), xf(31, 5, 0, 4, 150, 1)];
+    let (s, mem, _) = run_on(
+        &PPC64LE,
+        &words,
+        st(|s| (s.gpr[4], s.gpr[5]) = (DATA, 0xdead_beef)),
+        &BYTES,
+    );
+    assert_eq!(s.gpr[3], 0x4433_2211);
+    assert_eq!(&mem[..4], &0xdead_beefu32.to_le_bytes());
+    assert_eq!(crf(&s, 0), 0b0010, "stored");
+    assert_eq!(s.resv_addr, state::RESV_NONE);
+    // stwcx. without a reservation fails and leaves memory alone
+    let (s, mem, _) = run_on(
+        &PPC64LE,
+        &words[1..],
+        st(|s| (s.gpr[4], s.gpr[5]) = (DATA, 0xdead_beef)),
+        &BYTES,
+    );
+    assert_eq!(&mem[..8], &BYTES);
+    assert_eq!(crf(&s, 0), 0);
+}
+
+#[test]
+fn dcbz_clears_the_128_byte_block() {
+    // dcbz 0, r4
+    let data = [0xffu8; 256];
+    let (_, mem, _) = run_on(
+        &PPC64LE,
+        &[xf(31, 0, 0, 4, 1014, 0)],
+        st(|s| s.gpr[4] = DATA + 0x85),
+        &data,
+    );
+    assert!(mem[..0x80].iter().all(|&b| b == 0xff));
+    assert!(mem[0x80..].iter().all(|&b| b == 0));
+}
+
+// ---- branches ----
+
+#[test]
+fn bdnz_decrements_ctr() {
+    // bdnz +8
+    let (s, _, e) = run_on(&PPC64LE, &[bc(16, 0, 8, 0)], st(|s| s.ctr = 2), &[]);
+    assert_eq!((s.ctr, e), (1, BlockExit::Jump(PC + 8)));
+    let (s, _, e) = run_on(&PPC64LE, &[bc(16, 0, 8, 0)], st(|s| s.ctr = 1), &[]);
+    assert_eq!((s.ctr, e), (0, BlockExit::Jump(PC + 4)));
+}
+
+#[test]
+fn bc_tests_a_cr_bit_and_links() {
+    // beq cr1, -16 with link (bcl 12, 6, -16)
+    let (s, _, e) = run_on(&PPC64LE, &[bc(12, 6, -16, 1)], st(|s| s.cr[6] = 1), &[]);
+    assert_eq!(e, BlockExit::Jump(PC - 16));
+    assert_eq!(s.lr, PC + 4);
+    let (_, _, e) = run_on(&PPC64LE, &[bc(12, 6, -16, 0)], st(|_| ()), &[]);
+    assert_eq!(e, BlockExit::Jump(PC + 4));
+}
+
+#[test]
+fn blr_bctrl_and_conditional_return() {
+    // blr
+    let (_, _, e) = run_on(
+        &PPC64LE,
+        &[xf(19, 20, 0, 0, 16, 0)],
+        st(|s| s.lr = 0x2003),
+        &[],
+    );
+    assert_eq!(e, BlockExit::Indirect(0x2000));
+    // bctrl
+    let (s, _, e) = run_on(
+        &PPC64LE,
+        &[xf(19, 20, 0, 0, 528, 1)],
+        st(|s| s.ctr = 0x3000),
+        &[],
+    );
+    assert_eq!((e, s.lr), (BlockExit::Indirect(0x3000), PC + 4));
+    // beqlr not taken
+    let (_, _, e) = run_on(
+        &PPC64LE,
+        &[xf(19, 12, 2, 0, 16, 0)],
+        st(|s| s.lr = 0x2000),
+        &[],
+    );
+    assert_eq!(e, BlockExit::Jump(PC + 4));
+}
+
+#[test]
+fn sc_exits_for_the_syscall() {
+    let (_, _, e) = run_on(&PPC64LE, &[0x4400_0002], st(|_| ()), &[]);
+    assert_eq!(e, BlockExit::Syscall(PC + 4));
+}
+
+// ---- floating point ----
+
+#[test]
+fn fp_arithmetic_single_and_fused() {
+    // fadd f1, f2, f3; fadds f4, f2, f3; fmadd f5, f2, f6, f3; fctiwz f7, f8
+    let s = run(
+        &[
+            a_form(63, 1, 2, 3, 0, 21),
+            a_form(59, 4, 2, 3, 0, 21),
+            a_form(63, 5, 2, 3, 6, 29),
+            xf(63, 7, 0, 8, 15, 0),
+        ],
+        st(|s| {
+            s.set_fpr(2, 1.0f64.to_bits());
+            s.set_fpr(3, 2f64.powi(-30).to_bits());
+            s.set_fpr(6, 3.0f64.to_bits());
+            s.set_fpr(8, (-3.7f64).to_bits());
+        }),
+    );
+    assert_eq!(f64::from_bits(s.fpr(1)), 1.0 + 2f64.powi(-30));
+    assert_eq!(f64::from_bits(s.fpr(4)), 1.0, "rounded to single");
+    assert_eq!(f64::from_bits(s.fpr(5)), 3.0 + 2f64.powi(-30));
+    assert_eq!(s.fpr(7) as u32, (-3i32) as u32);
+}
+
+#[test]
+fn fcmpu_and_nan_conversion() {
+    // fcmpu cr1, f1, f2; fctidz f3, f2
+    let s = run(
+        &[xf(63, 1 << 2, 1, 2, 0, 0), xf(63, 3, 0, 2, 815, 0)],
+        st(|s| {
+            s.set_fpr(1, 1.0f64.to_bits());
+            s.set_fpr(2, f64::NAN.to_bits());
+        }),
+    );
+    assert_eq!(crf(&s, 1), 0b0001, "unordered");
+    assert_eq!(s.fpr(3), 1 << 63);
+}
+
+#[test]
+fn lfs_stfd_in_big_endian() {
+    // lfs f1, 0(r4); stfd f1, 8(r4)
+    let data = 1.5f32.to_bits().to_be_bytes();
+    let (s, mem, _) = run_on(
+        &PPC32,
+        &[d(48, 1, 4, 0), d(54, 1, 4, 8)],
+        st(|s| s.gpr[4] = DATA),
+        &data,
+    );
+    assert_eq!(f64::from_bits(s.fpr(1)), 1.5);
+    assert_eq!(&mem[8..16], &1.5f64.to_bits().to_be_bytes());
+}
+
+// ---- VSX / VMX ----
+
+#[test]
+fn lxvd2x_xxswapd_and_vector_add() {
+    // lxvd2x vs32, 0, r4; xxpermdi vs33, vs32, vs32, 2 (xxswapd); vaddudm v2, v0, v1
+    let lxvd2x = xf(31, 0, 0, 4, 844, 1);
+    let xxswapd = 60 << 26 | 1 << 21 | 2 << 8 | 10 << 3 | 0b111;
+    let vaddudm = 4 << 26 | 2 << 21 | 1 << 11 | 192;
+    let mut data = [0u8; 16];
+    data[..8].copy_from_slice(&1u64.to_le_bytes());
+    data[8..].copy_from_slice(&2u64.to_le_bytes());
+    let (s, _, _) = run_on(
+        &PPC64LE,
+        &[lxvd2x, xxswapd, vaddudm],
+        st(|s| s.gpr[4] = DATA),
+        &data,
+    );
+    assert_eq!(
+        s.vsr[32],
+        1u128 << 64 | 2,
+        "doubleword 0 is the first in memory"
+    );
+    assert_eq!(s.vsr[33], 2u128 << 64 | 1);
+    assert_eq!(s.vsr[34], 3u128 << 64 | 3);
+}
+
+#[test]
+fn vcmpequb_record_sets_cr6() {
+    // vcmpequb. v2, v0, v1
+    let w = 4 << 26 | 2 << 21 | 1 << 11 | 1 << 10 | 6;
+    let s = run(&[w], st(|s| (s.vsr[32], s.vsr[33]) = (7, 7)));
+    assert_eq!(s.vsr[34], u128::MAX);
+    assert_eq!(crf(&s, 6), 0b1000, "all equal");
+    let s = run(&[w], st(|s| (s.vsr[32], s.vsr[33]) = (0, u128::MAX)));
+    assert_eq!(crf(&s, 6), 0b0010, "none equal");
+}
