@@ -9,6 +9,11 @@ use std::io;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GuestAddr(pub u64);
 
+/// Inaccessible bytes reserved after the window. A guest access is masked to start inside the
+/// window but may run up to 15 bytes past its last byte (a 16-byte vector load at the top);
+/// the guard makes that a fault in the reservation instead of a touch of host memory.
+pub const GUARD_BYTES: u64 = 64 * 1024;
+
 /// The host reservation behind a guest address space.
 #[derive(Debug)]
 pub struct GuestMemory {
@@ -23,8 +28,8 @@ unsafe impl Send for GuestMemory {}
 unsafe impl Sync for GuestMemory {}
 
 impl GuestMemory {
-    /// Reserves `1 << bits` bytes of address space, inaccessible until mapped by the address
-    /// space (PROT_NONE, MAP_NORESERVE: costs no memory until touched).
+    /// Reserves `1 << bits` bytes of address space (plus [`GUARD_BYTES`]), inaccessible until
+    /// mapped by the address space (PROT_NONE, MAP_NORESERVE: costs no memory until touched).
     pub fn reserve(bits: u32) -> io::Result<GuestMemory> {
         assert!((20..=46).contains(&bits), "guest window of 2^{bits} bytes");
         let size = 1u64 << bits;
@@ -33,7 +38,7 @@ impl GuestMemory {
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                size as usize,
+                (size + GUARD_BYTES) as usize,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
@@ -64,6 +69,12 @@ impl GuestMemory {
         self.size
     }
 
+    /// Bytes of host address space the reservation covers: the window and its guard. A host
+    /// fault in this span is a guest fault.
+    pub fn span(&self) -> u64 {
+        self.size + GUARD_BYTES
+    }
+
     /// Host address of a guest address (masked into the window). Dereferencing it is valid
     /// only where the address space has mapped that page.
     pub fn host(&self, a: GuestAddr) -> *mut u8 {
@@ -82,10 +93,10 @@ impl GuestMemory {
 
 impl Drop for GuestMemory {
     fn drop(&mut self) {
-        // SAFETY: unmaps exactly the reservation made in `reserve`; no references into it
+        // SAFETY: unmaps exactly the reservation (window and guard) made in `reserve`; no references into it
         // outlive `self` (all accesses go through raw pointers tied to the engine's run).
         unsafe {
-            libc::munmap(self.base.cast(), self.size as usize);
+            libc::munmap(self.base.cast(), self.span() as usize);
         }
     }
 }

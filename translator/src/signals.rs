@@ -61,7 +61,7 @@ impl RunGuard {
     pub(crate) fn enter(engine: &Engine, mem: &GuestMemory) -> RunGuard {
         install();
         let prev = ACTIVE.with(|a| a.replace(engine));
-        let prev_window = WINDOW.with(|w| w.replace((mem.base() as usize, mem.size() as usize)));
+        let prev_window = WINDOW.with(|w| w.replace((mem.base() as usize, mem.span() as usize)));
         RunGuard { prev, prev_window }
     }
 }

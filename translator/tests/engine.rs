@@ -248,12 +248,16 @@ fn fault_child() {
     };
     let threshold = if mode.ends_with("jit") { 0 } else { u32::MAX };
     let helper = mode.starts_with("helper");
+    // "top": an 8-byte load that starts 4 bytes below the end of the 16 MiB window runs into
+    // the guard after it, never into host memory beyond the reservation.
+    let top = mode.starts_with("top");
+    let addr = if top { 0xff_fffc } else { 0x50_0000 };
     let blocks = HashMap::from([(0x3000, {
         let mut b = Builder::new(0x3000);
         b.insn_start(0x3000);
         inc(&mut b, R1);
         b.insn_start(0x3004);
-        let a = b.const64(0x50_0000);
+        let a = b.const64(addr);
         let v = if helper {
             b.call_helper(&READ_GUEST, &[a])
         } else {
@@ -278,7 +282,7 @@ fn fault_child() {
     let mut state = CpuState::new(64);
     state.bytes_mut()[0..8].copy_from_slice(&0x3000u64.to_le_bytes());
     let mut space = FlatSpace {
-        mem: test_memory(&[(0x3000, 0x4000)]),
+        mem: test_memory(&[(0x3000, 0x4000), (0xff_f000, 0x100_0000)]),
         code: Vec::new(),
     };
     engine.run(&mut state, &mut space);
@@ -288,7 +292,19 @@ fn fault_child() {
 #[test]
 fn guest_fault_kills_with_sigsegv_and_reports_the_pc() {
     use std::os::unix::process::ExitStatusExt;
-    for mode in ["interp", "jit", "helper-interp", "helper-jit"] {
+    for mode in [
+        "interp",
+        "jit",
+        "helper-interp",
+        "helper-jit",
+        "top-interp",
+        "top-jit",
+    ] {
+        let accessing = if mode.starts_with("top") {
+            "0x1000000"
+        } else {
+            "0x500000"
+        };
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["fault_child", "--exact", "--nocapture", "--test-threads=1"])
             .env("XARCH_FAULT_CHILD", mode)
@@ -302,9 +318,9 @@ fn guest_fault_kills_with_sigsegv_and_reports_the_pc() {
             out.status
         );
         assert!(
-            err.contains(
-                "xarch: guest SIGSEGV at pc 0x3004 (ir-test insn at 0x3004) accessing 0x500000"
-            ),
+            err.contains(&format!(
+                "xarch: guest SIGSEGV at pc 0x3004 (ir-test insn at 0x3004) accessing {accessing}"
+            )),
             "{mode}: {err}"
         );
     }
