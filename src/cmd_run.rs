@@ -229,17 +229,9 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     // SAFETY: sets a default disposition for a signal the engine does not use.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
 
-    // A forked child gets a fresh engine: the JIT's code cache is a shared memfd mapping,
-    // which a host fork would leave shared between parent and child.
-    let fresh_engine = || Engine::new(fe.clone(), opts).map_err(|e| e.to_string());
-    let ending = guest_loop(
-        &*fe,
-        &mut engine,
-        &fresh_engine,
-        &mut state,
-        &mut space,
-        &mut sys,
-    );
+    // A forked child keeps the parent's translations: the engine gives itself a private copy
+    // of its code cache on its first entry after a fork (`Engine::run`).
+    let ending = guest_loop(&*fe, &mut engine, &mut state, &mut space, &mut sys);
 
     // Statistics of the process that was started, not of every forked child.
     if std::process::id() == first_pid {
@@ -268,7 +260,6 @@ fn run(args: &RunArgs) -> Result<i32, String> {
 fn guest_loop(
     fe: &dyn Frontend,
     engine: &mut Engine,
-    fresh_engine: &dyn Fn() -> Result<Engine, String>,
     state: &mut CpuState,
     space: &mut Space,
     sys: &mut Syscalls,
@@ -303,13 +294,6 @@ fn guest_loop(
                     } => {
                         fe.set_syscall_result(state.bytes_mut(), ret);
                         if child {
-                            match fresh_engine() {
-                                Ok(e) => *engine = e,
-                                Err(msg) => {
-                                    eprintln!("xarch: {msg}");
-                                    return Ending::Limit;
-                                }
-                            }
                             if let Some(sp) = stack {
                                 set_stack_pointer(fe, state, sp);
                             }

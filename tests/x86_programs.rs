@@ -1,57 +1,12 @@
-//! x86-64 guest programs through the DBT: every workload built with host `gcc -static -O2`
-//! (`bench/workloads/build.sh x86_64`) prints under `xarch run` exactly what it prints
-//! natively and exits the same way, on the default engine (tier 0, then Cranelift for hot
-//! blocks) and with every block compiled at its first run. A missing build fails the test with
-//! the command to run.
+//! x86-64 guest programs through the DBT, beyond the workloads (which `tests/programs.rs`
+//! runs for every DBT guest): the report of an unimplemented instruction, and faults that
+//! must end the guest with the signal the native program dies by.
 
 mod common;
 
-use common::{diff, run, workload, xarch_bin};
+use common::{run, xarch_bin};
 use std::process::Command;
 use std::time::Duration;
-
-const SIZE: &str = "1";
-
-fn check(name: &str, options: &[&str]) {
-    let exe = workload("x86_64", name);
-    let native = run(Command::new(&exe).arg(SIZE), b"", Duration::from_secs(60));
-    let out = run(
-        Command::new(xarch_bin())
-            .arg("run")
-            .args(options)
-            .arg(&exe)
-            .arg(SIZE),
-        b"",
-        Duration::from_secs(600),
-    );
-    assert!(
-        !out.timed_out,
-        "xarch run {name}: timed out after {:?}",
-        out.elapsed
-    );
-    assert!(
-        out.stdout == native.stdout && out.code() == native.code(),
-        "xarch run {} {name} {SIZE}: exit {} (native {}), stderr:\n{}\n{}",
-        options.join(" "),
-        out.code(),
-        native.code(),
-        out.stderr_head(),
-        diff("native", &native.stdout, "xarch run", &out.stdout)
-    );
-}
-
-macro_rules! x86_tests {
-    ($module:ident, [$($opt:literal),*]: $($name:ident),* $(,)?) => {
-        mod $module {
-            const OPTIONS: &[&str] = &[$($opt),*];
-            $( #[test] fn $name() { super::check(stringify!($name), OPTIONS); } )*
-        }
-    };
-}
-
-x86_tests!(default_engine, []: alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
-x86_tests!(compile_all, ["--hot-threshold", "0"]:
-    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
 
 /// An instruction xarch does not implement is reported with its address, bytes and
 /// disassembly, and the run fails, rather than running something else.
