@@ -574,3 +574,25 @@ fn vcmpequb_record_sets_cr6() {
     let s = run(&[w], st(|s| (s.vsr[32], s.vsr[33]) = (0, u128::MAX)));
     assert_eq!(crf(&s, 6), 0b0010, "none equal");
 }
+
+#[test]
+fn fctiw_honours_fpscr_rn() {
+    // mtfsfi 7, 3 (round toward -inf); fctiw f1, f2; mtfsfi 7, 0; fctiw f3, f2
+    let mtfsfi = |u: u32| 63 << 26 | 7 << 23 | u << 12 | 134 << 1;
+    let s = run(
+        &[
+            mtfsfi(3),
+            xf(63, 1, 0, 2, 14, 0),
+            mtfsfi(0),
+            xf(63, 3, 0, 2, 14, 0),
+        ],
+        st(|s| s.set_fpr(2, 2.5f64.to_bits())),
+    );
+    assert_eq!(s.fpr(1) as u32, 2, "toward -inf");
+    assert_eq!(s.fpr(3) as u32, 2, "nearest, ties to even");
+    let s = run(
+        &[mtfsfi(2), xf(63, 1, 0, 2, 14, 0)],
+        st(|s| s.set_fpr(2, 2.25f64.to_bits())),
+    );
+    assert_eq!((s.fpr(1) as u32, s.fpscr & 3), (3, 2), "toward +inf");
+}

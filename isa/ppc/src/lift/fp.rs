@@ -5,8 +5,8 @@
 //! Single-precision arithmetic computes in double and rounds the result to single, which is
 //! exact for add, subtract, multiply, divide and square root of single operands (double
 //! has more than 2p+2 bits) and may differ from the hardware in the last bit for the fused
-//! forms. Arithmetic rounds to nearest: FPSCR[RN] is kept and readable but only the
-//! conversions that name a rounding (the `z` forms, `fri*`) differ from it. FPSCR exception
+//! forms. Arithmetic rounds to nearest: FPSCR[RN] is kept and readable, and honoured by the
+//! float-to-integer conversions without `z` (`fctiw`, `fctid`, `fctiwu`, `fctidu`). FPSCR exception
 //! bits are not accumulated, and the record (`.`) forms are not implemented.
 
 use super::{Ctx, LiftResult};
@@ -237,6 +237,24 @@ pub fn fsel(ctx: &mut Ctx, w: u32) -> LiftResult {
     Ok(())
 }
 
+/// Rounds to an integral value by FPSCR[RN] (0 nearest, 1 toward zero, 2 toward +inf,
+/// 3 toward -inf), for the conversions without `z`.
+fn round_by_rn(ctx: &mut Ctx, v: Value) -> Value {
+    let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
+    let rn = ctx.b.and_imm(fpscr, 3);
+    let mut r = ctx.b.fround(RoundMode::Floor, v);
+    for (mode, val) in [
+        (RoundMode::Ceil, 2),
+        (RoundMode::Trunc, 1),
+        (RoundMode::Nearest, 0),
+    ] {
+        let t = ctx.b.fround(mode, v);
+        let is = ctx.b.icmp_imm(xarch_translator::ir::IntCC::Eq, rn, val);
+        r = ctx.b.select(is, t, r);
+    }
+    r
+}
+
 /// A float-to-integer conversion with the PowerPC results for NaN (the most negative value
 /// for signed targets, 0 for unsigned) and saturation.
 fn to_int(ctx: &mut Ctx, v: Value, ty: Type, signed: bool) -> Value {
@@ -269,11 +287,7 @@ pub fn fconv(ctx: &mut Ctx, w: u32) -> LiftResult {
         }
         14 | 15 | 142 | 143 | 814 | 815 | 942 | 943 => {
             let b = fpr(ctx, rb(w));
-            let b = if x & 1 == 0 {
-                ctx.b.fround(RoundMode::Nearest, b)
-            } else {
-                b
-            };
+            let b = if x & 1 == 0 { round_by_rn(ctx, b) } else { b };
             let ty = if x < 800 { Type::I32 } else { Type::I64 };
             let signed = matches!(x, 14 | 15 | 814 | 815);
             to_int(ctx, b, ty, signed)
