@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{diff, run, workload, xarch_bin};
+use common::{busybox, diff, require_tool, run, workload, xarch_bin};
 use std::process::Command;
 use std::time::Duration;
 
@@ -125,3 +125,60 @@ ppc_tests!(ppc32_default_engine, "ppc", []:
     alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
 ppc_tests!(ppc32_compile_all, "ppc", ["--hot-threshold", "0"]:
     alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
+
+/// Debian's static busybox for ppc64el under `xarch run` prints what it prints under
+/// qemu-ppc64le, with the same exit status: applets fed from stdin and `sh -c` pipelines
+/// (fork, pipe, execve of /proc/self/exe's applets).
+#[test]
+fn busybox_ppc64le_matches_qemu() {
+    let qemu = require_tool("qemu-ppc64le", "qemu-user");
+    let bb = busybox("ppc64le");
+    let input: String = (1..=200)
+        .map(|i: u32| format!("line {i} {}\n", i.wrapping_mul(2_654_435_761) % 1000))
+        .collect();
+    let cases: &[&[&str]] = &[
+        &["echo", "hello", "world"],
+        &["seq", "-s", ",", "1", "5", "40"],
+        &["sort", "-k3", "-n"],
+        &["wc"],
+        &["md5sum"],
+        &["sha256sum"],
+        &["tr", "a-z", "A-Z"],
+        &["sed", "-n", "s/line \\([0-9]*5\\) .*/\\1/p"],
+        &["awk", "{ s += $3 } END { print s, NR }"],
+        &["expr", "7", "*", "6"],
+        &["printf", "%05d %x %s\\n", "42", "255", "ok"],
+        &["false"],
+        &["sh", "-c", "sort -n -k3 | uniq -c -f2 | tail -3"],
+        &["sh", "-c", "gzip -c | gunzip -c | md5sum"],
+        &[
+            "sh",
+            "-c",
+            "for i in 1 2 3; do echo $((i * i)); done; exit 3",
+        ],
+    ];
+    for args in cases {
+        let reference = run(
+            Command::new(&qemu).arg(&bb).args(*args).env("LC_ALL", "C"),
+            input.as_bytes(),
+            Duration::from_secs(60),
+        );
+        let ours = run(
+            Command::new(xarch_bin())
+                .arg("run")
+                .arg(&bb)
+                .args(*args)
+                .env("LC_ALL", "C"),
+            input.as_bytes(),
+            Duration::from_secs(120),
+        );
+        assert!(
+            ours.stdout == reference.stdout && ours.code() == reference.code(),
+            "busybox {args:?}: exit {} (qemu {}), stderr:\n{}\n{}",
+            ours.code(),
+            reference.code(),
+            ours.stderr_head(),
+            diff("qemu-ppc64le", &reference.stdout, "xarch run", &ours.stdout)
+        );
+    }
+}

@@ -596,3 +596,17 @@ fn fctiw_honours_fpscr_rn() {
     );
     assert_eq!((s.fpr(1) as u32, s.fpscr & 3), (3, 2), "toward +inf");
 }
+
+#[test]
+fn xxsldwi_shifts_by_words() {
+    // xxsldwi vs3, vs1, vs2, 1
+    let w = 60 << 26 | 3 << 21 | 1 << 16 | 2 << 11 | 1 << 8 | 2 << 3;
+    let s = run(
+        &[w],
+        st(|s| {
+            s.vsr[1] = 0x0000_0001_0000_0002_0000_0003_0000_0004;
+            s.vsr[2] = 0x0000_0005_0000_0006_0000_0007_0000_0008;
+        }),
+    );
+    assert_eq!(s.vsr[3], 0x0000_0002_0000_0003_0000_0004_0000_0005);
+}

@@ -27,6 +27,7 @@ pub static TABLE: &[Form] = &[
     form("mtvsrwz", x(31, 243), false, mtvsrwz),
     // 7.6 VSX permute and logical (XX3-form)
     form("xxpermdi", xx3_dm(60, 10), false, xxpermdi),
+    form("xxsldwi", xx3_dm(60, 2), false, xxsldwi),
     form("xxland", xx3(60, 130), false, xxlogical),
     form("xxlandc", xx3(60, 138), false, xxlogical),
     form("xxlor", xx3(60, 146), false, xxlogical),

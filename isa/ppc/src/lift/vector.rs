@@ -196,6 +196,20 @@ pub fn xxpermdi(ctx: &mut Ctx, w: u32) -> LiftResult {
     Ok(())
 }
 
+/// xxsldwi: words SHW..SHW+3 of the concatenation XA || XB.
+pub fn xxsldwi(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, a, b) = xx3_regs(w);
+    let shw = bits(w, 22, 23);
+    let va = ctx.b.get_reg(Type::V128, state::vsr_off(a));
+    let vb = ctx.b.get_reg(Type::V128, state::vsr_off(b));
+    let r = isa_shuffle(ctx, va, vb, |i| {
+        let k = i + 4 * shw;
+        (k >= 16, k % 16)
+    });
+    ctx.b.set_reg(state::vsr_off(t), r);
+    Ok(())
+}
+
 /// The binary logical ops on V128 values, by the XX3 extended opcode.
 fn logical(ctx: &mut Ctx, xo: u32, a: Value, b: Value) -> Value {
     let l = Lane::I64x2;
