@@ -1,62 +1,13 @@
-//! PowerPC program tests: the bench workloads built with `powerpc64le-linux-gnu-gcc -static
-//! -O2` print under `xarch run` exactly what their native x86-64 builds print. Each module
-//! lists the workloads that pass today (see the PowerPC frontend's report for the rest).
+//! PowerPC programs beyond the workloads (which `tests/programs.rs` runs for every DBT guest):
+//! Debian's busybox for ppc64el under `xarch run` against qemu-ppc64le.
 //!
-//! Inputs: `make workloads` (or `bench/workloads/build.sh`).
+//! Inputs: `make busybox`.
 
 mod common;
 
-use common::{busybox, diff, require_tool, run, workload, xarch_bin};
+use common::{busybox, diff, require_tool, run, xarch_bin};
 use std::process::Command;
 use std::time::Duration;
-
-const SIZE: &str = "1";
-
-fn check(arch: &str, name: &str, options: &[&str]) {
-    let native = run(
-        Command::new(workload("x86_64", name)).arg(SIZE),
-        b"",
-        Duration::from_secs(60),
-    );
-    let exe = workload(arch, name);
-    let out = run(
-        Command::new(xarch_bin())
-            .arg("run")
-            .args(options)
-            .arg(&exe)
-            .arg(SIZE),
-        b"",
-        Duration::from_secs(600),
-    );
-    assert!(
-        !out.timed_out,
-        "xarch run {arch}/{name}: timed out after {:?}",
-        out.elapsed
-    );
-    assert!(
-        out.stdout == native.stdout && out.code() == native.code(),
-        "xarch run {} {arch}/{name} {SIZE}: exit {} (native {}), stderr:\n{}\n{}",
-        options.join(" "),
-        out.code(),
-        native.code(),
-        out.stderr_head(),
-        diff("native", &native.stdout, "xarch run", &out.stdout)
-    );
-}
-
-macro_rules! ppc_tests {
-    ($module:ident, $arch:literal, [$($opt:literal),*]: $($name:ident),* $(,)?) => {
-        mod $module {
-            const OPTIONS: &[&str] = &[$($opt),*];
-            $( #[test] fn $name() { super::check($arch, stringify!($name), OPTIONS); } )*
-        }
-    };
-}
-
-ppc_tests!(ppc64le_default_engine, "ppc64le", []:
-    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
-ppc_tests!(ppc64le_compile_all, "ppc64le", ["--hot-threshold", "0"]:
-    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
 
 #[test]
 fn unimplemented_instruction_is_reported() {
@@ -117,14 +68,6 @@ fn tiny_elf_ppc64le(code: &[u32]) -> Vec<u8> {
     }
     f
 }
-
-// 32-bit big-endian builds (`powerpc-linux-gnu-gcc -static -O2`). The Linux layer warns on
-// stderr about ppc32 calls it does not serve (ugetrlimit, statx layout); stdout and the exit
-// status are the native ones.
-ppc_tests!(ppc32_default_engine, "ppc", []:
-    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
-ppc_tests!(ppc32_compile_all, "ppc", ["--hot-threshold", "0"]:
-    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
 
 /// Debian's static busybox for ppc64el under `xarch run` prints what it prints under
 /// qemu-ppc64le, with the same exit status: applets fed from stdin and `sh -c` pipelines

@@ -91,7 +91,7 @@ fn syscall_ppc64(nr: u64) -> Option<Sysno> {
         4 => Write,
         5 => Open,
         6 => Close,
-        // 7: waitpid (not in xarch's Sysno list)
+        7 => Waitpid,
         8 => Creat,
         9 => Link,
         10 => Unlink,
@@ -173,7 +173,7 @@ fn syscall_ppc64(nr: u64) -> Option<Sysno> {
         86 => Uselib,
         87 => Swapon,
         88 => Reboot,
-        // 89: readdir (not in xarch's Sysno list)
+        89 => Readdir,
         90 => Mmap,
         91 => Munmap,
         92 => Truncate,
@@ -186,7 +186,7 @@ fn syscall_ppc64(nr: u64) -> Option<Sysno> {
         99 => Statfs,
         100 => Fstatfs,
         101 => Ioperm,
-        // 102: socketcall (not in xarch's Sysno list)
+        102 => Socketcall,
         103 => Syslog,
         104 => Setitimer,
         105 => Getitimer,
@@ -201,9 +201,9 @@ fn syscall_ppc64(nr: u64) -> Option<Sysno> {
         114 => Wait4,
         115 => Swapoff,
         116 => Sysinfo,
-        // 117: ipc (not in xarch's Sysno list)
+        117 => Ipc,
         118 => Fsync,
-        // 119: sigreturn (not in xarch's Sysno list)
+        119 => Sigreturn,
         120 => Clone,
         121 => Setdomainname,
         122 => Uname,
@@ -224,7 +224,7 @@ fn syscall_ppc64(nr: u64) -> Option<Sysno> {
         137 => AfsSyscall,
         138 => Setfsuid,
         139 => Setfsgid,
-        // 140: _llseek (not in xarch's Sysno list)
+        140 => Llseek,
         141 => Getdents,
         // 142: _newselect (not in xarch's Sysno list)
         143 => Flock,
@@ -274,7 +274,7 @@ fn syscall_ppc64(nr: u64) -> Option<Sysno> {
         187 => Getpmsg,
         188 => Putpmsg,
         189 => Vfork,
-        // 190: ugetrlimit (not in xarch's Sysno list)
+        190 => Ugetrlimit,
         191 => Readahead,
         // 198: pciconfig_read (not in xarch's Sysno list)
         // 199: pciconfig_write (not in xarch's Sysno list)
@@ -327,8 +327,8 @@ fn syscall_ppc64(nr: u64) -> Option<Sysno> {
         // 249: swapcontext (not in xarch's Sysno list)
         250 => Tgkill,
         251 => Utimes,
-        // 252: statfs64 (not in xarch's Sysno list)
-        // 253: fstatfs64 (not in xarch's Sysno list)
+        252 => Statfs64,
+        253 => Fstatfs64,
         // 255: rtas (not in xarch's Sysno list)
         // 256: sys_debug_setcontext (not in xarch's Sysno list)
         258 => MigratePages,
@@ -502,7 +502,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         4 => Write,
         5 => Open,
         6 => Close,
-        // 7: waitpid (not in xarch's Sysno list)
+        7 => Waitpid,
         8 => Creat,
         9 => Link,
         10 => Unlink,
@@ -584,7 +584,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         86 => Uselib,
         87 => Swapon,
         88 => Reboot,
-        // 89: readdir (not in xarch's Sysno list)
+        89 => Readdir,
         90 => Mmap,
         91 => Munmap,
         92 => Truncate,
@@ -597,7 +597,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         99 => Statfs,
         100 => Fstatfs,
         101 => Ioperm,
-        // 102: socketcall (not in xarch's Sysno list)
+        102 => Socketcall,
         103 => Syslog,
         104 => Setitimer,
         105 => Getitimer,
@@ -612,9 +612,9 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         114 => Wait4,
         115 => Swapoff,
         116 => Sysinfo,
-        // 117: ipc (not in xarch's Sysno list)
+        117 => Ipc,
         118 => Fsync,
-        // 119: sigreturn (not in xarch's Sysno list)
+        119 => Sigreturn,
         120 => Clone,
         121 => Setdomainname,
         122 => Uname,
@@ -635,7 +635,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         137 => AfsSyscall,
         138 => Setfsuid,
         139 => Setfsgid,
-        // 140: _llseek (not in xarch's Sysno list)
+        140 => Llseek,
         141 => Getdents,
         // 142: _newselect (not in xarch's Sysno list)
         143 => Flock,
@@ -685,21 +685,21 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         187 => Getpmsg,
         188 => Putpmsg,
         189 => Vfork,
-        // 190: ugetrlimit (not in xarch's Sysno list)
+        190 => Ugetrlimit,
         191 => Readahead,
-        // 192: mmap2 (not in xarch's Sysno list)
-        // 193: truncate64 (not in xarch's Sysno list)
-        // 194: ftruncate64 (not in xarch's Sysno list)
-        // 195: stat64 (not in xarch's Sysno list)
-        // 196: lstat64 (not in xarch's Sysno list)
-        // 197: fstat64 (not in xarch's Sysno list)
+        192 => Mmap2,
+        193 => Truncate64,
+        194 => Ftruncate64,
+        195 => Stat64,
+        196 => Lstat64,
+        197 => Fstat64,
         // 198: pciconfig_read (not in xarch's Sysno list)
         // 199: pciconfig_write (not in xarch's Sysno list)
         // 200: pciconfig_iobase (not in xarch's Sysno list)
         // 201: multiplexer (not in xarch's Sysno list)
         202 => Getdents64,
         203 => PivotRoot,
-        // 204: fcntl64 (not in xarch's Sysno list)
+        204 => Fcntl64,
         205 => Madvise,
         206 => Mincore,
         207 => Gettid,
@@ -720,7 +720,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         222 => SchedSetaffinity,
         223 => SchedGetaffinity,
         225 => Tuxcall,
-        // 226: sendfile64 (not in xarch's Sysno list)
+        226 => Sendfile64,
         227 => IoSetup,
         228 => IoDestroy,
         229 => IoGetevents,
@@ -746,8 +746,8 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         // 249: swapcontext (not in xarch's Sysno list)
         250 => Tgkill,
         251 => Utimes,
-        // 252: statfs64 (not in xarch's Sysno list)
-        // 253: fstatfs64 (not in xarch's Sysno list)
+        252 => Statfs64,
+        253 => Fstatfs64,
         // 254: fadvise64_64 (not in xarch's Sysno list)
         // 255: rtas (not in xarch's Sysno list)
         // 256: sys_debug_setcontext (not in xarch's Sysno list)
@@ -784,7 +784,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         288 => Mknodat,
         289 => Fchownat,
         290 => Futimesat,
-        // 291: fstatat64 (not in xarch's Sysno list)
+        291 => Fstatat64,
         292 => Unlinkat,
         293 => Renameat,
         294 => Linkat,
@@ -880,25 +880,25 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         400 => Msgsnd,
         401 => Msgrcv,
         402 => Msgctl,
-        // 403: clock_gettime64 (not in xarch's Sysno list)
+        403 => ClockGettime64,
         // 404: clock_settime64 (not in xarch's Sysno list)
         // 405: clock_adjtime64 (not in xarch's Sysno list)
-        // 406: clock_getres_time64 (not in xarch's Sysno list)
-        // 407: clock_nanosleep_time64 (not in xarch's Sysno list)
+        406 => ClockGetresTime64,
+        407 => ClockNanosleepTime64,
         // 408: timer_gettime64 (not in xarch's Sysno list)
         // 409: timer_settime64 (not in xarch's Sysno list)
         // 410: timerfd_gettime64 (not in xarch's Sysno list)
         // 411: timerfd_settime64 (not in xarch's Sysno list)
-        // 412: utimensat_time64 (not in xarch's Sysno list)
-        // 413: pselect6_time64 (not in xarch's Sysno list)
-        // 414: ppoll_time64 (not in xarch's Sysno list)
+        412 => UtimensatTime64,
+        413 => Pselect6Time64,
+        414 => PpollTime64,
         // 416: io_pgetevents_time64 (not in xarch's Sysno list)
         // 417: recvmmsg_time64 (not in xarch's Sysno list)
         // 418: mq_timedsend_time64 (not in xarch's Sysno list)
         // 419: mq_timedreceive_time64 (not in xarch's Sysno list)
         // 420: semtimedop_time64 (not in xarch's Sysno list)
         // 421: rt_sigtimedwait_time64 (not in xarch's Sysno list)
-        // 422: futex_time64 (not in xarch's Sysno list)
+        422 => FutexTime64,
         // 423: sched_rr_get_interval_time64 (not in xarch's Sysno list)
         424 => PidfdSendSignal,
         425 => IoUringSetup,
