@@ -16,8 +16,11 @@ use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::sync::Arc;
+use xarch_linux::abi::Sysno;
 use xarch_linux::mem::GuestMemory;
-use xarch_linux::{AddressSpace, MemEvent, SyscallOutcome, Syscalls};
+use xarch_linux::signal as gsig;
+use xarch_linux::{AddressSpace, MapRequest, MemEvent, Prot, SyscallOutcome, Syscalls};
+use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 use xarch_translator::ir::TrapKind;
 use xarch_translator::{
     CodeMemory, CpuState, Engine, EngineOptions, Frontend, GuestSpace, RunExit, Show,
@@ -143,6 +146,16 @@ impl GuestSpace for Space {
     }
 }
 
+impl SignalMemory for Space {
+    fn read(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        self.0.read(addr, buf).is_ok()
+    }
+
+    fn write(&mut self, addr: u64, data: &[u8]) -> bool {
+        self.0.write(addr, data).is_ok()
+    }
+}
+
 /// How the guest ended.
 enum Ending {
     Exited(i32),
@@ -228,6 +241,8 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     // action, so that `yes | head -1` ends the writer by SIGPIPE as it does natively.
     // SAFETY: sets a default disposition for a signal the engine does not use.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    // A host signal the guest handles stops compiled code at the next block boundary.
+    gsig::set_interrupt_hook(xarch_translator::engine::request_interrupt);
 
     // A forked child keeps the parent's translations: the engine gives itself a private copy
     // of its code cache on its first entry after a fork (`Engine::run`).
@@ -264,12 +279,43 @@ fn guest_loop(
     space: &mut Space,
     sys: &mut Syscalls,
 ) -> Ending {
+    let mut trampoline = None;
     loop {
         match engine.run(state, space) {
+            RunExit::Interrupted => {
+                if let Err(end) = deliver_signals(fe, state, space, sys, &mut trampoline, None) {
+                    return end;
+                }
+            }
             RunExit::Syscall => {
                 let call = fe.syscall_args(state.bytes());
+                let sysno = fe.abi().sysno(call.nr);
+                if sysno == Some(Sysno::RtSigreturn) {
+                    match fe.restore_signal_frame(state.bytes_mut(), space) {
+                        Ok(mask) => sys.set_guest_mask(mask),
+                        Err(e) => {
+                            eprintln!("xarch: guest SIGSEGV: rt_sigreturn: {e}");
+                            return Ending::Signal(libc::SIGSEGV);
+                        }
+                    }
+                    if let Err(end) = deliver_signals(fe, state, space, sys, &mut trampoline, None)
+                    {
+                        return end;
+                    }
+                    continue;
+                }
                 let out = sys.handle(&mut space.0, call.nr, call.args);
+                // A blocking call cut short by a signal the guest handles: the handler's
+                // SA_RESTART decides between -EINTR and running the call again.
+                let mut interrupted = None;
                 match out {
+                    SyscallOutcome::Return(v)
+                        if v == -(libc::EINTR as i64)
+                            && gsig::any_pending()
+                            && !sysno.is_some_and(never_restarts) =>
+                    {
+                        interrupted = Some(v);
+                    }
                     SyscallOutcome::Return(v) => fe.set_syscall_result(state.bytes_mut(), v),
                     SyscallOutcome::Exit(code) => return Ending::Exited(code),
                     SyscallOutcome::SetThreadPointer(tp) => {
@@ -311,6 +357,13 @@ fn guest_loop(
                         MemEvent::Mapped { .. } => {}
                     }
                 }
+                if interrupted.is_some() || gsig::any_pending() {
+                    if let Err(end) =
+                        deliver_signals(fe, state, space, sys, &mut trampoline, interrupted)
+                    {
+                        return end;
+                    }
+                }
             }
             RunExit::Trap { kind, pc } => {
                 let (bytes, text) = instruction_at(fe, &space.0, pc);
@@ -343,6 +396,160 @@ fn guest_loop(
             }
         }
     }
+}
+
+/// Syscalls that Linux never restarts after a handler ran (`-ERESTARTNOHAND` and
+/// `-ERESTART_RESTARTBLOCK` become EINTR), whatever SA_RESTART says.
+fn never_restarts(s: Sysno) -> bool {
+    use Sysno::*;
+    matches!(
+        s,
+        Pause
+            | RtSigsuspend
+            | RtSigtimedwait
+            | Nanosleep
+            | ClockNanosleep
+            | ClockNanosleepTime64
+            | Poll
+            | Ppoll
+            | PpollTime64
+            | Select
+            | Pselect6
+            | Pselect6Time64
+            | EpollWait
+            | EpollWaitOld
+            | EpollPwait
+            | EpollPwait2
+    )
+}
+
+/// Moves the guest PC back over the syscall instruction so that the call runs again.
+fn rewind_syscall(fe: &dyn Frontend, state: &mut CpuState) {
+    let off = fe.pc_offset() as usize;
+    let b = state.bytes_mut();
+    let pc = u64::from_le_bytes(b[off..off + 8].try_into().expect("8 bytes"));
+    let pc = pc.wrapping_sub(fe.syscall_insn_len());
+    b[off..off + 8].copy_from_slice(&pc.to_le_bytes());
+}
+
+/// The guest address of the frontend's `rt_sigreturn` trampoline, mapped read+exec on first
+/// use (the kernel's vDSO `sigtramp` for handlers without SA_RESTORER).
+fn sigreturn_trampoline(
+    fe: &dyn Frontend,
+    space: &mut Space,
+    at: &mut Option<u64>,
+) -> Result<u64, String> {
+    if let Some(a) = *at {
+        return Ok(a);
+    }
+    let code = fe
+        .sigreturn_trampoline()
+        .ok_or("the handler has no SA_RESTORER and this guest has no sigreturn trampoline")?;
+    let addr = space
+        .0
+        .mmap(MapRequest {
+            addr: 0,
+            len: 4096,
+            prot: Prot::READ | Prot::WRITE,
+            fixed: false,
+            noreplace: false,
+            shared: false,
+            file: None,
+        })
+        .map_err(|e| format!("cannot map the sigreturn trampoline: {e}"))?;
+    space
+        .0
+        .write(addr, code)
+        .map_err(|_| "cannot write the sigreturn trampoline".to_string())?;
+    space
+        .0
+        .mprotect(addr, 4096, Prot::READ | Prot::EXEC)
+        .map_err(|e| format!("cannot protect the sigreturn trampoline: {e}"))?;
+    let _ = space.0.take_events();
+    *at = Some(addr);
+    Ok(addr)
+}
+
+/// Runs the guest handlers of the signals the host recorded: one frame per signal, each on
+/// top of the last (as Linux stacks them), with the guest mask widened by each action.
+/// `interrupted` is the -EINTR of a syscall that the first handler's SA_RESTART restarts;
+/// with no handler run at all, the call restarts.
+fn deliver_signals(
+    fe: &dyn Frontend,
+    state: &mut CpuState,
+    space: &mut Space,
+    sys: &mut Syscalls,
+    trampoline: &mut Option<u64>,
+    mut interrupted: Option<i64>,
+) -> Result<(), Ending> {
+    let bits = gsig::take_pending();
+    for sig in 1..=64u32 {
+        let bit = 1u64 << (sig - 1);
+        if bits & bit == 0 {
+            continue;
+        }
+        let act = sys.guest_action(sig);
+        let mask = sys.guest_mask();
+        if !act.is_handler() || mask & bit != 0 {
+            // The guest dropped its handler since (the host action applies now), or an
+            // earlier frame of this round blocks it (it waits in the host kernel).
+            gsig::raise_on_host(sig);
+            continue;
+        }
+        if let Some(v) = interrupted.take() {
+            if act.flags & gsig::SA_RESTART != 0 && fe.syscall_insn_len() != 0 {
+                rewind_syscall(fe, state);
+            } else {
+                fe.set_syscall_result(state.bytes_mut(), v);
+            }
+        }
+        let restorer = if act.flags & gsig::SA_RESTORER != 0 && act.restorer != 0 {
+            act.restorer
+        } else {
+            match sigreturn_trampoline(fe, space, trampoline) {
+                Ok(a) => a,
+                Err(msg) => {
+                    eprintln!("xarch: guest signal {sig}: {msg}");
+                    return Err(Ending::Signal(sig as i32));
+                }
+            }
+        };
+        let info = gsig::info_of(sig);
+        let frame = SignalFrame {
+            sig,
+            info: &info,
+            handler: act.handler,
+            flags: act.flags,
+            restorer,
+            mask,
+        };
+        match fe.setup_signal_frame(state.bytes_mut(), space, &frame) {
+            Ok(()) => {}
+            Err(e @ SignalError::Unsupported) => {
+                eprintln!("xarch: guest signal {sig}: {e}");
+                return Err(Ending::Signal(sig as i32));
+            }
+            Err(e) => {
+                eprintln!("xarch: guest SIGSEGV: cannot deliver signal {sig}: {e}");
+                return Err(Ending::Signal(libc::SIGSEGV));
+            }
+        }
+        let mut new_mask = mask | act.mask;
+        if act.flags & gsig::SA_NODEFER == 0 {
+            new_mask |= bit;
+        }
+        sys.set_guest_mask(new_mask);
+        if act.flags & gsig::SA_RESETHAND != 0 {
+            sys.reset_to_default(sig);
+        }
+    }
+    if interrupted.is_some() && fe.syscall_insn_len() != 0 {
+        // No handler ran (the signal's action changed): Linux restarts the call.
+        rewind_syscall(fe, state);
+    } else if let Some(v) = interrupted {
+        fe.set_syscall_result(state.bytes_mut(), v);
+    }
+    Ok(())
 }
 
 /// The instruction bytes (hex) and disassembly at `pc`, for reports.

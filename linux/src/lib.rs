@@ -30,6 +30,7 @@
 pub mod abi;
 pub mod loader;
 pub mod mem;
+pub mod signal;
 pub mod space;
 pub mod syscalls;
 

@@ -204,6 +204,8 @@ pub enum EngineError {
     CodeCache(std::io::Error),
 }
 
+pub use crate::signals::request_interrupt;
+
 /// Why [`Engine::run`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunExit {
@@ -213,6 +215,9 @@ pub enum RunExit {
     Trap { kind: TrapKind, pc: u64 },
     /// The code at `pc` cannot be fetched (unmapped or not executable): a guest SIGSEGV.
     FetchFault { pc: u64 },
+    /// [`crate::signals::request_interrupt`] was called (a host signal for the guest
+    /// arrived); the state is exact at a block boundary, the guest PC is the next block.
+    Interrupted,
 }
 
 /// One cached translation.
@@ -280,10 +285,17 @@ impl Engine {
         }
         let window = MemWindow::of(space.mem());
         let _guard = crate::signals::RunGuard::enter(self, space.mem());
+        // A request raised before the guard was set found no engine to stop: look once here.
+        if crate::signals::take_interrupt() {
+            return RunExit::Interrupted;
+        }
         loop {
             if self.jit.exit_requested() {
                 self.jit.clear_exit_request();
                 self.code_written(space);
+                if crate::signals::take_interrupt() {
+                    return RunExit::Interrupted;
+                }
             }
             let pc = self.pc(state);
             let mut entry = match self.blocks.get_mut(&pc) {

@@ -51,6 +51,43 @@ pub struct SyscallArgs {
     pub args: [u64; 6],
 }
 
+/// Guest memory as signal delivery sees it (the run loop implements it over the address space).
+pub trait SignalMemory {
+    /// Reads guest bytes; false if any byte is not mapped readable.
+    fn read(&mut self, addr: u64, buf: &mut [u8]) -> bool;
+    /// Writes guest bytes; false if any byte is not mapped writable.
+    fn write(&mut self, addr: u64, data: &[u8]) -> bool;
+}
+
+/// One guest signal to deliver: what the arch's signal frame needs.
+#[derive(Clone, Copy, Debug)]
+pub struct SignalFrame<'a> {
+    /// Guest signal number (1..=64).
+    pub sig: u32,
+    /// The guest `siginfo_t` (128 bytes, the generic 64-bit Linux layout).
+    pub info: &'a [u8; 128],
+    /// The guest handler's address.
+    pub handler: u64,
+    /// The guest's `sa_flags` (SA_SIGINFO selects the three-argument call).
+    pub flags: u64,
+    /// Where the handler returns to (the guest's `sa_restorer` or a trampoline that calls
+    /// `rt_sigreturn`).
+    pub restorer: u64,
+    /// The signal mask of the interrupted code, saved in the frame's `uc_sigmask`.
+    pub mask: u64,
+}
+
+/// Why a signal frame could not be built or restored.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SignalError {
+    /// The frontend has no signal frame code (PowerPC today).
+    #[error("guest signal delivery is not supported for this architecture")]
+    Unsupported,
+    /// The guest stack at this address cannot hold (or does not hold) a signal frame.
+    #[error("bad guest signal frame at {0:#x}")]
+    BadFrame(u64),
+}
+
 /// A guest ISA: decoder, lifter, CPU state layout and Linux ABI conventions.
 pub trait Frontend: Send + Sync {
     /// Short name, as in `dbt-<name>` ("aarch64", "x86_64", "ppc64le", "ppc").
@@ -93,4 +130,39 @@ pub trait Frontend: Send + Sync {
 
     /// The thread pointer, for `arch_prctl(ARCH_GET_FS)`-style calls.
     fn thread_pointer(&self, state: &[u8]) -> u64;
+
+    /// Pushes the arch's Linux `rt_sigframe` for `frame` on the guest stack and points the
+    /// state at the handler (arguments, stack pointer, return address). The default is
+    /// [`SignalError::Unsupported`]: the run loop then treats the signal as fatal.
+    fn setup_signal_frame(
+        &self,
+        _state: &mut [u8],
+        _mem: &mut dyn SignalMemory,
+        _frame: &SignalFrame<'_>,
+    ) -> Result<(), SignalError> {
+        Err(SignalError::Unsupported)
+    }
+
+    /// At an `rt_sigreturn` syscall exit: restores the interrupted state from the frame the
+    /// guest stack points at and returns the signal mask saved there.
+    fn restore_signal_frame(
+        &self,
+        _state: &mut [u8],
+        _mem: &mut dyn SignalMemory,
+    ) -> Result<u64, SignalError> {
+        Err(SignalError::Unsupported)
+    }
+
+    /// Guest code that calls `rt_sigreturn`, for handlers installed without SA_RESTORER (the
+    /// kernel's vDSO `sigtramp`); the run loop maps it executable once. None: the guest's
+    /// libc always passes a restorer.
+    fn sigreturn_trampoline(&self) -> Option<&'static [u8]> {
+        None
+    }
+
+    /// Length in bytes of the syscall instruction (to restart a syscall with SA_RESTART,
+    /// the PC goes back by this much). 0: restarting is not supported.
+    fn syscall_insn_len(&self) -> u64 {
+        0
+    }
 }

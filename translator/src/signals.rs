@@ -47,6 +47,30 @@ pub(crate) fn take_code_writes() -> Option<Vec<u64>> {
     }
 }
 
+/// Set by [`request_interrupt`] (a host signal the guest handles arrived); taken by
+/// `Engine::run`, which then returns `RunExit::Interrupted`.
+static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks the engine running guest code on this thread (if any) to return to its caller with
+/// `RunExit::Interrupted` at the next block boundary; if none runs, the next `Engine::run`
+/// returns at once. Async-signal-safe: an atomic store, a thread-local `Cell` read and a
+/// plain store to the live JIT context.
+pub fn request_interrupt() {
+    INTERRUPT.store(true, std::sync::atomic::Ordering::SeqCst);
+    let engine = ACTIVE.with(|a| a.get());
+    if !engine.is_null() {
+        // SAFETY: ACTIVE is non-null only while that engine's `run` is on this thread's
+        // stack, so the engine and its JIT context are alive; the field is a plain word
+        // compiled code polls at block entry.
+        unsafe { (*(*engine).jit().ctx_ptr()).exit_request = 1 };
+    }
+}
+
+/// Takes a pending interrupt request.
+pub(crate) fn take_interrupt() -> bool {
+    INTERRUPT.swap(false, std::sync::atomic::Ordering::SeqCst)
+}
+
 static INSTALL: Once = Once::new();
 static mut OLD_SEGV: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::zeroed();
 static mut OLD_BUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::zeroed();

@@ -14,11 +14,14 @@ pub mod decode;
 pub mod disasm;
 pub mod helpers_fp;
 pub mod lift;
+pub mod signal;
 pub mod state;
 
 use state::CpuState;
 use xarch_linux::abi::Abi;
-use xarch_translator::frontend::{CodeMemory, Frontend, LiftError, SyscallArgs};
+use xarch_translator::frontend::{
+    CodeMemory, Frontend, LiftError, SignalError, SignalFrame, SignalMemory, SyscallArgs,
+};
 use xarch_translator::ir;
 
 /// The AArch64 frontend.
@@ -81,6 +84,31 @@ impl Frontend for Aarch64 {
 
     fn thread_pointer(&self, st: &[u8]) -> u64 {
         state::read_u64(st, state::TPIDR_EL0)
+    }
+
+    fn setup_signal_frame(
+        &self,
+        st: &mut [u8],
+        mem: &mut dyn SignalMemory,
+        frame: &SignalFrame<'_>,
+    ) -> Result<(), SignalError> {
+        signal::setup(st, mem, frame)
+    }
+
+    fn restore_signal_frame(
+        &self,
+        st: &mut [u8],
+        mem: &mut dyn SignalMemory,
+    ) -> Result<u64, SignalError> {
+        signal::restore(st, mem)
+    }
+
+    fn sigreturn_trampoline(&self) -> Option<&'static [u8]> {
+        Some(&signal::SIGRETURN_TRAMPOLINE)
+    }
+
+    fn syscall_insn_len(&self) -> u64 {
+        4
     }
 }
 

@@ -9,6 +9,7 @@ pub mod abi;
 pub mod decode;
 pub mod disasm;
 pub mod lift;
+pub mod signal;
 pub mod state;
 
 pub use lift::{CPUID1_ECX, CPUID1_EDX, DIVIDE_TRAP_TAG, GP_FAULT_TAG, X86Frontend, cpuid};

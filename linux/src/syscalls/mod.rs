@@ -12,8 +12,8 @@
 //! into host pointers: a bad guest pointer is -EFAULT, never a host crash. What the emulator
 //! must own is emulated: the address space (mmap family, brk), process identity seen by the
 //! guest (`/proc/self/exe`, `uname -m`), fork and execve (the whole emulator forks; a guest
-//! program is re-executed under xarch), signal dispositions (recorded; delivery of guest
-//! signal handlers is not implemented).
+//! program is re-executed under xarch), signal dispositions (recorded; guest handlers are
+//! run by the run loop through `crate::signal`).
 //!
 //! Structs whose layout equals the host's on 64-bit little-endian guests (`timespec` aside,
 //! which is converted everywhere) are passed through only when [`Abi::host_struct_layout`]

@@ -513,8 +513,8 @@ impl Syscalls {
     }
 
     /// rt_sigaction: records the guest's action; SIG_DFL and SIG_IGN also go to the host (so
-    /// that an ignored SIGPIPE makes writes fail with EPIPE, as the guest expects). Handlers
-    /// are recorded but never run: guest signal delivery is not implemented.
+    /// that an ignored SIGPIPE makes writes fail with EPIPE, as the guest expects). A guest
+    /// handler makes the host record the signal for the run loop (`crate::signal`).
     pub(super) fn rt_sigaction(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
         let sig = a[0] as u32;
         if sig == 0 || sig > 64 || a[3] != 8 {
@@ -543,18 +543,88 @@ impl Syscalls {
         }
         if let Some(act) = new {
             let handler = self.abi.get_word(&act);
-            if (handler == 0 || handler == 1) && !HOST_OWNED_SIGNALS.contains(&(sig as i32)) {
-                let h = if handler == 0 {
-                    libc::SIG_DFL
+            if !HOST_OWNED_SIGNALS.contains(&(sig as i32)) {
+                if handler == 0 || handler == 1 {
+                    let h = if handler == 0 {
+                        libc::SIG_DFL
+                    } else {
+                        libc::SIG_IGN
+                    };
+                    // SAFETY: sets a default or ignore disposition for a signal xarch does
+                    // not use.
+                    unsafe { libc::signal(sig as i32, h) };
                 } else {
-                    libc::SIG_IGN
-                };
-                // SAFETY: sets a default or ignore disposition for a signal xarch does not use.
-                unsafe { libc::signal(sig as i32, h) };
+                    // A guest handler: the host records the signal for the run loop.
+                    crate::signal::catch(sig as i32);
+                }
             }
             self.sigactions.insert(sig, act);
         }
         Ok(0)
+    }
+
+    /// The guest's action for `sig` (SIG_DFL if it never set one).
+    pub fn guest_action(&self, sig: u32) -> crate::signal::GuestAction {
+        let w = self.abi.word_size();
+        match self.sigactions.get(&sig) {
+            Some(b) if b.len() >= 3 * w + 8 => crate::signal::GuestAction {
+                handler: self.abi.get_word(&b[..w]),
+                flags: self.abi.get_word(&b[w..2 * w]),
+                restorer: self.abi.get_word(&b[2 * w..3 * w]),
+                mask: self.get_u64(&b[3 * w..]),
+            },
+            _ => crate::signal::GuestAction {
+                handler: host_ignores(sig as i32) as u64,
+                flags: 0,
+                restorer: 0,
+                mask: 0,
+            },
+        }
+    }
+
+    /// SA_RESETHAND at delivery: the guest's action for `sig` becomes SIG_DFL, on the host
+    /// too (unless the emulator owns the signal).
+    pub fn reset_to_default(&mut self, sig: u32) {
+        let w = self.abi.word_size();
+        self.sigactions.insert(sig, vec![0; 3 * w + 8]);
+        if !HOST_OWNED_SIGNALS.contains(&(sig as i32)) {
+            // SAFETY: sets the default disposition for a signal xarch does not use.
+            unsafe { libc::signal(sig as i32, libc::SIG_DFL) };
+        }
+    }
+
+    /// The guest's signal mask (the host's, bit `sig - 1`).
+    pub fn guest_mask(&self) -> u64 {
+        let mut old = 0u64;
+        // SAFETY: reads the mask into a local; SIG_BLOCK with no new set changes nothing.
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
+                libc::SIG_BLOCK,
+                std::ptr::null::<u64>(),
+                &raw mut old,
+                8,
+            )
+        };
+        old
+    }
+
+    /// Sets the guest's signal mask (on the host, minus the signals the emulator needs).
+    pub fn set_guest_mask(&mut self, mask: u64) {
+        let mut m = mask;
+        for s in HOST_OWNED_SIGNALS {
+            m &= !(1u64 << (s - 1));
+        }
+        // SAFETY: sets the host mask from a local; the old one is not read.
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigprocmask,
+                libc::SIG_SETMASK,
+                &raw const m,
+                std::ptr::null_mut::<u64>(),
+                8,
+            )
+        };
     }
 
     /// rt_sigprocmask: applied to the host (so blocked signals stay pending, as the guest

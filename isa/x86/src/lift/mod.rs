@@ -765,4 +765,25 @@ impl Frontend for X86Frontend {
     fn thread_pointer(&self, state: &[u8]) -> u64 {
         X86State::from_bytes(state).fs_base
     }
+
+    fn setup_signal_frame(
+        &self,
+        state: &mut [u8],
+        mem: &mut dyn xarch_translator::frontend::SignalMemory,
+        frame: &xarch_translator::frontend::SignalFrame<'_>,
+    ) -> Result<(), xarch_translator::frontend::SignalError> {
+        crate::signal::setup(state, mem, frame)
+    }
+
+    fn restore_signal_frame(
+        &self,
+        state: &mut [u8],
+        mem: &mut dyn xarch_translator::frontend::SignalMemory,
+    ) -> Result<u64, xarch_translator::frontend::SignalError> {
+        crate::signal::restore(state, mem)
+    }
+
+    fn syscall_insn_len(&self) -> u64 {
+        2
+    }
 }

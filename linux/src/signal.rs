@@ -1,0 +1,142 @@
+//! Guest signals: the host side of delivery.
+//!
+//! ```text
+//!  guest rt_sigaction(sig, handler) ─► host handler `record` for sig (no SA_RESTART)
+//!  host signal ─► record: siginfo saved, bit set in PENDING, interrupt hook (the engine's
+//!                 stop flag) ─► compiled code returns at the next block ─► run loop
+//!  run loop ─► take_pending ─► per signal: Syscalls::guest_action ─► the frontend's frame
+//! ```
+//!
+//! The guest's signal mask is the host's (rt_sigprocmask goes to the host, minus the signals
+//! the emulator owns), so a blocked guest signal stays pending in the host kernel and reaches
+//! `record` when the guest unblocks it. Signals whose guest action is SIG_DFL or SIG_IGN keep
+//! that host action. The fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) stay the
+//! emulator's: a guest fault is still fatal, whatever the guest installed.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// `sa_flags` bits (the same on AArch64 and x86-64).
+pub const SA_SIGINFO: u64 = 0x4;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+
+/// One bit per signal (bit `sig - 1`) recorded by the host handler, not yet delivered.
+static PENDING: AtomicU64 = AtomicU64::new(0);
+/// The host `siginfo_t` of the last arrival of each signal (16 words each).
+static INFO: [[AtomicU64; 16]; 64] = [const { [const { AtomicU64::new(0) }; 16] }; 64];
+/// A `fn()` called by the host handler after recording (0: none).
+static HOOK: AtomicUsize = AtomicUsize::new(0);
+
+/// A guest `struct sigaction` (kernel layout: handler, flags, restorer, mask).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestAction {
+    pub handler: u64,
+    pub flags: u64,
+    pub restorer: u64,
+    pub mask: u64,
+}
+
+impl GuestAction {
+    /// True if the guest installed a function (not SIG_DFL/SIG_IGN).
+    pub fn is_handler(&self) -> bool {
+        self.handler > 1
+    }
+}
+
+/// Sets the function the host handler calls after recording a signal (the engine's
+/// interrupt request). It must be async-signal-safe.
+pub fn set_interrupt_hook(hook: fn()) {
+    HOOK.store(hook as usize, Ordering::SeqCst);
+}
+
+extern "C" fn record(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+    if !(1..=64).contains(&sig) {
+        return;
+    }
+    let slot = &INFO[(sig - 1) as usize];
+    // SAFETY: the kernel passes a valid 128-byte siginfo to a SA_SIGINFO handler.
+    let words = unsafe { std::slice::from_raw_parts(info.cast::<u64>(), 16) };
+    for (s, w) in slot.iter().zip(words) {
+        s.store(*w, Ordering::Relaxed);
+    }
+    PENDING.fetch_or(1 << (sig - 1), Ordering::SeqCst);
+    let hook = HOOK.load(Ordering::SeqCst);
+    if hook != 0 {
+        // SAFETY: HOOK only ever holds a `fn()` stored by `set_interrupt_hook`.
+        let f: fn() = unsafe { std::mem::transmute::<usize, fn()>(hook) };
+        f();
+    }
+}
+
+/// Makes the host record `sig` for the guest (the guest installed a handler).
+pub(crate) fn catch(sig: i32) {
+    // SAFETY: installs a SA_SIGINFO handler that only touches atomics and calls the hook;
+    // the mask blocks everything while it runs. No SA_RESTART: a blocking host syscall
+    // returns EINTR and the run loop decides about restarting by the guest's flags.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = record as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO;
+        libc::sigfillset(&mut sa.sa_mask);
+        libc::sigaction(sig, &sa, std::ptr::null_mut());
+    }
+}
+
+/// Takes the set of recorded signals (bit `sig - 1`).
+pub fn take_pending() -> u64 {
+    PENDING.swap(0, Ordering::SeqCst)
+}
+
+/// True if a signal was recorded and not yet taken.
+pub fn any_pending() -> bool {
+    PENDING.load(Ordering::SeqCst) != 0
+}
+
+/// The host siginfo of the last arrival of `sig`, as guest bytes (AArch64 and x86-64 share
+/// the generic 64-bit little-endian layout with the host).
+pub fn info_of(sig: u32) -> [u8; 128] {
+    let mut out = [0u8; 128];
+    if (1..=64).contains(&sig) {
+        for (i, w) in INFO[(sig - 1) as usize].iter().enumerate() {
+            out[i * 8..i * 8 + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Gives `sig` back to the host: raised again on this thread, it stays pending while the
+/// host mask blocks it, or takes the host's action (SIG_DFL/SIG_IGN) if the guest has no
+/// handler any more.
+pub fn raise_on_host(sig: u32) {
+    // SAFETY: raise(3) of a signal number in 1..=64 has no memory effects here.
+    unsafe { libc::raise(sig as i32) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caught_host_signal_is_recorded_with_its_siginfo() {
+        catch(libc::SIGUSR2);
+        // SAFETY: test-only; SIGUSR2 is caught by `record` above.
+        unsafe { libc::raise(libc::SIGUSR2) };
+        let bits = take_pending();
+        assert_ne!(bits & (1 << (libc::SIGUSR2 - 1)), 0);
+        let info = info_of(libc::SIGUSR2 as u32);
+        assert_eq!(
+            i32::from_le_bytes(info[0..4].try_into().unwrap()),
+            libc::SIGUSR2
+        );
+        // si_pid at offset 16 of the generic layout: raise() sends from this process.
+        assert_eq!(
+            i32::from_le_bytes(info[16..20].try_into().unwrap()),
+            std::process::id() as i32
+        );
+        // SAFETY: test-only; restores the default action.
+        unsafe { libc::signal(libc::SIGUSR2, libc::SIG_DFL) };
+    }
+}
