@@ -6,10 +6,12 @@
 //!   interp/<isa>    IR interpreter (tier 0)      throughput: IR ops
 //!   compile/<isa>   optimised IR → CLIF → x86-64  throughput: guest instructions
 //!                   (the engine's Cranelift settings; code is not installed)
+//!   dispatch/*      a loop of IR blocks run by the engine     time per block executed:
+//!                   chained (compiled, direct exits patched), jump-cache (compiled, one
+//!                   indirect exit per iteration), interpreted (tier 0 only)
 //! ```
 //!
-//! `cargo bench -p xarch-bench --bench engine_parts`. Chained dispatch and the jump cache
-//! live inside the engine (`translator/src/jit.rs` is private) and are not measured here.
+//! `cargo bench -p xarch-bench --bench engine_parts`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -181,5 +183,101 @@ fn compile(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, lift, interp, compile);
+/// Guest state offsets of the dispatch loop: PC, counter, limit, sum.
+const PC: u32 = 0;
+const COUNT: u32 = 8;
+const LIMIT: u32 = 16;
+const SUM: u32 = 24;
+/// Holds 0x1010, the target of the indirect exit (read from the state, so no pass folds it).
+const TARGET: u32 = 32;
+
+/// A loop of four blocks, three per iteration: count += 1; sum += count (reached through an
+/// indirect exit when `indirect`); branch back while count < limit; then a syscall exit.
+fn dispatch_loop(indirect: bool) -> std::collections::HashMap<u64, ir::Block> {
+    use ir::{Builder, Exit, IntCC, Type};
+    let mk = |pc: u64, f: &dyn Fn(&mut Builder) -> Exit| {
+        let mut b = Builder::new(pc);
+        b.insn_start(pc);
+        let e = f(&mut b);
+        (pc, b.finish(e, pc + 4))
+    };
+    std::collections::HashMap::from([
+        mk(0x1000, &|b| {
+            let x = b.get_reg(Type::I64, COUNT);
+            let y = b.add_imm(x, 1);
+            b.set_reg(COUNT, y);
+            if indirect {
+                let t = b.get_reg(Type::I64, TARGET);
+                Exit::Indirect { target: t }
+            } else {
+                Exit::Jump { target: 0x1010 }
+            }
+        }),
+        mk(0x1010, &|b| {
+            let s = b.get_reg(Type::I64, SUM);
+            let x = b.get_reg(Type::I64, COUNT);
+            let s = b.add(s, x);
+            b.set_reg(SUM, s);
+            Exit::Jump { target: 0x1020 }
+        }),
+        mk(0x1020, &|b| {
+            let x = b.get_reg(Type::I64, COUNT);
+            let n = b.get_reg(Type::I64, LIMIT);
+            let c = b.icmp(IntCC::Ult, x, n);
+            Exit::Branch {
+                cond: c,
+                taken: 0x1000,
+                not_taken: 0x1030,
+            }
+        }),
+        mk(0x1030, &|_| Exit::Syscall { next: 0x1040 }),
+    ])
+}
+
+fn dispatch(c: &mut Criterion) {
+    use std::sync::Arc;
+    use xarch_translator::{Engine, EngineOptions, FlatSpace};
+    let mut g = c.benchmark_group("dispatch");
+    for (name, indirect, threshold) in [
+        ("chained", false, 0),
+        ("jump_cache", true, 0),
+        ("interpreted", false, u32::MAX),
+    ] {
+        let fe = Arc::new(testing::IrFrontend {
+            blocks: dispatch_loop(indirect),
+            state_size: 64,
+            pc_offset: PC,
+        });
+        let opts = EngineOptions {
+            hot_threshold: threshold,
+            ..Default::default()
+        };
+        let mut engine = Engine::new(fe, opts).expect("engine");
+        let mut space = FlatSpace {
+            mem: testing::test_memory(&[]),
+            code: Vec::new(),
+        };
+        let mut state = CpuState::new(64);
+        let mut run = |iters: u64| {
+            let b = state.bytes_mut();
+            b[PC as usize..][..8].copy_from_slice(&0x1000u64.to_le_bytes());
+            b[COUNT as usize..][..8].copy_from_slice(&0u64.to_le_bytes());
+            b[LIMIT as usize..][..8].copy_from_slice(&iters.to_le_bytes());
+            b[TARGET as usize..][..8].copy_from_slice(&0x1010u64.to_le_bytes());
+            black_box(engine.run(&mut state, &mut space));
+        };
+        run(1000); // translate and compile outside the measurement
+        g.throughput(Throughput::Elements(3));
+        g.bench_function(name, |bch| {
+            bch.iter_custom(|iters| {
+                let t = std::time::Instant::now();
+                run(iters.max(1));
+                t.elapsed()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, lift, interp, compile, dispatch);
 criterion_main!(benches);
