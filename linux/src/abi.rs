@@ -59,6 +59,9 @@ pub struct Abi {
     pub hwcap2: u64,
     /// AT_MINSIGSTKSZ, on arches whose kernel reports it.
     pub minsigstksz: Option<u64>,
+    /// Further auxv entries the arch's kernel adds (PowerPC: the cache block sizes that
+    /// glibc's `memset` uses with `dcbz`).
+    pub extra_auxv: &'static [(u64, u64)],
     /// The guest's syscall number → canonical name; None for numbers the arch does not have.
     pub syscall: fn(u64) -> Option<Sysno>,
     /// The guest's `struct stat`.
@@ -178,6 +181,7 @@ mod tests {
         hwcap: 0,
         hwcap2: 0,
         minsigstksz: None,
+        extra_auxv: &[],
         syscall: |_| None,
         stat: StatLayout::Generic64,
         clone_backwards: true,

@@ -593,6 +593,7 @@ fn build_stack(
     if let Some(m) = abi.minsigstksz {
         auxv.push((at::MINSIGSTKSZ, m));
     }
+    auxv.extend_from_slice(abi.extra_auxv);
 
     let mut table = Vec::new();
     abi.put_word(&mut table, argv.len() as u64);

@@ -21,6 +21,7 @@ pub static ABI: Abi = Abi {
     hwcap2: 0,
     // arch/arm64: the signal frame without SVE/SME state.
     minsigstksz: Some(5120),
+    extra_auxv: &[],
     syscall,
     stat: StatLayout::Generic64,
     // arm64 passes clone's arguments as (flags, stack, ptid, tls, ctid).

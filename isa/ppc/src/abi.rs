@@ -14,6 +14,11 @@ pub const PPC_FEATURE_HAS_FPU: u64 = 0x0800_0000;
 pub const PPC_FEATURE_HAS_MMU: u64 = 0x0400_0000;
 pub const PPC_FEATURE_TRUE_LE: u64 = 0x0000_0002;
 
+/// auxv tags of PowerPC's cache geometry (`arch/powerpc/include/uapi/asm/auxvec.h`).
+const AT_DCACHEBSIZE: u64 = 19;
+const AT_ICACHEBSIZE: u64 = 20;
+const AT_UCACHEBSIZE: u64 = 21;
+
 /// powerpc `O_*` bits that differ from x86-64's (arch/powerpc/include/uapi/asm/fcntl.h).
 const OPEN_FLAGS: &[(u32, u32)] = &[
     (0o40000, 0o200000),  // O_DIRECTORY
@@ -51,6 +56,11 @@ pub static PPC64LE: Abi = Abi {
         | PPC_FEATURE_TRUE_LE,
     hwcap2: 0,
     minsigstksz: Some(8192),
+    extra_auxv: &[
+        (AT_DCACHEBSIZE, 128),
+        (AT_ICACHEBSIZE, 128),
+        (AT_UCACHEBSIZE, 0),
+    ],
     syscall: syscall_ppc64,
     stat: StatLayout::Ppc64,
     clone_backwards: true,
@@ -71,6 +81,11 @@ pub static PPC32: Abi = Abi {
     hwcap: PPC_FEATURE_32 | PPC_FEATURE_HAS_FPU | PPC_FEATURE_HAS_MMU,
     hwcap2: 0,
     minsigstksz: Some(8192),
+    extra_auxv: &[
+        (AT_DCACHEBSIZE, 32),
+        (AT_ICACHEBSIZE, 32),
+        (AT_UCACHEBSIZE, 0),
+    ],
     syscall: syscall_ppc32,
     stat: StatLayout::Ppc32Stat64,
     clone_backwards: true,

@@ -20,6 +20,7 @@ pub const BASE: Abi = Abi {
     hwcap: 0,
     hwcap2: 0,
     minsigstksz: Some(2048),
+    extra_auxv: &[],
     syscall,
     stat: StatLayout::X86_64,
     clone_backwards: false,

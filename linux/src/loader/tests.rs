@@ -416,3 +416,20 @@ fn elf_machine_reads_the_header() {
         Err(LoadError::Missing(_))
     ));
 }
+
+#[test]
+fn the_arch_adds_its_own_auxv_entries() {
+    static WITH_CACHE: crate::abi::Abi = crate::abi::Abi {
+        extra_auxv: &[(19, 128), (20, 64)],
+        ..crate::abi::x86_64::BASE
+    };
+    let path = temp_file(&two_segments(2, 0x40_0000));
+    let mut s = AddressSpace::new(36).unwrap();
+    let l = load(&mut s, &WITH_CACHE, &path, &strings(&["p"]), &[], "p").unwrap();
+    let aux = |k: u64| l.auxv.iter().find(|a| a.0 == k).map(|a| a.1);
+    assert_eq!((aux(19), aux(20)), (Some(128), Some(64)));
+    assert_eq!(aux(at::PAGESZ), Some(4096));
+    let plain = load(&mut s, &ABI, &path, &strings(&["p"]), &[], "p").unwrap();
+    assert!(plain.auxv.iter().all(|a| a.0 != 19));
+    std::fs::remove_file(path).unwrap();
+}
