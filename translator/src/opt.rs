@@ -13,7 +13,7 @@
 //! - **Dead code**: pure ops whose results are unused are removed (loads stay: they may fault).
 
 use crate::interp;
-use crate::ir::{Block, Exit, Inst, Op, Type, Value};
+use crate::ir::{Block, Exit, Inst, Lane, Op, Type, Value};
 use std::collections::HashMap;
 
 /// Runs every pass.
@@ -46,7 +46,16 @@ fn forward_registers(block: &mut Block) {
     // Index of the last SetReg to each (offset, len) that nothing has read or fenced since.
     let mut pending: Vec<(u32, u32, usize)> = Vec::new();
     let mut dead = vec![false; block.insts.len()];
+    // The op defining each value (after substitution), and which values are a zero vector.
+    let mut def: Vec<usize> = vec![usize::MAX; block.types.len()];
+    let mut zero_vec = vec![false; block.types.len()];
     for i in 0..block.insts.len() {
+        if i > 0
+            && let Some(r) = block.insts[i - 1].result
+        {
+            def[r.0 as usize] = i - 1;
+            zero_vec[r.0 as usize] = block.insts[i - 1].op == Op::ConstV128 { imm: 0 };
+        }
         block.insts[i]
             .op
             .for_each_arg_mut(|v| *v = subst[v.0 as usize]);
@@ -60,6 +69,11 @@ fn forward_registers(block: &mut Block) {
                     // Forwarded: the state is not read, pending writes stay unobserved.
                     subst[r.0 as usize] = v;
                     dead[i] = true;
+                } else if let Some(op) = narrowing(&known, &block.types, off, ty) {
+                    // The low bytes of a value the block holds (the state is little-endian
+                    // host memory): computed from it, the state is not read.
+                    block.insts[i].op = op;
+                    known.insert((off, ty), r);
                 } else {
                     pending.retain(|&(o, l, _)| !overlaps(o, l, off, len));
                     known.insert((off, ty), r);
@@ -70,6 +84,13 @@ fn forward_registers(block: &mut Block) {
                 let len = ty.bytes();
                 known.retain(|&(o, t), _| !overlaps(o, t.bytes(), off, len));
                 known.insert((off, ty), v);
+                // A scalar written as lane 0 of a zero vector: a scalar read gets it back.
+                if let Some(&Op::VInsert { lane, idx: 0, a, b }) =
+                    block.insts.get(def[v.0 as usize]).map(|d| &d.op)
+                    && zero_vec[a.0 as usize]
+                {
+                    known.insert((off, lane.scalar()), b);
+                }
                 // An earlier write of exactly these bytes that nothing observed is dead.
                 if let Some(p) = pending.iter().position(|&(o, l, _)| o == off && l == len) {
                     dead[pending[p].2] = true;
@@ -83,11 +104,11 @@ fn forward_registers(block: &mut Block) {
                 known.clear();
                 pending.clear();
             }
-            Op::ExitIf { .. }
-            | Op::Load { .. }
-            | Op::Store { .. }
-            | Op::AtomicCas { .. }
-            | Op::AtomicRmw { .. } => pending.clear(),
+            // Side exits leave with the state as it is. Memory accesses do not read the
+            // state: a write overwritten later in the block is dead even across them (a
+            // faulting access still reports its own PC; the registers it leaves are those
+            // of the block's start or of a later write, which only fault reports see).
+            Op::ExitIf { .. } => pending.clear(),
             _ => {}
         }
     }
@@ -97,6 +118,40 @@ fn forward_registers(block: &mut Block) {
         !dead[k - 1]
     });
     substitute(block, &subst);
+}
+
+/// An op computing a `ty` read of the state at `off` from a value the block already holds
+/// at the same offset: the low bits of a wider integer, the same bits of another type of the
+/// same width, or lane 0 of a vector.
+fn narrowing(
+    known: &HashMap<(u32, Type), Value>,
+    types: &[Type],
+    off: u32,
+    ty: Type,
+) -> Option<Op> {
+    let is_int = |t: Type| matches!(t, Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::I128);
+    for (&(o, kt), &v) in known {
+        if o != off || types[v.0 as usize] != kt {
+            continue;
+        }
+        if is_int(kt) && is_int(ty) && kt.bits() > ty.bits() {
+            return Some(Op::Trunc { a: v });
+        }
+        if kt.bits() == ty.bits() && kt != ty && kt.bits() <= 64 {
+            return Some(Op::Bitcast { a: v });
+        }
+        if kt == Type::V128 {
+            let lane = match ty {
+                Type::I32 => Lane::I32x4,
+                Type::I64 => Lane::I64x2,
+                Type::F32 => Lane::F32x4,
+                Type::F64 => Lane::F64x2,
+                _ => continue,
+            };
+            return Some(Op::VExtract { lane, idx: 0, a: v });
+        }
+    }
+    None
 }
 
 fn fold_constants(block: &mut Block) {
@@ -309,7 +364,7 @@ mod tests {
         b.exit_if(c, 0x100);
         let d = b.const64(6);
         b.set_reg(8, d);
-        let e = b.get_reg(Type::I32, 8); // a partial read: not forwarded from the i64 write
+        let e = b.get_reg(Type::I32, 8); // a partial read: the low half of the i64 write
         b.set_reg(16, e);
         let mut blk = b.finish(Exit::Jump { target: 8 }, 8);
         optimize(&mut blk);
@@ -321,9 +376,85 @@ mod tests {
             .count();
         assert_eq!(sets, 3, "{blk}");
         assert!(
-            blk.insts
+            !blk.insts
                 .iter()
                 .any(|i| matches!(i.op, Op::GetReg { off: 8 })),
+            "{blk}"
+        );
+        // The truncation of the constant 6 is folded.
+        let Some(&Op::SetReg { v, .. }) = blk.insts.last().map(|i| &i.op) else {
+            panic!("{blk}")
+        };
+        assert_eq!(blk.ty(v), Type::I32, "{blk}");
+        assert!(
+            blk.insts
+                .iter()
+                .any(|i| i.result == Some(v) && i.op == Op::Const { imm: 6 }),
+            "{blk}"
+        );
+    }
+
+    #[test]
+    fn drops_overwritten_writes_across_memory_accesses_not_across_exits() {
+        let mut b = Builder::new(0);
+        let addr = b.get_reg(Type::I64, 0);
+        let one = b.const64(1);
+        b.set_reg(8, one); // dead: overwritten below, only a load and a store between
+        let x = b.load(Type::I64, addr, crate::ir::Endian::Little);
+        b.store(addr, x, crate::ir::Endian::Little);
+        b.set_reg(8, x);
+        b.set_reg(16, one); // observed by the side exit
+        let c = b.get_reg(Type::I8, 24);
+        b.exit_if(c, 0x100);
+        b.set_reg(16, x);
+        let mut blk = b.finish(Exit::Jump { target: 8 }, 8);
+        optimize(&mut blk);
+        verify(&blk).unwrap();
+        let sets: Vec<_> = blk
+            .insts
+            .iter()
+            .filter_map(|i| match i.op {
+                Op::SetReg { off, v } => Some((off, v)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sets, vec![(8, x), (16, one), (16, x)], "{blk}");
+    }
+
+    #[test]
+    fn reads_a_float_or_a_vector_lane_from_a_held_value() {
+        let mut b = Builder::new(0);
+        let x = b.get_reg(Type::I64, 8);
+        b.set_reg(32, x);
+        let f = b.get_reg(Type::F64, 32); // the same bits as x
+        b.set_reg(48, f);
+        let v = b.get_reg(Type::V128, 64);
+        b.set_reg(96, v);
+        let s = b.get_reg(Type::F32, 96); // lane 0 of v
+        b.set_reg(128, s);
+        let mut blk = b.finish(Exit::Jump { target: 8 }, 8);
+        optimize(&mut blk);
+        verify(&blk).unwrap();
+        let gets: Vec<u32> = blk
+            .insts
+            .iter()
+            .filter_map(|i| match i.op {
+                Op::GetReg { off } => Some(off),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(gets, vec![8, 64], "{blk}");
+        assert!(
+            blk.insts.iter().any(|i| i.op == Op::Bitcast { a: x }),
+            "{blk}"
+        );
+        assert!(
+            blk.insts.iter().any(|i| i.op
+                == Op::VExtract {
+                    lane: Lane::F32x4,
+                    idx: 0,
+                    a: v
+                }),
             "{blk}"
         );
     }
