@@ -30,7 +30,7 @@ pub mod simd_ldst;
 use crate::decode;
 use crate::state;
 use xarch_translator::frontend::{CodeMemory, LiftError};
-use xarch_translator::ir::{self, Builder, Endian, Exit, IntCC, TrapKind, Type, Value};
+use xarch_translator::ir::{self, Builder, Endian, Exit, IntCC, Lane, TrapKind, Type, Value};
 
 /// What a lifter returns: Ok, or the kind of trap the word raises (checked before any IR).
 pub type LiftResult = Result<(), TrapKind>;
@@ -365,7 +365,23 @@ impl Ctx {
     /// write does. A v128 value is written whole.
     pub fn set_v_scalar(&mut self, n: u32, val: Value) {
         let off = state::v_off(n);
-        let bytes = self.b.ty(val).bytes();
+        let ty = self.b.ty(val);
+        let lane = match ty {
+            Type::I32 => Some(Lane::I32x4),
+            Type::I64 => Some(Lane::I64x2),
+            Type::F32 => Some(Lane::F32x4),
+            Type::F64 => Some(Lane::F64x2),
+            _ => None,
+        };
+        if let Some(lane) = lane {
+            // One 128-bit write: a later vector read of V`n` takes the value from the block
+            // instead of reloading it from pieces stored separately (a store-forwarding stall).
+            let zero = self.b.v128const(0);
+            let v = self.b.vinsert(lane, 0, zero, val);
+            self.b.set_reg(off, v);
+            return;
+        }
+        let bytes = ty.bytes();
         self.b.set_reg(off, val);
         let mut at = bytes;
         while at < 16 {
