@@ -14,11 +14,10 @@ impl Ctx {
 
     fn jcc(&mut self, cc: u8) -> Step {
         let c = self.cond(cc);
-        Step::End(Exit::Branch {
+        Step::CondBranch {
             cond: c,
             taken: self.rel_target(),
-            not_taken: self.next,
-        })
+        }
     }
 
     fn set_other_flags(&mut self, set: u64, clear: u64) {

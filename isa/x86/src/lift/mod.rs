@@ -35,6 +35,8 @@ pub(crate) enum Step {
     Next,
     /// The block ends here with this exit.
     End(Exit),
+    /// A conditional branch to `taken` (Jcc) that falls through to the next instruction.
+    CondBranch { cond: Value, taken: u64 },
     /// The instruction is valid but not implemented by xarch.
     Unimplemented,
     /// The encoding is undefined (#UD): SIGILL when reached.
@@ -674,6 +676,23 @@ fn lift_block(
             // RIP is not written per instruction: the engine sets the PC at every exit.
             Step::Next => cur = next,
             Step::End(exit) => return Ok(Ok(b.finish(exit, next))),
+            // A forward branch (an if, a loop's exit test) leaves by a side exit and the block
+            // goes on along the fall-through path: fewer, longer blocks. A backward branch (a
+            // loop's back edge) ends the block, so that loop bodies are not lifted twice.
+            Step::CondBranch { cond, taken } if taken > cur && n < limit => {
+                b.exit_if(cond, taken);
+                cur = next;
+            }
+            Step::CondBranch { cond, taken } => {
+                return Ok(Ok(b.finish(
+                    Exit::Branch {
+                        cond,
+                        taken,
+                        not_taken: next,
+                    },
+                    next,
+                )));
+            }
             Step::Unimplemented => return Ok(Err((n - 1, TrapKind::Unimplemented))),
             Step::Undefined => return Ok(Err((n - 1, TrapKind::Undefined))),
         }
@@ -781,6 +800,10 @@ impl Frontend for X86Frontend {
         mem: &mut dyn xarch_translator::frontend::SignalMemory,
     ) -> Result<u64, xarch_translator::frontend::SignalError> {
         crate::signal::restore(state, mem)
+    }
+
+    fn supports_signals(&self) -> bool {
+        true
     }
 
     fn syscall_insn_len(&self) -> u64 {
