@@ -6,6 +6,13 @@
 //!                                                          └── take_events ─► Engine::invalidate
 //! ```
 //!
+//! Guest signals: a host signal the guest handles is recorded by `xarch_linux::signal` and
+//! stops compiled code (`RunExit::Interrupted`); after that exit and after every syscall the
+//! loop pushes the arch's signal frame (`Frontend::setup_signal_frame`) and the guest's
+//! `rt_sigreturn` restores it. A blocking call cut short (-EINTR) restarts when the handler
+//! has SA_RESTART. Guest faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) stay fatal even
+//! with a guest handler: compiled code does not keep the guest registers exact at a fault.
+//!
 //! stdin, stdout, stderr and the exit status pass through: the guest's exit code is xarch's;
 //! a guest that dies by a signal makes xarch die by the same signal (a shell reports
 //! 128+signal). Emulator limits and bad input are one `xarch: …` line and exit status 1;
@@ -215,6 +222,8 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     sys.set_exe_path(&program);
     sys.set_sysroot(args.sysroot.clone());
     sys.set_strace(args.strace);
+    // Guest handlers run where the frontend builds signal frames (not PowerPC yet).
+    sys.set_deliver_signals(fe.supports_signals());
 
     let show = Show {
         guest: args.show.contains(&View::Guest),
@@ -340,6 +349,8 @@ fn guest_loop(
                     } => {
                         fe.set_syscall_result(state.bytes_mut(), ret);
                         if child {
+                            // A new process starts with no pending signals.
+                            let _ = gsig::take_pending();
                             if let Some(sp) = stack {
                                 set_stack_pointer(fe, state, sp);
                             }

@@ -131,6 +131,12 @@ pub trait Frontend: Send + Sync {
     /// The thread pointer, for `arch_prctl(ARCH_GET_FS)`-style calls.
     fn thread_pointer(&self, state: &[u8]) -> u64;
 
+    /// True if the frontend builds signal frames (the methods below). False (the default):
+    /// guest handlers are recorded but never run, and host signals keep the host's action.
+    fn supports_signals(&self) -> bool {
+        false
+    }
+
     /// Pushes the arch's Linux `rt_sigframe` for `frame` on the guest stack and points the
     /// state at the handler (arguments, stack pointer, return address). The default is
     /// [`SignalError::Unsupported`]: the run loop then treats the signal as fatal.

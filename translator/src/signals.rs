@@ -15,8 +15,11 @@
 //! queues it in `CODE_WRITES` and raises the JIT's exit request; the store is retried and
 //! succeeds, and the dispatcher drops that page's translations before the next block runs.
 //!
-//! There are no guest signal handlers yet; when the Linux layer adds them, this is where a
-//! guest fault becomes a guest signal frame instead of a report.
+//! Guest signal handlers run for asynchronous signals only (`request_interrupt`, called by
+//! the Linux layer's host handler, makes `Engine::run` return `RunExit::Interrupted`). A guest
+//! fault stays fatal even when the guest installed a SIGSEGV handler: compiled code holds
+//! guest registers in host registers, so the state at the fault is not exact, and leaving the
+//! host handler for the run loop would need a longjmp out of JIT frames.
 
 use crate::engine::Engine;
 use crate::interp::CURRENT_PC;

@@ -107,6 +107,10 @@ impl Frontend for Aarch64 {
         Some(&signal::SIGRETURN_TRAMPOLINE)
     }
 
+    fn supports_signals(&self) -> bool {
+        true
+    }
+
     fn syscall_insn_len(&self) -> u64 {
         4
     }

@@ -71,6 +71,9 @@ pub struct Syscalls {
     warned: HashSet<u64>,
     /// Guest `struct sigaction` bytes per signal, as the guest set them.
     sigactions: HashMap<u32, Vec<u8>>,
+    /// Guest handlers make the host record their signals (`crate::signal`): the caller
+    /// delivers them. Off: handlers are recorded only and the host action stays.
+    deliver_signals: bool,
     clear_child_tid: u64,
     count: u64,
 }
@@ -91,6 +94,7 @@ impl Syscalls {
             strace: false,
             warned: HashSet::new(),
             sigactions: HashMap::new(),
+            deliver_signals: false,
             clear_child_tid: 0,
             count: 0,
         }
@@ -104,6 +108,12 @@ impl Syscalls {
     /// A sysroot (`-L`): absolute guest paths that exist under it are opened there.
     pub fn set_sysroot(&mut self, dir: Option<PathBuf>) {
         self.sysroot = dir;
+    }
+
+    /// The caller runs guest signal handlers (`xarch run`): a guest handler makes the host
+    /// record its signal in `crate::signal` for the caller to deliver.
+    pub fn set_deliver_signals(&mut self, on: bool) {
+        self.deliver_signals = on;
     }
 
     /// Prints one qemu-style line per syscall on stderr.

@@ -513,8 +513,9 @@ impl Syscalls {
     }
 
     /// rt_sigaction: records the guest's action; SIG_DFL and SIG_IGN also go to the host (so
-    /// that an ignored SIGPIPE makes writes fail with EPIPE, as the guest expects). A guest
-    /// handler makes the host record the signal for the run loop (`crate::signal`).
+    /// that an ignored SIGPIPE makes writes fail with EPIPE, as the guest expects). With
+    /// `set_deliver_signals`, a guest handler makes the host record the signal for the run
+    /// loop (`crate::signal`); without (the KVM path), handlers are recorded but never run.
     pub(super) fn rt_sigaction(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
         let sig = a[0] as u32;
         if sig == 0 || sig > 64 || a[3] != 8 {
@@ -553,7 +554,7 @@ impl Syscalls {
                     // SAFETY: sets a default or ignore disposition for a signal xarch does
                     // not use.
                     unsafe { libc::signal(sig as i32, h) };
-                } else {
+                } else if self.deliver_signals {
                     // A guest handler: the host records the signal for the run loop.
                     crate::signal::catch(sig as i32);
                 }
