@@ -1,7 +1,7 @@
 //! The AArch64 Linux ABI table: syscall numbers (asm-generic), `struct stat`, `O_*` bits,
 //! auxv values. The frontend returns `&abi::ABI` from `Frontend::abi()`.
 
-use xarch_linux::abi::{Abi, Arch, Endian, StatLayout, Sysno};
+use xarch_linux::abi::{Abi, Arch, Endian, StatLayout, Sysno, unified_sysno};
 
 /// `AT_HWCAP` bits (arch/arm64/include/uapi/asm/hwcap.h) that the frontend implements.
 pub const HWCAP_FP: u64 = 1 << 0;
@@ -322,34 +322,7 @@ fn syscall(nr: u64) -> Option<Sysno> {
         292 => IoPgetevents,
         293 => Rseq,
         294 => KexecFileLoad,
-        424 => PidfdSendSignal,
-        425 => IoUringSetup,
-        426 => IoUringEnter,
-        427 => IoUringRegister,
-        428 => OpenTree,
-        429 => MoveMount,
-        430 => Fsopen,
-        431 => Fsconfig,
-        432 => Fsmount,
-        433 => Fspick,
-        434 => PidfdOpen,
-        435 => Clone3,
-        436 => CloseRange,
-        437 => Openat2,
-        438 => PidfdGetfd,
-        439 => Faccessat2,
-        440 => ProcessMadvise,
-        441 => EpollPwait2,
-        442 => MountSetattr,
-        443 => QuotactlFd,
-        444 => LandlockCreateRuleset,
-        445 => LandlockAddRule,
-        446 => LandlockRestrictSelf,
-        447 => MemfdSecret,
-        448 => ProcessMrelease,
-        449 => FutexWaitv,
-        450 => SetMempolicyHomeNode,
-        _ => return None,
+        _ => return unified_sysno(nr),
     })
 }
 

@@ -5,7 +5,7 @@
 //!
 //! `sc` returns errors with CR0.SO set and a positive errno in r3 (see `lib.rs`).
 
-use xarch_linux::abi::{Abi, Arch, Endian, StatLayout, Sysno};
+use xarch_linux::abi::{Abi, Arch, Endian, StatLayout, Sysno, unified_sysno};
 
 /// `AT_HWCAP` bits (arch/powerpc/include/uapi/asm/cputable.h).
 pub const PPC_FEATURE_32: u64 = 0x8000_0000;
@@ -474,33 +474,9 @@ fn syscall_common(nr: u64) -> Option<Sysno> {
         400 => Msgsnd,
         401 => Msgrcv,
         402 => Msgctl,
-        424 => PidfdSendSignal,
-        425 => IoUringSetup,
-        426 => IoUringEnter,
-        427 => IoUringRegister,
-        428 => OpenTree,
-        429 => MoveMount,
-        430 => Fsopen,
-        431 => Fsconfig,
-        432 => Fsmount,
-        433 => Fspick,
-        434 => PidfdOpen,
-        435 => Clone3,
-        436 => CloseRange,
-        437 => Openat2,
-        438 => PidfdGetfd,
-        439 => Faccessat2,
-        440 => ProcessMadvise,
-        441 => EpollPwait2,
-        442 => MountSetattr,
-        443 => QuotactlFd,
-        444 => LandlockCreateRuleset,
-        445 => LandlockAddRule,
-        446 => LandlockRestrictSelf,
-        448 => ProcessMrelease,
-        449 => FutexWaitv,
-        450 => SetMempolicyHomeNode,
-        _ => return None,
+        // memfd_secret is not wired up on PowerPC.
+        447 => return None,
+        _ => return unified_sysno(nr),
     })
 }
 

@@ -1,7 +1,7 @@
 //! The x86-64 Linux ABI: the host's own. The KVM path runs x86-64 programs with it, and the
 //! x86-64 frontend returns it from `Frontend::abi()`.
 
-use super::{Abi, Arch, Endian, StatLayout, Sysno};
+use super::{Abi, Arch, Endian, StatLayout, Sysno, unified_sysno};
 
 /// x86-64 Linux.
 pub static ABI: Abi = BASE;
@@ -369,34 +369,7 @@ fn syscall(nr: u64) -> Option<Sysno> {
         332 => Statx,
         333 => IoPgetevents,
         334 => Rseq,
-        424 => PidfdSendSignal,
-        425 => IoUringSetup,
-        426 => IoUringEnter,
-        427 => IoUringRegister,
-        428 => OpenTree,
-        429 => MoveMount,
-        430 => Fsopen,
-        431 => Fsconfig,
-        432 => Fsmount,
-        433 => Fspick,
-        434 => PidfdOpen,
-        435 => Clone3,
-        436 => CloseRange,
-        437 => Openat2,
-        438 => PidfdGetfd,
-        439 => Faccessat2,
-        440 => ProcessMadvise,
-        441 => EpollPwait2,
-        442 => MountSetattr,
-        443 => QuotactlFd,
-        444 => LandlockCreateRuleset,
-        445 => LandlockAddRule,
-        446 => LandlockRestrictSelf,
-        447 => MemfdSecret,
-        448 => ProcessMrelease,
-        449 => FutexWaitv,
-        450 => SetMempolicyHomeNode,
-        _ => return None,
+        _ => return unified_sysno(nr),
     })
 }
 
