@@ -57,7 +57,11 @@ impl Frontend for Aarch64 {
     }
 
     fn init_state(&self, state: &mut [u8], entry: u64, sp: u64) {
-        let s = CpuState { pc: entry, sp, ..CpuState::default() };
+        let s = CpuState {
+            pc: entry,
+            sp,
+            ..CpuState::default()
+        };
         s.write_to(state);
         // FPCR = 0 and a clear FPSR, on the host too (lifted FP arithmetic is host SSE).
         helpers_fp::reset_host_fp_state(0);

@@ -79,13 +79,19 @@ pub static TABLES: &[&[Encoding]] = &[
 /// matches.
 pub fn decode(word: u32) -> Option<&'static Encoding> {
     let index = INDEX.get_or_init(build_index);
-    index[(word >> INDEX_SHIFT) as usize].iter().copied().find(|e| e.matches(word))
+    index[(word >> INDEX_SHIFT) as usize]
+        .iter()
+        .copied()
+        .find(|e| e.matches(word))
 }
 
 /// The same answer as [`decode`] by scanning every table: the reference the index is tested
 /// against.
 pub fn decode_linear(word: u32) -> Option<&'static Encoding> {
-    TABLES.iter().flat_map(|t| t.iter()).find(|e| e.matches(word))
+    TABLES
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|e| e.matches(word))
 }
 
 /// The index looks at the top 11 bits (31..21), where most A64 encodings have their fixed
@@ -212,7 +218,11 @@ mod tests {
             x ^= x << 17;
             // Random words, and words from the entries' own patterns so every bucket is hit.
             let e = all[(x >> 40) as usize % all.len()];
-            let w = if i % 2 == 0 { x as u32 } else { (x as u32 & !e.mask) | e.value };
+            let w = if i % 2 == 0 {
+                x as u32
+            } else {
+                (x as u32 & !e.mask) | e.value
+            };
             let a = decode(w).map(|e| e as *const Encoding);
             let b = decode_linear(w).map(|e| e as *const Encoding);
             assert_eq!(a, b, "{w:#010x}");

@@ -167,7 +167,11 @@ pub fn msr(cx: &mut Ctx, w: u32) -> LiftResult {
         }
         reg @ (FPCR | FPSR) => {
             let x = cx.x(rt);
-            let host = if reg == FPCR { &crate::helpers_fp::SET_FPCR } else { &crate::helpers_fp::SET_FPSR };
+            let host = if reg == FPCR {
+                &crate::helpers_fp::SET_FPCR
+            } else {
+                &crate::helpers_fp::SET_FPSR
+            };
             cx.b.call_helper(host, &[x]); // the host MXCSR follows FPCR / FPSR
             let v = cx.b.trunc(Type::I32, x);
             cx.b.set_reg(
