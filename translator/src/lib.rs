@@ -18,6 +18,7 @@ mod jit;
 pub mod lower;
 pub mod opt;
 mod signals;
+pub mod state;
 pub mod stats;
 pub mod testing;
 
@@ -26,4 +27,5 @@ pub use engine::{
 };
 pub use frontend::{CodeBuffer, CodeMemory, Frontend, LiftError, SyscallArgs};
 pub use interp::BlockExit;
+pub use state::StateBytes;
 pub use stats::Stats;

@@ -19,6 +19,7 @@ pub mod state;
 
 use state::CpuState;
 use xarch_linux::abi::Abi;
+use xarch_translator::StateBytes;
 use xarch_translator::frontend::{
     CodeMemory, Frontend, LiftError, SignalError, SignalFrame, SignalMemory, SyscallArgs,
 };

@@ -18,6 +18,7 @@
 
 use crate::helpers_fp;
 use crate::state::CpuState;
+use xarch_translator::StateBytes;
 use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 
 const UC: u64 = 128;

@@ -14,6 +14,7 @@
 //! [`ir::Op::SetReg`]: xarch_translator::ir::Op::SetReg
 
 use std::mem::{offset_of, size_of};
+use xarch_translator::StateBytes;
 
 /// Value of [`CpuState::excl_addr`] when the exclusive monitor is open (no reservation).
 pub const EXCL_NONE: u64 = u64::MAX;
@@ -123,48 +124,13 @@ impl CpuState {
         self.c = (w >> 29 & 1) as u8;
         self.v_flag = (w >> 28 & 1) as u8;
     }
-
-    /// Reads a state from the engine's byte buffer (at least `size_of::<CpuState>()` bytes).
-    pub fn from_bytes(bytes: &[u8]) -> CpuState {
-        assert!(
-            bytes.len() >= size_of::<CpuState>(),
-            "state buffer too small"
-        );
-        // SAFETY: the buffer holds at least size_of::<CpuState>() bytes (checked above);
-        // every bit pattern is a valid CpuState (integers only); read_unaligned has no
-        // alignment requirement.
-        unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<CpuState>()) }
-    }
-
-    /// The state as bytes, for the engine's buffer.
-    pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: CpuState is repr(C) with no implicit padding (size asserted above equals
-        // the sum of its fields), so all size_of::<CpuState>() bytes are initialised.
-        unsafe {
-            std::slice::from_raw_parts(
-                (self as *const CpuState).cast::<u8>(),
-                size_of::<CpuState>(),
-            )
-        }
-    }
-
-    /// Writes the state into the engine's byte buffer.
-    pub fn write_to(&self, bytes: &mut [u8]) {
-        bytes[..size_of::<CpuState>()].copy_from_slice(self.as_bytes());
-    }
 }
 
-/// Reads a u64 field of the state buffer at `off`.
-pub(crate) fn read_u64(state: &[u8], off: u32) -> u64 {
-    let o = off as usize;
-    u64::from_ne_bytes(state[o..o + 8].try_into().expect("8 bytes"))
-}
+// SAFETY: CpuState is repr(C), integers only, and has no padding (its size is checked against
+// the sum of its fields at compile time).
+unsafe impl StateBytes for CpuState {}
 
-/// Writes a u64 field of the state buffer at `off`.
-pub(crate) fn write_u64(state: &mut [u8], off: u32, v: u64) {
-    let o = off as usize;
-    state[o..o + 8].copy_from_slice(&v.to_ne_bytes());
-}
+pub(crate) use xarch_translator::state::{read_u64, write_u64};
 
 #[cfg(test)]
 mod tests {

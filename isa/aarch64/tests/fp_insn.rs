@@ -5,6 +5,7 @@
 
 use xarch_isa_aarch64::Aarch64;
 use xarch_isa_aarch64::state::{self, CpuState};
+use xarch_translator::StateBytes;
 use xarch_translator::{CodeBuffer, Frontend, testing};
 
 const PC: u64 = 0x1000;

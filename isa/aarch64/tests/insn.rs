@@ -4,6 +4,7 @@
 
 use xarch_isa_aarch64::Aarch64;
 use xarch_isa_aarch64::state::{self, CpuState};
+use xarch_translator::StateBytes;
 use xarch_translator::ir::TrapKind;
 use xarch_translator::testing;
 use xarch_translator::{BlockExit, CodeBuffer, Frontend};

@@ -8,6 +8,7 @@
 use xarch_isa_aarch64::Aarch64;
 use xarch_isa_aarch64::decode::{Encoding, fp, simd};
 use xarch_isa_aarch64::state::{self, CpuState};
+use xarch_translator::StateBytes;
 use xarch_translator::ir::{self, Exit};
 use xarch_translator::{CodeBuffer, Frontend, testing};
 

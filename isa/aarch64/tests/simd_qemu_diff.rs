@@ -17,6 +17,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
+use xarch_translator::StateBytes;
 
 use xarch_isa_aarch64::Aarch64;
 use xarch_isa_aarch64::decode::{fp, simd};

@@ -14,6 +14,7 @@
 //! The layout has no implicit padding (checked below).
 
 use std::mem::{offset_of, size_of};
+use xarch_translator::StateBytes;
 
 /// Value of [`CpuState::resv_addr`] when there is no reservation.
 pub const RESV_NONE: u64 = u64::MAX;
@@ -160,48 +161,13 @@ impl CpuState {
     pub fn set_fpr(&mut self, n: usize, v: u64) {
         self.vsr[n] = (self.vsr[n] & u64::MAX as u128) | (v as u128) << 64;
     }
-
-    /// Reads a state from the engine's byte buffer (at least `size_of::<CpuState>()` bytes).
-    pub fn from_bytes(bytes: &[u8]) -> CpuState {
-        assert!(
-            bytes.len() >= size_of::<CpuState>(),
-            "state buffer too small"
-        );
-        // SAFETY: the buffer holds at least size_of::<CpuState>() bytes (checked above);
-        // every bit pattern is a valid CpuState (integers only); read_unaligned has no
-        // alignment requirement.
-        unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<CpuState>()) }
-    }
-
-    /// The state as bytes, for the engine's buffer.
-    pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: CpuState is repr(C) with no implicit padding (size asserted above equals
-        // the sum of its fields), so all size_of::<CpuState>() bytes are initialised.
-        unsafe {
-            std::slice::from_raw_parts(
-                (self as *const CpuState).cast::<u8>(),
-                size_of::<CpuState>(),
-            )
-        }
-    }
-
-    /// Writes the state into the engine's byte buffer.
-    pub fn write_to(&self, bytes: &mut [u8]) {
-        bytes[..size_of::<CpuState>()].copy_from_slice(self.as_bytes());
-    }
 }
 
-/// Reads a u64 field of the state buffer at `off`.
-pub(crate) fn read_u64(state: &[u8], off: u32) -> u64 {
-    let o = off as usize;
-    u64::from_ne_bytes(state[o..o + 8].try_into().expect("8 bytes"))
-}
+// SAFETY: CpuState is repr(C), integers only, and has no padding (its size is checked against
+// the sum of its fields at compile time).
+unsafe impl StateBytes for CpuState {}
 
-/// Writes a u64 field of the state buffer at `off`.
-pub(crate) fn write_u64(state: &mut [u8], off: u32, v: u64) {
-    let o = off as usize;
-    state[o..o + 8].copy_from_slice(&v.to_ne_bytes());
-}
+pub(crate) use xarch_translator::state::{read_u64, write_u64};
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 use xarch_isa_ppc::state::{self, CpuState};
 use xarch_isa_ppc::{PPC32, PPC64LE, Ppc};
+use xarch_translator::StateBytes;
 use xarch_translator::ir::Endian;
 use xarch_translator::testing;
 use xarch_translator::{BlockExit, CodeBuffer, Frontend};
