@@ -127,9 +127,9 @@ fn single_dash_strace_is_accepted() {
     assert!(e.contains("no such file"), "{e}");
 }
 
-/// Assembles and links an AArch64 program with the cross binutils; None (and a note) when
-/// they are not installed (`make test` installs them).
-fn aarch64_program(name: &str, asm: &str) -> Option<PathBuf> {
+/// Assembles and links an AArch64 program with the cross binutils; fails the test, naming the
+/// package, when they are not installed (`make test` installs them).
+fn aarch64_program(name: &str, asm: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("xarch-run-cli-{}-{name}.d", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (s, o, exe) = (dir.join("p.s"), dir.join("p.o"), dir.join(name));
@@ -145,19 +145,19 @@ fn aarch64_program(name: &str, asm: &str) -> Option<PathBuf> {
             .arg(&exe)
             .arg(&o))
     {
-        eprintln!("skipped: aarch64-linux-gnu-as/ld not installed");
-        return None;
+        panic!(
+            "aarch64-linux-gnu-as/ld failed or are not installed \
+             (apt-get install binutils-aarch64-linux-gnu, or run `make deps`)"
+        );
     }
-    Some(exe)
+    exe
 }
 
 #[test]
 fn unimplemented_syscall_is_enosys_with_one_warning() {
     // Two io_setup calls, then exit(-result): 38 (ENOSYS) if the guest got -ENOSYS.
     let asm = ".global _start\n_start:\n mov x8, #0\n svc #0\n mov x8, #0\n svc #0\n neg x0, x0\n mov x8, #93\n svc #0\n";
-    let Some(p) = aarch64_program("nosys", asm) else {
-        return;
-    };
+    let p = aarch64_program("nosys", asm);
     let out = xarch(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(38));
     assert_eq!(
@@ -170,9 +170,7 @@ fn unimplemented_syscall_is_enosys_with_one_warning() {
 fn unimplemented_instruction_is_reported() {
     // AES is not advertised in AT_HWCAP and not implemented.
     let asm = ".global _start\n_start:\n aese v0.16b, v1.16b\n mov x8, #93\n svc #0\n";
-    let Some(p) = aarch64_program("aese", asm) else {
-        return;
-    };
+    let p = aarch64_program("aese", asm);
     let e = one_line_error(&xarch(&["run", p.to_str().unwrap()]));
     assert_eq!(
         e.trim_end(),
@@ -183,9 +181,7 @@ fn unimplemented_instruction_is_reported() {
 #[test]
 fn undefined_instruction_kills_with_sigill() {
     use std::os::unix::process::ExitStatusExt;
-    let Some(p) = aarch64_program("udf", ".global _start\n_start:\n udf #0\n") else {
-        return;
-    };
+    let p = aarch64_program("udf", ".global _start\n_start:\n udf #0\n");
     let out = xarch(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.signal(), Some(libc::SIGILL), "{:?}", out.status);
     assert!(String::from_utf8_lossy(&out.stderr).contains("undefined instruction at 0x400078"));
@@ -194,9 +190,7 @@ fn undefined_instruction_kills_with_sigill() {
 #[test]
 fn strace_and_stats_json() {
     let asm = ".global _start\n_start:\n mov x8, #0\n svc #0\n mov x0, #5\n mov x8, #94\n svc #0\n";
-    let Some(p) = aarch64_program("strace", asm) else {
-        return;
-    };
+    let p = aarch64_program("strace", asm);
     let json =
         std::env::temp_dir().join(format!("xarch-run-cli-{}-stats.json", std::process::id()));
     let out = xarch(&[
@@ -232,9 +226,7 @@ fn guest_killed_by_a_signal_kills_xarch_the_same_way() {
     use std::os::unix::process::ExitStatusExt;
     // kill(getpid(), SIGTERM)
     let asm = ".global _start\n_start:\n mov x8, #172\n svc #0\n mov x1, #15\n mov x8, #129\n svc #0\n mov x0, #0\n mov x8, #93\n svc #0\n";
-    let Some(p) = aarch64_program("kill", asm) else {
-        return;
-    };
+    let p = aarch64_program("kill", asm);
     let out = xarch(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.signal(), Some(libc::SIGTERM), "{:?}", out.status);
 }
@@ -244,9 +236,7 @@ fn write_to_a_closed_pipe_kills_by_sigpipe() {
     use std::os::unix::process::ExitStatusExt;
     // pipe2(buf), close(read end), write(write end, "x", 1), exit(0)
     let asm = ".global _start\n_start:\n sub sp, sp, #16\n mov x0, sp\n mov x1, #0\n mov x8, #59\n svc #0\n ldr w0, [sp]\n mov x8, #57\n svc #0\n ldr w0, [sp, #4]\n mov x1, sp\n mov x2, #1\n mov x8, #64\n svc #0\n mov x0, #0\n mov x8, #93\n svc #0\n";
-    let Some(p) = aarch64_program("sigpipe", asm) else {
-        return;
-    };
+    let p = aarch64_program("sigpipe", asm);
     let out = xarch(&["run", p.to_str().unwrap()]);
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
 }

@@ -47,8 +47,7 @@ fn dump_dom(browser: &Path, page: &Path, profile: &Path) -> String {
 #[test]
 fn every_image_loads_and_every_table_is_present_in_chromium() {
     let Some(browser) = chromium() else {
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
-        return;
+        panic!("chromium is not installed (apt-get install chromium, or run `make deps`)");
     };
     let dir = std::env::temp_dir().join(format!("xarch-reports-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

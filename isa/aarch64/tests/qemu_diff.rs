@@ -6,7 +6,7 @@
 //! and under `target/release/xarch run`; the outputs must be identical.
 //!
 //! Needs `aarch64-linux-gnu-as`/`-ld`, `qemu-aarch64` and a release build of `xarch`
-//! (`cargo build --release`); it says so and passes when one is missing. 300 sequences by
+//! (`cargo build --release`); it fails, naming what to install, when one is missing. 300 sequences by
 //! default, `XARCH_DIFF_SEQS=<n>` for more, `XARCH_DIFF_SEED=<n>` for another seed.
 
 use std::fmt::Write as _;
@@ -143,7 +143,8 @@ fn random_sequence(rng: &mut Rng, encs: &[&'static decode::Encoding]) -> Vec<u32
                 1 => 0x3400_0040 | (rng.below(2) as u32) << 24 | (rng.below(2) as u32) << 31 | rt, // cb(n)z .+8
                 _ => {
                     let b = rng.below(64) as u32;
-                    0x3600_0040 | (b >> 5) << 31 | (rng.below(2) as u32) << 24 | (b & 31) << 19 | rt // tb(n)z .+8
+                    0x3600_0040 | (b >> 5) << 31 | (rng.below(2) as u32) << 24 | (b & 31) << 19 | rt
+                    // tb(n)z .+8
                 }
             };
             seq.push(w);
@@ -242,12 +243,13 @@ fn random_integer_sequences_match_qemu() {
         tool("aarch64-linux-gnu-ld"),
         tool("qemu-aarch64"),
     ) else {
-        eprintln!("skipped: needs aarch64-linux-gnu-as, aarch64-linux-gnu-ld and qemu-aarch64");
-        return;
+        panic!(
+            "needs aarch64-linux-gnu-as, aarch64-linux-gnu-ld and qemu-aarch64 \
+             (apt-get install binutils-aarch64-linux-gnu qemu-user, or run `make deps`)"
+        );
     };
     let Some(xarch) = xarch_binary() else {
-        eprintln!("skipped: build target/release/xarch first (cargo build --release)");
-        return;
+        panic!("needs target/release/xarch: run `cargo build --release` first");
     };
     let n: usize = std::env::var("XARCH_DIFF_SEQS")
         .ok()

@@ -12,7 +12,7 @@
 //! left out on purpose: with two NaN operands AArch64 prefers the signalling one and xarch
 //! keeps the host's choice (see `lift/fp.rs`). FPSR is not compared.
 //!
-//! Skips (with a message) when the cross assembler or qemu-aarch64 is missing.
+//! Fails, naming the packages to install, when the cross assembler or qemu-aarch64 is missing.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -795,19 +795,18 @@ fn run_cases(cases: &[Case], seeds: u64, tag: &str) -> Vec<String> {
     failures
 }
 
-fn tools_present() -> bool {
-    let ok = tool("aarch64-linux-gnu-as") && tool("qemu-aarch64");
-    if !ok {
-        eprintln!("skipped: aarch64-linux-gnu-as or qemu-aarch64 not installed");
-    }
-    ok
+/// Fails the test, naming what to install, when a tool is missing.
+fn require_tools() {
+    assert!(
+        tool("aarch64-linux-gnu-as") && tool("qemu-aarch64"),
+        "needs aarch64-linux-gnu-as and qemu-aarch64 \
+         (apt-get install binutils-aarch64-linux-gnu qemu-user, or run `make deps`)"
+    );
 }
 
 #[test]
 fn fp_and_simd_match_qemu() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let filter = std::env::var("XARCH_SIMD_CASE").ok();
     let cases: Vec<Case> = CASES
         .iter()
@@ -835,9 +834,7 @@ fn fp_and_simd_match_qemu() {
 /// `XARCH_SIMD_RANDOM` sets the words tried per class (default 12).
 #[test]
 fn random_fp_and_simd_words_match_qemu() {
-    if !tools_present() {
-        return;
-    }
+    require_tools();
     let per_entry: usize = std::env::var("XARCH_SIMD_RANDOM")
         .ok()
         .and_then(|s| s.parse().ok())
