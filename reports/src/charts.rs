@@ -18,7 +18,8 @@ use plotters::coord::ranged1d::{
 };
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use xarch_bench::schema::{PathKind, Results};
+use xarch_bench::schema::{Cell, PathEntry, PathGeomean, PathKind, Results};
+use xarch_bench::stats::Ratio;
 
 /// A chart the report can draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,36 +157,48 @@ fn workload_names(r: &Results) -> Vec<String> {
     r.workloads.iter().map(|w| w.name.clone()).collect()
 }
 
-/// Slowdown of every non-native path vs native, per workload, plus each path's geomean.
-pub fn slowdown_vs_native(r: &Results) -> Result<Bars, String> {
-    let mut groups = workload_names(r);
-    groups.push("geomean".into());
-    let series: Vec<Series> = r
-        .paths
+/// One series per path that `keep` selects: the path's ratio on every workload, then its
+/// geometric mean, each as (value, spread) after `map`. Paths with no value at all are left out.
+fn ratio_series(
+    r: &Results,
+    keep: impl Fn(&PathEntry) -> bool,
+    cell_ratio: impl Fn(&Cell) -> Option<&Ratio>,
+    geo_ratio: impl Fn(&PathGeomean) -> Option<&Ratio>,
+    map: impl Fn(f64, f64) -> (f64, f64),
+    label: impl Fn(&PathEntry) -> String,
+) -> Vec<Series> {
+    r.paths
         .iter()
-        .filter(|p| p.kind != PathKind::Native)
+        .filter(|p| keep(p))
         .filter_map(|p| {
-            let mut values: Vec<Option<(f64, f64)>> = r
+            let values: Vec<Option<(f64, f64)>> = r
                 .workloads
                 .iter()
-                .map(|w| {
-                    r.cell(&w.name, &p.name)
-                        .and_then(|c| c.vs_native.as_ref())
-                        .map(|x| (x.value, x.spread))
-                })
+                .map(|w| r.cell(&w.name, &p.name).and_then(&cell_ratio))
+                .chain(std::iter::once(r.geomean(&p.name).and_then(&geo_ratio)))
+                .map(|x| x.map(|x| map(x.value, x.spread)))
                 .collect();
-            values.push(
-                r.geomean(&p.name)
-                    .and_then(|g| g.vs_native.as_ref())
-                    .map(|x| (x.value, x.spread)),
-            );
             values.iter().any(Option::is_some).then(|| Series {
-                label: p.name.clone(),
+                label: label(p),
                 colour: path_colour(&p.name),
                 values,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Slowdown of every non-native path vs native, per workload, plus each path's geomean.
+pub fn slowdown_vs_native(r: &Results) -> Result<Bars, String> {
+    let mut groups = workload_names(r);
+    groups.push("geomean".into());
+    let series = ratio_series(
+        r,
+        |p| p.kind != PathKind::Native,
+        |c| c.vs_native.as_ref(),
+        |g| g.vs_native.as_ref(),
+        |v, s| (v, s),
+        |p| p.name.clone(),
+    );
     if series.is_empty() {
         return Err("no path other than native has a successful run".into());
     }
@@ -203,34 +216,14 @@ pub fn speedup_vs_peer(r: &Results) -> Result<Bars, String> {
     let mut groups = workload_names(r);
     groups.push("geomean".into());
     // speed-up = 1/ratio; relative spread is unchanged, so spread' = spread / value².
-    let inv = |v: f64, s: f64| (1.0 / v, s / (v * v));
-    let series: Vec<Series> = r
-        .paths
-        .iter()
-        .filter(|p| p.kind == PathKind::Dbt && p.peer.is_some())
-        .filter_map(|p| {
-            let mut values: Vec<Option<(f64, f64)>> = r
-                .workloads
-                .iter()
-                .map(|w| {
-                    r.cell(&w.name, &p.name)
-                        .and_then(|c| c.vs_peer.as_ref())
-                        .map(|x| inv(x.value, x.spread))
-                })
-                .collect();
-            values.push(
-                r.geomean(&p.name)
-                    .and_then(|g| g.vs_peer.as_ref())
-                    .map(|x| inv(x.value, x.spread)),
-            );
-            let peer = p.peer.as_deref().unwrap_or("");
-            values.iter().any(Option::is_some).then(|| Series {
-                label: format!("{} vs {peer}", p.name),
-                colour: path_colour(&p.name),
-                values,
-            })
-        })
-        .collect();
+    let series = ratio_series(
+        r,
+        |p| p.kind == PathKind::Dbt && p.peer.is_some(),
+        |c| c.vs_peer.as_ref(),
+        |g| g.vs_peer.as_ref(),
+        |v, s| (1.0 / v, s / (v * v)),
+        |p| format!("{} vs {}", p.name, p.peer.as_deref().unwrap_or("")),
+    );
     if series.is_empty() {
         return Err("no DBT path and its qemu peer both ran successfully".into());
     }
