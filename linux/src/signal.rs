@@ -13,6 +13,7 @@
 //! that host action. The fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) stay the
 //! emulator's: a guest fault is still fatal, whatever the guest installed.
 
+use crate::abi::Endian;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// `sa_flags` bits (the same on AArch64 and x86-64).
@@ -115,9 +116,120 @@ pub fn raise_on_host(sig: u32) {
     unsafe { libc::raise(sig as i32) };
 }
 
+/// A signal frame's bytes while an arch's frame writer builds it or reads it back: fields go
+/// in and out at byte offsets in the guest's byte order. It derefs to the bytes, for
+/// `SignalMemory::read`/`write` and for copying whole blocks (siginfo, vector registers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameBytes {
+    bytes: Vec<u8>,
+    endian: Endian,
+}
+
+impl FrameBytes {
+    /// `len` zero bytes of a frame in byte order `endian`.
+    pub fn new(len: u64, endian: Endian) -> FrameBytes {
+        FrameBytes {
+            bytes: vec![0; len as usize],
+            endian,
+        }
+    }
+
+    fn field<const N: usize>(&self, off: u64) -> [u8; N] {
+        let o = off as usize;
+        self.bytes[o..o + N].try_into().expect("N bytes")
+    }
+
+    fn set<const N: usize>(&mut self, off: u64, le: [u8; N], be: [u8; N]) {
+        let o = off as usize;
+        let v = match self.endian {
+            Endian::Little => le,
+            Endian::Big => be,
+        };
+        self.bytes[o..o + N].copy_from_slice(&v);
+    }
+
+    pub fn put_u16(&mut self, off: u64, v: u16) {
+        self.set(off, v.to_le_bytes(), v.to_be_bytes());
+    }
+
+    pub fn put_u32(&mut self, off: u64, v: u32) {
+        self.set(off, v.to_le_bytes(), v.to_be_bytes());
+    }
+
+    pub fn put_u64(&mut self, off: u64, v: u64) {
+        self.set(off, v.to_le_bytes(), v.to_be_bytes());
+    }
+
+    /// A 128-bit register (vector, x87) as one guest-order quadword.
+    pub fn put_u128(&mut self, off: u64, v: u128) {
+        self.set(off, v.to_le_bytes(), v.to_be_bytes());
+    }
+
+    pub fn get_u16(&self, off: u64) -> u16 {
+        match self.endian {
+            Endian::Little => u16::from_le_bytes(self.field(off)),
+            Endian::Big => u16::from_be_bytes(self.field(off)),
+        }
+    }
+
+    pub fn get_u32(&self, off: u64) -> u32 {
+        match self.endian {
+            Endian::Little => u32::from_le_bytes(self.field(off)),
+            Endian::Big => u32::from_be_bytes(self.field(off)),
+        }
+    }
+
+    pub fn get_u64(&self, off: u64) -> u64 {
+        match self.endian {
+            Endian::Little => u64::from_le_bytes(self.field(off)),
+            Endian::Big => u64::from_be_bytes(self.field(off)),
+        }
+    }
+
+    pub fn get_u128(&self, off: u64) -> u128 {
+        match self.endian {
+            Endian::Little => u128::from_le_bytes(self.field(off)),
+            Endian::Big => u128::from_be_bytes(self.field(off)),
+        }
+    }
+}
+
+impl std::ops::Deref for FrameBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::ops::DerefMut for FrameBytes {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frame_fields_follow_the_byte_order() {
+        let mut le = FrameBytes::new(32, Endian::Little);
+        let mut be = FrameBytes::new(32, Endian::Big);
+        for f in [&mut le, &mut be] {
+            f.put_u16(0, 0x0102);
+            f.put_u32(2, 0x0304_0506);
+            f.put_u64(6, 0x0708_090a_0b0c_0d0e);
+            f.put_u128(14, 0x0f10_1112_1314_1516_1718_191a_1b1c_1d1e);
+        }
+        assert_eq!(&le[..8], &[2, 1, 6, 5, 4, 3, 0x0e, 0x0d]);
+        assert_eq!(&be[..8], &[1, 2, 3, 4, 5, 6, 7, 8]);
+        for f in [&le, &be] {
+            assert_eq!(f.get_u16(0), 0x0102);
+            assert_eq!(f.get_u32(2), 0x0304_0506);
+            assert_eq!(f.get_u64(6), 0x0708_090a_0b0c_0d0e);
+            assert_eq!(f.get_u128(14), 0x0f10_1112_1314_1516_1718_191a_1b1c_1d1e);
+        }
+    }
 
     #[test]
     fn a_caught_host_signal_is_recorded_with_its_siginfo() {
