@@ -16,6 +16,8 @@
 //! `rt_sigreturn` the frame is at rsp - 8.
 
 use crate::state::X86State;
+use xarch_linux::abi::Endian;
+use xarch_linux::signal::FrameBytes;
 use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 
 const UC: u64 = 8;
@@ -29,30 +31,6 @@ const SC_ORDER: [usize; 16] = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1
 /// RFLAGS bits a user may change through sigreturn (the kernel's FIX_EFLAGS, less TF/RF).
 const USER_FLAGS: u64 = 0x0000_0000_0025_0dd5;
 
-fn put64(b: &mut [u8], off: u64, v: u64) {
-    b[off as usize..off as usize + 8].copy_from_slice(&v.to_le_bytes());
-}
-
-fn get64(b: &[u8], off: u64) -> u64 {
-    u64::from_le_bytes(
-        b[off as usize..off as usize + 8]
-            .try_into()
-            .expect("8 bytes"),
-    )
-}
-
-fn put16(b: &mut [u8], off: u64, v: u16) {
-    b[off as usize..off as usize + 2].copy_from_slice(&v.to_le_bytes());
-}
-
-fn get16(b: &[u8], off: u64) -> u16 {
-    u16::from_le_bytes(
-        b[off as usize..off as usize + 2]
-            .try_into()
-            .expect("2 bytes"),
-    )
-}
-
 /// Builds the frame and enters the handler (see the module header).
 pub fn setup(
     state: &mut [u8],
@@ -65,10 +43,10 @@ pub fn setup(
     let frame = (fp.wrapping_sub(FRAME_SIZE) & !15).wrapping_sub(8);
 
     // FXSAVE image.
-    let mut x = vec![0u8; FPSTATE_SIZE as usize];
+    let mut x = FrameBytes::new(FPSTATE_SIZE, Endian::Little);
     let top = s.x87.top & 7;
-    put16(&mut x, 0, s.x87.fcw);
-    put16(&mut x, 2, (s.x87.fsw & !0x3800) | ((top as u16) << 11));
+    x.put_u16(0, s.x87.fcw);
+    x.put_u16(2, (s.x87.fsw & !0x3800) | ((top as u16) << 11));
     x[4] = s.x87.ftw;
     x[24..28].copy_from_slice(&s.mxcsr.to_le_bytes());
     x[28..32].copy_from_slice(&0xffffu32.to_le_bytes());
@@ -81,20 +59,20 @@ pub fn setup(
         x[o..o + 16].copy_from_slice(&v.to_le_bytes());
     }
 
-    let mut b = vec![0u8; FRAME_SIZE as usize];
-    put64(&mut b, 0, f.restorer);
+    let mut b = FrameBytes::new(FRAME_SIZE, Endian::Little);
+    b.put_u64(0, f.restorer);
     // uc_stack: no alternate stack (ss_flags = SS_DISABLE).
     b[(UC + 24) as usize..(UC + 28) as usize].copy_from_slice(&2u32.to_le_bytes());
     for (i, &r) in SC_ORDER.iter().enumerate() {
-        put64(&mut b, MCONTEXT + 8 * i as u64, s.gpr[r]);
+        b.put_u64(MCONTEXT + 8 * i as u64, s.gpr[r]);
     }
-    put64(&mut b, MCONTEXT + 128, s.rip);
-    put64(&mut b, MCONTEXT + 136, s.rflags());
-    put16(&mut b, MCONTEXT + 144, 0x33); // cs
-    put16(&mut b, MCONTEXT + 150, 0x2b); // ss
-    put64(&mut b, MCONTEXT + 176, f.mask); // oldmask
-    put64(&mut b, MCONTEXT + 192, fp);
-    put64(&mut b, SIGMASK, f.mask);
+    b.put_u64(MCONTEXT + 128, s.rip);
+    b.put_u64(MCONTEXT + 136, s.rflags());
+    b.put_u16(MCONTEXT + 144, 0x33); // cs
+    b.put_u16(MCONTEXT + 150, 0x2b); // ss
+    b.put_u64(MCONTEXT + 176, f.mask); // oldmask
+    b.put_u64(MCONTEXT + 192, fp);
+    b.put_u64(SIGMASK, f.mask);
     b[INFO as usize..].copy_from_slice(f.info);
     if !mem.write(fp, &x) || !mem.write(frame, &b) {
         return Err(SignalError::BadFrame(frame));
@@ -115,26 +93,26 @@ pub fn setup(
 pub fn restore(state: &mut [u8], mem: &mut dyn SignalMemory) -> Result<u64, SignalError> {
     let s = X86State::from_bytes_mut(state);
     let frame = s.gpr[4].wrapping_sub(8);
-    let mut b = vec![0u8; FRAME_SIZE as usize];
+    let mut b = FrameBytes::new(FRAME_SIZE, Endian::Little);
     if !mem.read(frame, &mut b) {
         return Err(SignalError::BadFrame(frame));
     }
     for (i, &r) in SC_ORDER.iter().enumerate() {
-        s.gpr[r] = get64(&b, MCONTEXT + 8 * i as u64);
+        s.gpr[r] = b.get_u64(MCONTEXT + 8 * i as u64);
     }
-    s.rip = get64(&b, MCONTEXT + 128);
-    let fl = get64(&b, MCONTEXT + 136);
+    s.rip = b.get_u64(MCONTEXT + 128);
+    let fl = b.get_u64(MCONTEXT + 136);
     let keep = s.rflags() & !USER_FLAGS;
     s.set_rflags(keep | (fl & USER_FLAGS));
-    let fp = get64(&b, MCONTEXT + 192);
+    let fp = b.get_u64(MCONTEXT + 192);
     if fp != 0 {
-        let mut x = vec![0u8; FPSTATE_SIZE as usize];
+        let mut x = FrameBytes::new(FPSTATE_SIZE, Endian::Little);
         if !mem.read(fp, &mut x) {
             return Err(SignalError::BadFrame(fp));
         }
-        let fsw = get16(&x, 2);
+        let fsw = x.get_u16(2);
         let top = u32::from(fsw >> 11) & 7;
-        s.x87.fcw = get16(&x, 0);
+        s.x87.fcw = x.get_u16(0);
         s.x87.fsw = fsw & !0x3800;
         s.x87.top = top;
         s.x87.ftw = x[4];
@@ -149,7 +127,7 @@ pub fn restore(state: &mut [u8], mem: &mut dyn SignalMemory) -> Result<u64, Sign
             *v = u128::from_le_bytes(x[o..o + 16].try_into().expect("16 bytes"));
         }
     }
-    Ok(get64(&b, SIGMASK))
+    Ok(b.get_u64(SIGMASK))
 }
 
 #[cfg(test)]
