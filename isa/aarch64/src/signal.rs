@@ -18,8 +18,10 @@
 
 use crate::helpers_fp;
 use crate::state::CpuState;
-use xarch_translator::StateBytes;
+use xarch_linux::abi::Endian;
+use xarch_linux::signal::FrameBytes;
 use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
+use xarch_translator::StateBytes;
 
 const UC: u64 = 128;
 const MCONTEXT: u64 = UC + 176;
@@ -34,30 +36,6 @@ const SS_DISABLE: u32 = 2;
 /// `mov x8, #139` ; `svc #0`.
 pub const SIGRETURN_TRAMPOLINE: [u8; 8] = [0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4];
 
-fn put64(b: &mut [u8], off: u64, v: u64) {
-    b[off as usize..off as usize + 8].copy_from_slice(&v.to_le_bytes());
-}
-
-fn get64(b: &[u8], off: u64) -> u64 {
-    u64::from_le_bytes(
-        b[off as usize..off as usize + 8]
-            .try_into()
-            .expect("8 bytes"),
-    )
-}
-
-fn put32(b: &mut [u8], off: u64, v: u32) {
-    b[off as usize..off as usize + 4].copy_from_slice(&v.to_le_bytes());
-}
-
-fn get32(b: &[u8], off: u64) -> u32 {
-    u32::from_le_bytes(
-        b[off as usize..off as usize + 4]
-            .try_into()
-            .expect("4 bytes"),
-    )
-}
-
 /// Builds the frame and enters the handler (see the module header).
 pub fn setup(
     state: &mut [u8],
@@ -66,29 +44,28 @@ pub fn setup(
 ) -> Result<(), SignalError> {
     let mut s = CpuState::from_bytes(state);
     let sp = s.sp.wrapping_sub(FRAME_SIZE + RECORD_SIZE) & !15;
-    let mut b = vec![0u8; (FRAME_SIZE + RECORD_SIZE) as usize];
+    let mut b = FrameBytes::new(FRAME_SIZE + RECORD_SIZE, Endian::Little);
     b[..128].copy_from_slice(f.info);
     // uc_flags, uc_link: 0; uc_stack: no alternate stack (ss_flags = SS_DISABLE).
-    put32(&mut b, UC + 24, SS_DISABLE);
-    put64(&mut b, UC + 40, f.mask);
+    b.put_u32(UC + 24, SS_DISABLE);
+    b.put_u64(UC + 40, f.mask);
     // sigcontext: fault_address (not a fault), regs, sp, pc, pstate.
     for (i, x) in s.x.iter().enumerate() {
-        put64(&mut b, MCONTEXT + 8 + 8 * i as u64, *x);
+        b.put_u64(MCONTEXT + 8 + 8 * i as u64, *x);
     }
-    put64(&mut b, MCONTEXT + 256, s.sp);
-    put64(&mut b, MCONTEXT + 264, s.pc);
-    put64(&mut b, MCONTEXT + 272, u64::from(s.nzcv()));
-    put32(&mut b, RESERVED, FPSIMD_MAGIC);
-    put32(&mut b, RESERVED + 4, FPSIMD_SIZE);
-    put32(&mut b, RESERVED + 8, s.fpsr);
-    put32(&mut b, RESERVED + 12, s.fpcr);
+    b.put_u64(MCONTEXT + 256, s.sp);
+    b.put_u64(MCONTEXT + 264, s.pc);
+    b.put_u64(MCONTEXT + 272, u64::from(s.nzcv()));
+    b.put_u32(RESERVED, FPSIMD_MAGIC);
+    b.put_u32(RESERVED + 4, FPSIMD_SIZE);
+    b.put_u32(RESERVED + 8, s.fpsr);
+    b.put_u32(RESERVED + 12, s.fpcr);
     for (i, v) in s.v.iter().enumerate() {
-        let o = (RESERVED + 16 + 16 * i as u64) as usize;
-        b[o..o + 16].copy_from_slice(&v.to_le_bytes());
+        b.put_u128(RESERVED + 16 + 16 * i as u64, *v);
     }
     // The terminator after fpsimd_context is already zero. Frame record: caller's x29, x30.
-    put64(&mut b, FRAME_SIZE, s.x[29]);
-    put64(&mut b, FRAME_SIZE + 8, s.x[30]);
+    b.put_u64(FRAME_SIZE, s.x[29]);
+    b.put_u64(FRAME_SIZE + 8, s.x[30]);
     if !mem.write(sp, &b) {
         return Err(SignalError::BadFrame(sp));
     }
@@ -113,28 +90,27 @@ pub fn restore(state: &mut [u8], mem: &mut dyn SignalMemory) -> Result<u64, Sign
     if sp & 15 != 0 {
         return Err(SignalError::BadFrame(sp));
     }
-    let mut b = vec![0u8; FRAME_SIZE as usize];
+    let mut b = FrameBytes::new(FRAME_SIZE, Endian::Little);
     if !mem.read(sp, &mut b) {
         return Err(SignalError::BadFrame(sp));
     }
     for (i, x) in s.x.iter_mut().enumerate() {
-        *x = get64(&b, MCONTEXT + 8 + 8 * i as u64);
+        *x = b.get_u64(MCONTEXT + 8 + 8 * i as u64);
     }
-    s.sp = get64(&b, MCONTEXT + 256);
-    s.pc = get64(&b, MCONTEXT + 264);
-    s.set_nzcv(get64(&b, MCONTEXT + 272) as u32);
-    if get32(&b, RESERVED) == FPSIMD_MAGIC && get32(&b, RESERVED + 4) == FPSIMD_SIZE {
-        s.fpsr = get32(&b, RESERVED + 8);
-        s.fpcr = get32(&b, RESERVED + 12);
+    s.sp = b.get_u64(MCONTEXT + 256);
+    s.pc = b.get_u64(MCONTEXT + 264);
+    s.set_nzcv(b.get_u64(MCONTEXT + 272) as u32);
+    if b.get_u32(RESERVED) == FPSIMD_MAGIC && b.get_u32(RESERVED + 4) == FPSIMD_SIZE {
+        s.fpsr = b.get_u32(RESERVED + 8);
+        s.fpcr = b.get_u32(RESERVED + 12);
         for (i, v) in s.v.iter_mut().enumerate() {
-            let o = (RESERVED + 16 + 16 * i as u64) as usize;
-            *v = u128::from_le_bytes(b[o..o + 16].try_into().expect("16 bytes"));
+            *v = b.get_u128(RESERVED + 16 + 16 * i as u64);
         }
     }
     s.excl_addr = crate::state::EXCL_NONE;
     s.write_to(state);
     helpers_fp::reset_host_fp_state(u64::from(s.fpcr));
-    Ok(get64(&b, UC + 40))
+    Ok(b.get_u64(UC + 40))
 }
 
 #[cfg(test)]
