@@ -224,6 +224,9 @@ pub struct Jit {
     stats: bool,
     /// The process that owns the code cache's pages (see `CodeCache::privatize`).
     owner_pid: u32,
+    /// `/tmp/perf-<pid>.map` when `XARCH_PERF_MAP=1`: one line per compiled block, so that
+    /// `perf report` names JIT code by guest PC.
+    perf_map: Option<std::fs::File>,
 }
 
 // SAFETY: the slots are `'static` views into `slabs`, which this value owns; the raw code
@@ -289,6 +292,7 @@ impl Jit {
             show_host: opts.show.host,
             stats: opts.stats,
             owner_pid: std::process::id(),
+            perf_map: open_perf_map(),
         };
         let tramp = jit.build_trampoline().map_err(EngineError::Host)?;
         // SAFETY: the code at `tramp` was compiled from a function with exactly the
@@ -323,7 +327,7 @@ impl Jit {
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
         self.compile_func(func, false)
-            .map(|(c, _)| c)
+            .map(|(c, _, _)| c)
             .map_err(|e| format!("entry trampoline: {e}"))
     }
 
@@ -344,7 +348,7 @@ impl Jit {
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
         self.compile_func(func, false)
-            .map(|(c, _)| c)
+            .map(|(c, _, _)| c)
             .map_err(|e| format!("jump-cache miss stub: {e}"))
     }
 
@@ -354,7 +358,7 @@ impl Jit {
         &mut self,
         func: Function,
         show: bool,
-    ) -> Result<(usize, Vec<(u32, u32, u32)>), String> {
+    ) -> Result<(usize, usize, Vec<(u32, u32, u32)>), String> {
         let show_host = show && self.show_host;
         if show && self.show_clif {
             eprintln!("{}", func.display());
@@ -411,7 +415,7 @@ impl Jit {
                 code.len()
             );
         }
-        Ok((addr, srclocs))
+        Ok((addr, code.len(), srclocs))
     }
 
     fn new_slot(&mut self) -> &'static AtomicU64 {
@@ -470,7 +474,7 @@ impl Jit {
                 return Err(e);
             }
         };
-        let (addr, srclocs) = match self.compile_func(func, true) {
+        let (addr, code_len, srclocs) = match self.compile_func(func, true) {
             Ok(x) => x,
             Err(e) => {
                 self.free_slots.extend(slots.iter().copied());
@@ -487,6 +491,7 @@ impl Jit {
         };
         let len = srclocs.iter().map(|s| s.1 as usize).max().unwrap_or(0);
         self.code_info.insert(addr, CodeInfo { len, ..info });
+        self.perf_map_line(addr, code_len, block.pc);
         for &(target, slot) in &exits {
             self.incoming.entry(target).or_default().push(slot);
             self.slot_target
@@ -500,6 +505,15 @@ impl Jit {
             }
         }
         Ok(CodeRef(addr))
+    }
+
+    /// Names `[addr, addr + len)` after guest PC `pc` in the perf map, if one is open.
+    fn perf_map_line(&mut self, addr: usize, len: usize, pc: u64) {
+        if let Some(f) = &mut self.perf_map {
+            use std::io::Write;
+            // Best effort: a failed write only costs the profile its names.
+            let _ = writeln!(f, "{addr:x} {:x} xarch_{pc:#x}", len.max(1));
+        }
     }
 
     /// Points the exits of block `pc` at targets that already have code.
@@ -654,6 +668,26 @@ impl Jit {
             } else {
                 None
             })
+    }
+}
+
+/// Opens `/tmp/perf-<pid>.map` for appending when the environment asks for it
+/// (`XARCH_PERF_MAP=1`), the file `perf report` reads to name JIT code.
+fn open_perf_map() -> Option<std::fs::File> {
+    if std::env::var_os("XARCH_PERF_MAP").is_none_or(|v| v == "0") {
+        return None;
+    }
+    let path = format!("/tmp/perf-{}.map", std::process::id());
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        Ok(f) => Some(f),
+        Err(e) => {
+            eprintln!("xarch: cannot open the perf map {path}: {e}");
+            None
+        }
     }
 }
 
