@@ -11,5 +11,6 @@ pub mod disasm;
 pub mod lift;
 pub mod signal;
 pub mod state;
+pub mod x87;
 
 pub use lift::{CPUID1_ECX, CPUID1_EDX, DIVIDE_TRAP_TAG, GP_FAULT_TAG, X86Frontend, cpuid};

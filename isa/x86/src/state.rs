@@ -87,7 +87,7 @@ pub fn cc_op(kind: CcKind, bits: u32) -> u64 {
     kind as u64 | (u64::from(bits.trailing_zeros() - 3) << 8)
 }
 
-/// x87 register stack and control/status words (see `lift/x87.rs` for what is implemented).
+/// x87 register stack and control/status words (instructions: `x87.rs`, `lift/x87.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct X87State {
@@ -102,6 +102,9 @@ pub struct X87State {
     /// Abridged tag word as FXSAVE stores it: bit i set when Ri is valid.
     pub ftw: u8,
     pub _pad: [u8; 7],
+    /// Scratch for the x87 helpers (`x87.rs`): the exponent word of an m80 store, and
+    /// FNSTENV/FNSAVE/FXSAVE images the lifted code copies to and from guest memory.
+    pub img: [u64; 20],
 }
 
 /// The x86-64 user-mode CPU state.

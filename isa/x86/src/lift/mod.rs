@@ -5,7 +5,7 @@
 //!       ─► control.rs  (7.3.8 control transfer, stack, flag control, system: SYSCALL, CPUID, …)
 //!       ─► string.rs   (7.3.9 string instructions with REP/REPE/REPNE)
 //!       ─► sse.rs      (SSE/SSE2 moves, integer and floating-point arithmetic the baseline needs)
-//!       ─► x87.rs      (x87 control and status words only)
+//!       ─► x87.rs      (x87 FPU via helpers in crate::x87; FXSAVE/FXRSTOR)
 //! ```
 //!
 //! Flags: every flag-setting instruction stores its lazy form in the state (see `state.rs`)
@@ -598,6 +598,10 @@ fn lift_insn(cx: &mut Ctx) -> Step {
             x87::lift_primary(cx)
         }
         decode::Map::M0F => {
+            let s = x87::lift_0f(cx);
+            if !matches!(s, Step::Unimplemented) {
+                return s;
+            }
             let s = alu::lift_0f(cx);
             if !matches!(s, Step::Unimplemented) {
                 return s;

@@ -889,3 +889,13 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
 pub(crate) fn lift_0f38_3a(_cx: &mut Ctx) -> Step {
     Step::Undefined
 }
+
+/// MXCSR as an i32, read as STMXCSR does (for FXSAVE in `x87.rs`).
+pub(crate) fn mxcsr_value(cx: &mut Ctx) -> Value {
+    cx.b.get_reg(Type::I32, off::MXCSR)
+}
+
+/// Sets MXCSR from an i32 as LDMXCSR does (for FXRSTOR in `x87.rs`).
+pub(crate) fn set_mxcsr_value(cx: &mut Ctx, v: Value) {
+    cx.b.set_reg(off::MXCSR, v)
+}

@@ -1,0 +1,1578 @@
+//! x87 FPU helpers (SDM Vol. 1, chapter 8): the lifter (`lift/x87.rs`) turns every x87
+//! instruction into one call of a helper here, which works on [`X87State`] in the guest state.
+//!
+//! ```text
+//!  lift/x87.rs ──CallHelper──► x87_load / x87_store / x87_arith / x87_cmp / x87_misc / x87_image
+//!                                 │ (selector in argument a, memory operand bits in b, c)
+//!                                 └► Fpu: register stack, tags, FSW flags, rounding
+//! ```
+//!
+//! Helpers never touch guest memory: the lifter loads memory operands in IR and passes their
+//! bits, and stores what a helper returns (the exponent word of an m80 store and whole
+//! environment images go through `X87State::img`). Faults therefore stay precise and both
+//! tiers share every line of the arithmetic.
+//!
+//! Arithmetic (FADD…FDIVR, FSQRT, FPREM/FPREM1, FRNDINT, FSCALE, FXTRACT, conversions) is exact
+//! with `rustc_apfloat`: an operation is done in a 127-bit-significand format (`WideS`,
+//! exponent range far beyond the 80-bit one) rounded toward zero with the sticky bit forced
+//! into the last place ("round to odd"), then rounded once to the precision FCW.PC selects (24,
+//! 53 or 64 bits, with the extended exponent range) by FCW.RC. 127 ≥ 64 + 2 bits make that
+//! double rounding equal to one correct rounding. FSQRT uses an exact integer square root.
+//! C1 after an inexact result says whether it was rounded up, as hardware reports it.
+//!
+//! Transcendentals (F2XM1, FYL2X, FYL2XP1, FPTAN, FPATAN, FSIN, FCOS, FSINCOS) are computed
+//! with the host's f64 functions: about 53 correct bits instead of hardware's ~64 (FYL2X
+//! scales exactly by the exponent and takes only log2 of the significand in f64). FSIN/FCOS/
+//! FPTAN/FSINCOS reduce their argument in f64 as well, so they lose relative precision for
+//! |x| beyond a few thousand; hardware's own reduction uses a 66-bit pi.
+//!
+//! Not modelled: unmasked exceptions (Linux starts programs with all masked; an unmasked one
+//! only sets ES and B, no #MF/SIGFPE is delivered), FIP/FDP/FOP (stored as 0), denormal
+//! results rounded to PC 24/53 bits (they get that precision's denormal range, not the
+//! extended one), FBLD/FBSTP.
+
+use crate::state::{X86State, X87State};
+use rustc_apfloat::ieee::{Double, IeeeFloat, Semantics, Single, X87DoubleExtended};
+use rustc_apfloat::{Category, Float, FloatConvert, Round, Status, StatusAnd};
+use std::cmp::Ordering;
+use xarch_translator::ir::Helper;
+
+type F = X87DoubleExtended;
+
+/// The exact intermediate format: 127-bit significand, 20-bit exponent.
+struct WideS;
+impl Semantics for WideS {
+    const BITS: usize = 148;
+    const EXP_BITS: usize = 20;
+    const PRECISION: usize = 127;
+}
+type W = IeeeFloat<WideS>;
+
+/// Extended exponent range, 24-bit significand (FCW.PC = 00).
+struct Pc24S;
+impl Semantics for Pc24S {
+    const BITS: usize = 80;
+    const EXP_BITS: usize = 15;
+    const PRECISION: usize = 24;
+}
+
+/// Extended exponent range, 53-bit significand (FCW.PC = 10).
+struct Pc53S;
+impl Semantics for Pc53S {
+    const BITS: usize = 80;
+    const EXP_BITS: usize = 15;
+    const PRECISION: usize = 53;
+}
+
+const MASK80: u128 = (1 << 80) - 1;
+/// The "real indefinite" QNaN the x87 produces for masked invalid operations.
+pub const INDEFINITE: u128 = 0xffff_c000_0000_0000_0000;
+
+/// FSW bits (TOP lives in `X87State::top`).
+pub mod sw {
+    pub const IE: u16 = 1 << 0;
+    pub const DE: u16 = 1 << 1;
+    pub const ZE: u16 = 1 << 2;
+    pub const OE: u16 = 1 << 3;
+    pub const UE: u16 = 1 << 4;
+    pub const PE: u16 = 1 << 5;
+    pub const SF: u16 = 1 << 6;
+    pub const ES: u16 = 1 << 7;
+    pub const C0: u16 = 1 << 8;
+    pub const C1: u16 = 1 << 9;
+    pub const C2: u16 = 1 << 10;
+    pub const C3: u16 = 1 << 14;
+    pub const B: u16 = 1 << 15;
+    pub const CC: u16 = C0 | C1 | C2 | C3;
+}
+
+/// Constants FLD1…FLDZ push (exact 64-bit significands as the FPU holds them; the FPU rounds
+/// the irrational ones by RC, see `load_const`).
+const CONSTS: [u128; 7] = [
+    0x3fff_8000_0000_0000_0000, // 1
+    0x4000_d49a_784b_cd1b_8afe, // log2(10)
+    0x3fff_b8aa_3b29_5c17_f0bc, // log2(e)
+    0x4000_c90f_daa2_2168_c235, // pi
+    0x3ffd_9a20_9a84_fbcf_f799, // log10(2)
+    0x3ffe_b172_17f7_d1cf_79ac, // ln(2)
+    0,                          // +0
+];
+/// The bits below the 64-bit significand of those constants, as 1 (exact value above the
+/// stored one, so rounding up gives the next value) or 0 (below or exact). From the SDM's
+/// 66-bit internal constants: log2(10) …8afe|10, log2(e) …f0bb|11, pi …c234|11, log10(2)
+/// …f798|11, ln(2) …79ab|11 (rounded-to-nearest stored values above, truncated ones below).
+const CONSTS_TRUNC: [u128; 7] = [
+    0x3fff_8000_0000_0000_0000,
+    0x4000_d49a_784b_cd1b_8afe,
+    0x3fff_b8aa_3b29_5c17_f0bb,
+    0x4000_c90f_daa2_2168_c234,
+    0x3ffd_9a20_9a84_fbcf_f798,
+    0x3ffe_b172_17f7_d1cf_79ab,
+    0,
+];
+
+fn is_nan_bits(v: u128) -> bool {
+    (v >> 64) & 0x7fff == 0x7fff && (v as u64) << 1 != 0
+}
+fn is_snan_bits(v: u128) -> bool {
+    is_nan_bits(v) && (v as u64) & (1 << 62) == 0
+}
+/// Pseudo-NaN, pseudo-infinity, unnormal: encodings the 387 and later reject (#IA).
+fn is_unsupported(v: u128) -> bool {
+    let e = (v >> 64) & 0x7fff;
+    e != 0 && (v as u64) >> 63 == 0
+}
+fn is_denormal_bits(v: u128) -> bool {
+    (v >> 64) & 0x7fff == 0 && v as u64 != 0
+}
+fn quiet(v: u128) -> u128 {
+    v | (1 << 62)
+}
+fn neg_bits(v: u128) -> u128 {
+    v ^ (1 << 79)
+}
+fn sign_bits(v: u128) -> bool {
+    v >> 79 & 1 != 0
+}
+
+fn f(v: u128) -> F {
+    F::from_bits(v & MASK80)
+}
+fn widen(x: F) -> W {
+    let mut li = false;
+    x.convert(&mut li).value
+}
+
+fn rc_round(fcw: u16) -> Round {
+    match (fcw >> 10) & 3 {
+        0 => Round::NearestTiesToEven,
+        1 => Round::TowardNegative,
+        2 => Round::TowardPositive,
+        _ => Round::TowardZero,
+    }
+}
+
+fn status_bits(s: Status) -> u16 {
+    let mut r = 0;
+    if s.contains(Status::INVALID_OP) {
+        r |= sw::IE;
+    }
+    if s.contains(Status::DIV_BY_ZERO) {
+        r |= sw::ZE;
+    }
+    if s.contains(Status::OVERFLOW) {
+        r |= sw::OE;
+    }
+    if s.contains(Status::UNDERFLOW) {
+        r |= sw::UE;
+    }
+    if s.contains(Status::INEXACT) {
+        r |= sw::PE;
+    }
+    r
+}
+
+/// The 127-bit significand of a finite non-zero wide value as an integer.
+fn wide_sig(v: W) -> u128 {
+    let e = v.ilogb();
+    let mut exact = false;
+    v.abs()
+        .scalbn(126 - e)
+        .to_u128_r(128, Round::TowardZero, &mut exact)
+        .value
+}
+
+/// Round to odd: a truncated inexact result gets its last bit set.
+fn odd(r: StatusAnd<W>) -> W {
+    let v = r.value;
+    if r.status.contains(Status::INEXACT) && v.is_finite_non_zero() && wide_sig(v) & 1 == 0 {
+        if v.is_negative() {
+            v.next_down().value
+        } else {
+            v.next_up().value
+        }
+    } else {
+        v
+    }
+}
+
+/// Binary operations of FADD…FDIVR (reverse forms swap the operands before).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BinOp {
+    Add,
+    Mul,
+    Sub,
+    Div,
+}
+
+/// The FPU as the helpers see it.
+pub struct Fpu<'a> {
+    pub s: &'a mut X87State,
+}
+
+impl Fpu<'_> {
+    fn phys(&self, i: u32) -> usize {
+        ((self.s.top + i) & 7) as usize
+    }
+    /// ST(i), or None when its register is empty.
+    pub fn st(&self, i: u32) -> Option<u128> {
+        let p = self.phys(i);
+        (self.s.ftw >> p & 1 != 0).then(|| self.s.regs[p] & MASK80)
+    }
+    pub fn set_st(&mut self, i: u32, v: u128) {
+        let p = self.phys(i);
+        self.s.regs[p] = v & MASK80;
+        self.s.ftw |= 1 << p;
+    }
+    fn flag(&mut self, bits: u16) {
+        self.s.fsw |= bits;
+        if self.s.fsw & !self.s.fcw & 0x3f != 0 {
+            self.s.fsw |= sw::ES | sw::B;
+        }
+    }
+    fn set_c1(&mut self, on: bool) {
+        if on {
+            self.s.fsw |= sw::C1;
+        } else {
+            self.s.fsw &= !sw::C1;
+        }
+    }
+    fn set_cc(&mut self, c3: bool, c2: bool, c1: bool, c0: bool) {
+        self.s.fsw &= !sw::CC;
+        for (on, b) in [(c3, sw::C3), (c2, sw::C2), (c1, sw::C1), (c0, sw::C0)] {
+            if on {
+                self.s.fsw |= b;
+            }
+        }
+    }
+    /// Stack underflow (#IS): IE | SF, C1 = 0.
+    fn underflow(&mut self) {
+        self.flag(sw::IE | sw::SF);
+        self.set_c1(false);
+    }
+    pub fn push(&mut self, v: u128) {
+        let p = ((self.s.top + 7) & 7) as usize;
+        self.s.top = p as u32;
+        if self.s.ftw >> p & 1 != 0 {
+            // Stack overflow (#IS with C1 = 1): the masked response pushes the indefinite.
+            self.flag(sw::IE | sw::SF);
+            self.set_c1(true);
+            self.set_st(0, INDEFINITE);
+        } else {
+            self.set_c1(false);
+            self.set_st(0, v);
+        }
+    }
+    pub fn pop(&mut self) {
+        let p = self.phys(0);
+        self.s.ftw &= !(1 << p);
+        self.s.top = (self.s.top + 1) & 7;
+    }
+    fn round(&self) -> Round {
+        rc_round(self.s.fcw)
+    }
+
+    /// Rounds an exact-or-odd wide value to the destination: `pc` bits of significand (24,
+    /// 53, 64) with the extended exponent range, by RC; sets PE/UE/OE and C1 ("rounded up").
+    fn finish(&mut self, w: W, pc: u32) -> u128 {
+        let rc = self.round();
+        let mut li = false;
+        let r: StatusAnd<F> = match pc {
+            24 => {
+                let t: StatusAnd<IeeeFloat<Pc24S>> = w.convert_r(rc, &mut li);
+                t.map(|v| v.convert(&mut li).value)
+            }
+            53 => {
+                let t: StatusAnd<IeeeFloat<Pc53S>> = w.convert_r(rc, &mut li);
+                t.map(|v| v.convert(&mut li).value)
+            }
+            _ => w.convert_r(rc, &mut li),
+        };
+        self.flag(status_bits(r.status));
+        let up = r.status.contains(Status::INEXACT)
+            && widen(r.value).abs().partial_cmp(&w.abs()) == Some(Ordering::Greater);
+        self.set_c1(up);
+        r.value.to_bits()
+    }
+
+    fn pc_bits(&self) -> u32 {
+        match (self.s.fcw >> 8) & 3 {
+            0 => 24,
+            2 => 53,
+            _ => 64,
+        }
+    }
+
+    /// Common NaN and unsupported-operand handling of a two-operand operation (SDM Table
+    /// 4-7, x87 column): Some(result) when an operand decides it.
+    fn nan2(&mut self, a: u128, b: u128) -> Option<u128> {
+        if is_unsupported(a) || is_unsupported(b) {
+            self.flag(sw::IE);
+            return Some(INDEFINITE);
+        }
+        let (na, nb) = (is_nan_bits(a), is_nan_bits(b));
+        if !na && !nb {
+            return None;
+        }
+        if is_snan_bits(a) || is_snan_bits(b) {
+            self.flag(sw::IE);
+        }
+        Some(match (na, nb) {
+            (true, true) => {
+                let (ma, mb) = (a as u64 & !(1 << 62), b as u64 & !(1 << 62));
+                match ma.cmp(&mb) {
+                    Ordering::Greater => quiet(a),
+                    Ordering::Less => quiet(b),
+                    // Equal significands: the one with the positive sign… hardware
+                    // returns the destination's; keep it.
+                    Ordering::Equal => quiet(a),
+                }
+            }
+            (true, false) => quiet(a),
+            _ => quiet(b),
+        })
+    }
+
+    fn denormal_check(&mut self, vs: &[u128]) {
+        if vs.iter().any(|&v| is_denormal_bits(v)) {
+            self.flag(sw::DE);
+        }
+    }
+
+    /// `a op b` with x87 semantics; `pc_applies` for the arithmetic FCW.PC governs.
+    pub fn binop(&mut self, op: BinOp, a: u128, b: u128) -> u128 {
+        if let Some(r) = self.nan2(a, b) {
+            self.set_c1(false);
+            return r;
+        }
+        self.denormal_check(&[a, b]);
+        let (x, y) = (widen(f(a)), widen(f(b)));
+        let tz = Round::TowardZero;
+        let r = match op {
+            BinOp::Add => x.add_r(y, tz),
+            BinOp::Sub => x.sub_r(y, tz),
+            BinOp::Mul => x.mul_r(y, tz),
+            BinOp::Div => x.div_r(y, tz),
+        };
+        if r.status.contains(Status::INVALID_OP) {
+            self.flag(sw::IE);
+            self.set_c1(false);
+            return INDEFINITE;
+        }
+        if r.status.contains(Status::DIV_BY_ZERO) {
+            self.flag(sw::ZE);
+            self.set_c1(false);
+            return r.value.is_negative() as u128 * (1 << 79) | 0x7fff_8000_0000_0000_0000;
+        }
+        let mut w = odd(r);
+        if w.is_zero() && matches!(op, BinOp::Add | BinOp::Sub) {
+            // An exact zero sum: its sign depends on RC (−0 only when rounding down).
+            w = match op {
+                BinOp::Add => x.add_r(y, self.round()).value,
+                _ => x.sub_r(y, self.round()).value,
+            };
+        }
+        let pc = self.pc_bits();
+        self.finish(w, pc)
+    }
+
+    /// FSQRT of `a`: exact integer square root of the significand, then one rounding.
+    pub fn sqrt(&mut self, a: u128) -> u128 {
+        if is_unsupported(a) {
+            self.flag(sw::IE);
+            return INDEFINITE;
+        }
+        if is_nan_bits(a) {
+            if is_snan_bits(a) {
+                self.flag(sw::IE);
+            }
+            return quiet(a);
+        }
+        self.denormal_check(&[a]);
+        let x = f(a);
+        if x.is_zero() {
+            self.set_c1(false);
+            return a;
+        }
+        if x.is_negative() {
+            self.flag(sw::IE);
+            self.set_c1(false);
+            return INDEFINITE;
+        }
+        if x.is_infinite() {
+            self.set_c1(false);
+            return a;
+        }
+        // x = m · 2^e with m an integer (64 significant bits after normalisation).
+        let e0 = x.ilogb();
+        let mut li = false;
+        let m = x
+            .scalbn(63 - e0)
+            .to_u128_r(64, Round::TowardZero, &mut li)
+            .value;
+        let mut e = e0 - 63;
+        let mut m = m;
+        if e & 1 != 0 {
+            m <<= 1;
+            e -= 1;
+        }
+        // isqrt(m · 2^(2k)) with k = 40: a 72-bit root of the 65-bit m shifted; remainder
+        // tells exactness. Digit by digit, two input bits per result bit.
+        let k = 40u32;
+        let nbits = 66 + 2 * k; // m < 2^65, padded to an even count
+        let (mut q, mut r) = (0u128, 0u128);
+        for i in 0..(nbits / 2) {
+            let shift = nbits as i32 - 2 - 2 * i as i32;
+            let pair = if shift >= 2 * k as i32 {
+                (m >> (shift as u32 - 2 * k)) & 3
+            } else {
+                0
+            };
+            r = (r << 2) | pair;
+            let t = (q << 2) | 1;
+            if r >= t {
+                r -= t;
+                q = (q << 1) | 1;
+            } else {
+                q <<= 1;
+            }
+        }
+        let sticky = r != 0;
+        let qv = W::from_u128_r(q | sticky as u128, Round::TowardZero).value;
+        let w = qv.scalbn(e / 2 - k as i32);
+        let pc = self.pc_bits();
+        self.finish(w, pc)
+    }
+}
+
+// ---- format conversions ----
+
+/// m32fp/m64fp → 80-bit: exact; SNaN → QNaN with IE; denormal sets DE.
+fn load_fp(fpu: &mut Fpu, bits: u64, single: bool) -> u128 {
+    let (exp_bits, frac_bits) = if single { (8, 23) } else { (11, 52) };
+    let sign = (bits >> (exp_bits + frac_bits)) & 1;
+    let exp = (bits >> frac_bits) & ((1 << exp_bits) - 1);
+    let frac = bits & ((1u64 << frac_bits) - 1);
+    if exp == (1 << exp_bits) - 1 {
+        let m = (1u64 << 63) | (frac << (63 - frac_bits));
+        let mut v = (sign as u128) << 79 | 0x7fff << 64 | m as u128;
+        if frac != 0 && frac >> (frac_bits - 1) == 0 {
+            fpu.flag(sw::IE);
+            v = quiet(v);
+        }
+        return v;
+    }
+    if exp == 0 && frac != 0 {
+        fpu.flag(sw::DE);
+    }
+    let mut li = false;
+    if single {
+        let x: F = Single::from_bits(bits as u128).convert(&mut li).value;
+        x.to_bits()
+    } else {
+        let x: F = Double::from_bits(bits as u128).convert(&mut li).value;
+        x.to_bits()
+    }
+}
+
+/// 80-bit → m32fp/m64fp by RC, with the flags of the conversion.
+fn store_fp(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
+    let (exp_bits, frac_bits) = if single { (8u32, 23u32) } else { (11, 52) };
+    let sign = ((v >> 79) & 1) as u64;
+    if is_unsupported(v) {
+        fpu.flag(sw::IE);
+        return if single {
+            0xffc0_0000
+        } else {
+            0xfff8_0000_0000_0000
+        };
+    }
+    if is_nan_bits(v) {
+        if is_snan_bits(v) {
+            fpu.flag(sw::IE);
+        }
+        let m = quiet(v) as u64;
+        let frac = (m & !(1 << 63)) >> (63 - frac_bits);
+        fpu.set_c1(false);
+        return sign << (exp_bits + frac_bits) | ((1u64 << exp_bits) - 1) << frac_bits | frac;
+    }
+    fpu.denormal_check(&[v]);
+    let rc = fpu.round();
+    let mut li = false;
+    let r: StatusAnd<u64> = if single {
+        let t: StatusAnd<Single> = f(v).convert_r(rc, &mut li);
+        t.map(|x| x.to_bits() as u64)
+    } else {
+        let t: StatusAnd<Double> = f(v).convert_r(rc, &mut li);
+        t.map(|x| x.to_bits() as u64)
+    };
+    fpu.flag(status_bits(r.status));
+    let up = r.status.contains(Status::INEXACT) && {
+        let back = if single {
+            load_fp_quiet(r.value, true)
+        } else {
+            load_fp_quiet(r.value, false)
+        };
+        f(back).abs().partial_cmp(&f(v).abs()) == Some(Ordering::Greater)
+    };
+    fpu.set_c1(up);
+    r.value
+}
+
+fn load_fp_quiet(bits: u64, single: bool) -> u128 {
+    let mut li = false;
+    if single {
+        let x: F = Single::from_bits(bits as u128).convert(&mut li).value;
+        x.to_bits()
+    } else {
+        let x: F = Double::from_bits(bits as u128).convert(&mut li).value;
+        x.to_bits()
+    }
+}
+
+fn from_int(v: i64) -> u128 {
+    F::from_i128(v as i128).value.to_bits()
+}
+
+/// 80-bit → signed integer of `bits` by `round`; out of range or NaN gives the integer
+/// indefinite (the minimum value) with IE.
+fn store_int(fpu: &mut Fpu, v: u128, bits: usize, round: Round) -> u64 {
+    let indefinite = 1u64 << (bits - 1);
+    if is_nan_bits(v) || is_unsupported(v) || f(v).is_infinite() {
+        fpu.flag(sw::IE);
+        fpu.set_c1(false);
+        return indefinite;
+    }
+    fpu.denormal_check(&[v]);
+    let x = f(v);
+    let r = x.round_to_integral(round);
+    let mut exact = false;
+    let i = r.value.to_i128_r(bits, Round::TowardZero, &mut exact);
+    if i.status.contains(Status::INVALID_OP) {
+        fpu.flag(sw::IE);
+        fpu.set_c1(false);
+        return indefinite;
+    }
+    let inexact = r.value.partial_cmp(&x) != Some(Ordering::Equal);
+    if inexact {
+        fpu.flag(sw::PE);
+    }
+    fpu.set_c1(inexact && r.value.abs().partial_cmp(&x.abs()) == Some(Ordering::Greater));
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    i.value as u64 & mask
+}
+
+// ---- helper selectors (argument a) ----
+
+/// Operand sources of loads and arithmetic.
+pub mod src {
+    pub const F32: u64 = 0;
+    pub const F64: u64 = 1;
+    pub const F80: u64 = 2;
+    pub const I16: u64 = 3;
+    pub const I32: u64 = 4;
+    pub const I64: u64 = 5;
+    /// ST(i), i in bits 8–10.
+    pub const ST: u64 = 6;
+    /// FLD1…FLDZ, the index in bits 8–10.
+    pub const CONST: u64 = 7;
+}
+
+fn operand(fpu: &mut Fpu, a: u64, lo: u64, hi: u64) -> Option<u128> {
+    let i = ((a >> 8) & 7) as u32;
+    Some(match a & 0xff {
+        src::F32 => load_fp(fpu, lo as u32 as u64, true),
+        src::F64 => load_fp(fpu, lo, false),
+        src::F80 => (hi as u128 & 0xffff) << 64 | lo as u128,
+        src::I16 => from_int(lo as i16 as i64),
+        src::I32 => from_int(lo as i32 as i64),
+        src::I64 => from_int(lo as i64),
+        src::ST => return fpu.st(i),
+        _ => {
+            let k = i as usize % 7;
+            // Round-to-nearest/up gives the stored constant; down/zero the truncated one
+            // (exact for 1 and 0).
+            match fpu.round() {
+                Round::TowardNegative | Round::TowardZero => CONSTS_TRUNC[k],
+                _ => CONSTS[k],
+            }
+        }
+    })
+}
+
+fn fpu_of(state: *mut u8) -> Fpu<'static> {
+    // SAFETY: the engine passes a pointer to this frontend's state (an X86State, 16-aligned,
+    // STATE_SIZE bytes), exclusively ours for the duration of the helper call.
+    let st = unsafe { &mut *(state as *mut X86State) };
+    Fpu { s: &mut st.x87 }
+}
+
+/// FLD/FILD/FLDconst: a = source (see [`src`]), b = low bits, c = high bits (m80 exponent).
+extern "C" fn x87_load(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d: u64) -> u64 {
+    let mut fpu = fpu_of(state);
+    let v = match operand(&mut fpu, a, b, c) {
+        Some(v) => v,
+        None => {
+            fpu.underflow();
+            INDEFINITE
+        }
+    };
+    let underflowed = a & 0xff == src::ST && fpu.st((a >> 8) as u32 & 7).is_none();
+    fpu.push(v);
+    if underflowed {
+        fpu.flag(sw::IE | sw::SF);
+    }
+    0
+}
+
+/// Store targets (a & 0xff); bit 8 pops afterwards. FST ST(i): i in bits 12–14.
+pub mod dst {
+    pub const F32: u64 = 0;
+    pub const F64: u64 = 1;
+    pub const F80: u64 = 2;
+    pub const I16: u64 = 3;
+    pub const I32: u64 = 4;
+    pub const I64: u64 = 5;
+    pub const ST: u64 = 6;
+    /// FISTTP: truncating integer stores.
+    pub const I16T: u64 = 7;
+    pub const I32T: u64 = 8;
+    pub const I64T: u64 = 9;
+    pub const POP: u64 = 1 << 8;
+}
+
+/// FST/FSTP/FIST/FISTP/FISTTP: returns the bits to store (an m80's exponent word goes to
+/// `img[0]`).
+extern "C" fn x87_store(state: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    let mut fpu = fpu_of(state);
+    let v = fpu.st(0);
+    let kind = a & 0xff;
+    let out = match v {
+        None => {
+            fpu.underflow();
+            match kind {
+                dst::F32 => 0xffc0_0000,
+                dst::F64 => 0xfff8_0000_0000_0000,
+                dst::F80 | dst::ST => {
+                    fpu.s.img[0] = (INDEFINITE >> 64) as u64;
+                    INDEFINITE as u64
+                }
+                dst::I16 | dst::I16T => 0x8000,
+                dst::I32 | dst::I32T => 0x8000_0000,
+                _ => 1 << 63,
+            }
+        }
+        Some(v) => {
+            let rc = fpu.round();
+            match kind {
+                dst::F32 => store_fp(&mut fpu, v, true),
+                dst::F64 => store_fp(&mut fpu, v, false),
+                dst::F80 | dst::ST => {
+                    fpu.set_c1(false);
+                    fpu.s.img[0] = (v >> 64) as u64;
+                    v as u64
+                }
+                dst::I16 => store_int(&mut fpu, v, 16, rc),
+                dst::I32 => store_int(&mut fpu, v, 32, rc),
+                dst::I64 => store_int(&mut fpu, v, 64, rc),
+                dst::I16T => store_int(&mut fpu, v, 16, Round::TowardZero),
+                dst::I32T => store_int(&mut fpu, v, 32, Round::TowardZero),
+                _ => store_int(&mut fpu, v, 64, Round::TowardZero),
+            }
+        }
+    };
+    if kind == dst::ST {
+        let i = ((a >> 12) & 7) as u32;
+        let v = v.unwrap_or(INDEFINITE);
+        fpu.set_st(i, v);
+    }
+    if a & dst::POP != 0 {
+        fpu.pop();
+    }
+    out
+}
+
+/// Arithmetic selector: bits 0–7 source (see [`src`]), 8–10 i of ST(i), 12–14 operation
+/// (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr: the ModRM reg field), bit 16 "destination
+/// is ST(i)" (DC/DE register forms), bit 17 pop.
+pub mod arith {
+    pub const TO_STI: u64 = 1 << 16;
+    pub const POP: u64 = 1 << 17;
+}
+
+extern "C" fn x87_arith(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d: u64) -> u64 {
+    let mut fpu = fpu_of(state);
+    let i = ((a >> 8) & 7) as u32;
+    let op = (a >> 12) & 7;
+    let to_sti = a & arith::TO_STI != 0;
+    let st0 = fpu.st(0);
+    let other = operand(&mut fpu, a & 0x7ff, b, c);
+    let dest_i = if to_sti { i } else { 0 };
+    match (st0, other) {
+        (Some(x), Some(y)) => {
+            // dest op src, where dest is ST(0) (or ST(i)) and src the other operand.
+            let (d, s) = if to_sti { (y, x) } else { (x, y) };
+            let (bop, rev) = match op {
+                0 => (BinOp::Add, false),
+                1 => (BinOp::Mul, false),
+                4 => (BinOp::Sub, false),
+                5 => (BinOp::Sub, true),
+                6 => (BinOp::Div, false),
+                _ => (BinOp::Div, true),
+            };
+            let r = if rev {
+                fpu.binop(bop, s, d)
+            } else {
+                fpu.binop(bop, d, s)
+            };
+            fpu.set_st(dest_i, r);
+        }
+        _ => {
+            fpu.underflow();
+            fpu.set_st(dest_i, INDEFINITE);
+        }
+    }
+    if a & arith::POP != 0 {
+        fpu.pop();
+    }
+    0
+}
+
+/// Compare selector: bits 0–10 the source as for arithmetic, bit 12 unordered (FUCOM*),
+/// bit 13 sets EFLAGS (FCOMI*) instead of C0/C2/C3, bits 14–15 pops, bit 16 FTST (compare
+/// with +0), bit 17 FXAM.
+pub mod cmp {
+    pub const UNORDERED: u64 = 1 << 12;
+    pub const EFLAGS: u64 = 1 << 13;
+    pub const POP1: u64 = 1 << 14;
+    pub const POP2: u64 = 1 << 15;
+    pub const TST: u64 = 1 << 16;
+    pub const XAM: u64 = 1 << 17;
+}
+
+/// FCOM/FUCOM/FICOM/FTST/FCOMI/FUCOMI (and the popping forms), FXAM. Returns the EFLAGS
+/// arithmetic flags for FCOMI (ZF, PF, CF; others 0).
+extern "C" fn x87_cmp(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d: u64) -> u64 {
+    let mut fpu = fpu_of(state);
+    if a & cmp::XAM != 0 {
+        xam(&mut fpu);
+        return 0;
+    }
+    let st0 = fpu.st(0);
+    let other = if a & cmp::TST != 0 {
+        Some(0)
+    } else {
+        operand(&mut fpu, a & 0x7ff, b, c)
+    };
+    // (C3, C2, C0) = (ZF, PF, CF): > 000, < 001, = 100, unordered 111.
+    let res = match (st0, other) {
+        (Some(x), Some(y)) => {
+            let unordered_ok = a & cmp::UNORDERED != 0;
+            if is_unsupported(x) || is_unsupported(y) {
+                fpu.flag(sw::IE);
+                (true, true, true)
+            } else if is_nan_bits(x) || is_nan_bits(y) {
+                if !unordered_ok || is_snan_bits(x) || is_snan_bits(y) {
+                    fpu.flag(sw::IE);
+                }
+                (true, true, true)
+            } else {
+                fpu.denormal_check(&[x, y]);
+                match f(x).partial_cmp(&f(y)) {
+                    Some(Ordering::Greater) => (false, false, false),
+                    Some(Ordering::Less) => (false, false, true),
+                    _ => (true, false, false),
+                }
+            }
+        }
+        _ => {
+            fpu.underflow();
+            (true, true, true)
+        }
+    };
+    let ret = if a & cmp::EFLAGS != 0 {
+        fpu.set_c1(false);
+        (res.0 as u64) << 6 | (res.1 as u64) << 2 | res.2 as u64
+    } else {
+        fpu.set_cc(res.0, res.1, false, res.2);
+        0
+    };
+    if a & cmp::POP1 != 0 {
+        fpu.pop();
+    }
+    if a & cmp::POP2 != 0 {
+        fpu.pop();
+    }
+    ret
+}
+
+fn xam(fpu: &mut Fpu) {
+    let v = fpu.st(0);
+    let raw = fpu.s.regs[fpu.phys(0)];
+    let c1 = sign_bits(raw);
+    let (c3, c2, c0) = match v {
+        None => (true, false, true),
+        Some(v) if is_unsupported(v) => (false, false, false),
+        Some(v) if is_nan_bits(v) => (false, false, true),
+        Some(v) if (v >> 64) & 0x7fff == 0x7fff => (false, true, true),
+        Some(v) if v & ((1 << 79) - 1) == 0 => (true, false, false),
+        Some(v) if (v >> 64) & 0x7fff == 0 => (true, true, false),
+        Some(_) => (false, true, false),
+    };
+    fpu.set_cc(c3, c2, c1, c0);
+}
+
+/// Operations without memory operands (argument a); b is ST(i)'s i or FCMOV's condition.
+pub mod misc {
+    pub const FCHS: u64 = 0;
+    pub const FABS: u64 = 1;
+    pub const FSQRT: u64 = 2;
+    pub const FRNDINT: u64 = 3;
+    pub const FSCALE: u64 = 4;
+    pub const FXTRACT: u64 = 5;
+    pub const FPREM: u64 = 6;
+    pub const FPREM1: u64 = 7;
+    pub const FXCH: u64 = 8;
+    pub const FFREE: u64 = 9;
+    pub const FINCSTP: u64 = 10;
+    pub const FDECSTP: u64 = 11;
+    pub const FNCLEX: u64 = 12;
+    pub const FNINIT: u64 = 13;
+    /// b = (condition << 8) | i.
+    pub const FCMOV: u64 = 14;
+    pub const F2XM1: u64 = 15;
+    pub const FYL2X: u64 = 16;
+    pub const FYL2XP1: u64 = 17;
+    pub const FPTAN: u64 = 18;
+    pub const FPATAN: u64 = 19;
+    pub const FSIN: u64 = 20;
+    pub const FCOS: u64 = 21;
+    pub const FSINCOS: u64 = 22;
+    /// FFREEP: FFREE ST(i), then pop.
+    pub const FFREEP: u64 = 23;
+}
+
+extern "C" fn x87_misc(state: *mut u8, _m: *mut u8, a: u64, b: u64, _c: u64, _d: u64) -> u64 {
+    let mut fpu = fpu_of(state);
+    let i = (b & 7) as u32;
+    match a {
+        misc::FINCSTP => {
+            fpu.s.top = (fpu.s.top + 1) & 7;
+            fpu.set_c1(false);
+        }
+        misc::FDECSTP => {
+            fpu.s.top = (fpu.s.top + 7) & 7;
+            fpu.set_c1(false);
+        }
+        misc::FFREE | misc::FFREEP => {
+            let p = fpu.phys(i);
+            fpu.s.ftw &= !(1 << p);
+            if a == misc::FFREEP {
+                fpu.pop();
+            }
+        }
+        misc::FNCLEX => fpu.s.fsw &= !(0xff | sw::B),
+        misc::FNINIT => {
+            fpu.s.fcw = 0x37f;
+            fpu.s.fsw = 0;
+            fpu.s.top = 0;
+            fpu.s.ftw = 0;
+        }
+        misc::FXCH => {
+            let (x, y) = (fpu.st(0), fpu.st(i));
+            if x.is_none() || y.is_none() {
+                fpu.underflow();
+            } else {
+                fpu.set_c1(false);
+            }
+            fpu.set_st(0, y.unwrap_or(INDEFINITE));
+            fpu.set_st(i, x.unwrap_or(INDEFINITE));
+        }
+        misc::FCMOV => match (fpu.st(0), fpu.st(i)) {
+            (Some(_), Some(y)) => {
+                if b >> 8 & 1 != 0 {
+                    fpu.set_st(0, y);
+                }
+            }
+            _ => {
+                fpu.underflow();
+                if b >> 8 & 1 != 0 {
+                    fpu.set_st(0, INDEFINITE);
+                }
+            }
+        },
+        _ => {
+            let Some(x) = fpu.st(0) else {
+                fpu.underflow();
+                match a {
+                    // Two-operand forms pop into ST(1): it gets the indefinite.
+                    misc::FYL2X | misc::FYL2XP1 | misc::FPATAN => {
+                        fpu.set_st(1, INDEFINITE);
+                        fpu.pop();
+                    }
+                    misc::FXTRACT | misc::FPTAN | misc::FSINCOS => {
+                        fpu.set_st(0, INDEFINITE);
+                        fpu.push(INDEFINITE);
+                    }
+                    _ => fpu.set_st(0, INDEFINITE),
+                }
+                return 0;
+            };
+            unary(&mut fpu, a, x);
+        }
+    }
+    0
+}
+
+fn unary(fpu: &mut Fpu, a: u64, x: u128) {
+    match a {
+        misc::FCHS => {
+            fpu.set_c1(false);
+            fpu.set_st(0, neg_bits(x));
+        }
+        misc::FABS => {
+            fpu.set_c1(false);
+            fpu.set_st(0, x & !(1 << 79));
+        }
+        misc::FSQRT => {
+            let r = fpu.sqrt(x);
+            fpu.set_st(0, r);
+        }
+        misc::FRNDINT => {
+            if let Some(r) = nan1(fpu, x) {
+                fpu.set_st(0, r);
+                return;
+            }
+            fpu.denormal_check(&[x]);
+            let r = f(x).round_to_integral(fpu.round());
+            let inexact = r.value.partial_cmp(&f(x)) != Some(Ordering::Equal);
+            if inexact {
+                fpu.flag(sw::PE);
+            }
+            fpu.set_c1(
+                inexact && r.value.abs().partial_cmp(&f(x).abs()) == Some(Ordering::Greater),
+            );
+            fpu.set_st(0, r.value.to_bits());
+        }
+        misc::FSCALE => fscale(fpu, x),
+        misc::FXTRACT => fxtract(fpu, x),
+        misc::FPREM | misc::FPREM1 => fprem(fpu, x, a == misc::FPREM1),
+        _ => transcendental(fpu, a, x),
+    }
+}
+
+/// One-operand NaN/unsupported handling: Some(result) when the operand decides it.
+fn nan1(fpu: &mut Fpu, x: u128) -> Option<u128> {
+    if is_unsupported(x) {
+        fpu.flag(sw::IE);
+        return Some(INDEFINITE);
+    }
+    if is_nan_bits(x) {
+        if is_snan_bits(x) {
+            fpu.flag(sw::IE);
+        }
+        return Some(quiet(x));
+    }
+    None
+}
+
+fn st1_or_underflow(fpu: &mut Fpu) -> Option<u128> {
+    let y = fpu.st(1);
+    if y.is_none() {
+        fpu.underflow();
+    }
+    y
+}
+
+fn fscale(fpu: &mut Fpu, x: u128) {
+    let Some(y) = st1_or_underflow(fpu) else {
+        fpu.set_st(0, INDEFINITE);
+        return;
+    };
+    if let Some(r) = fpu.nan2(x, y) {
+        fpu.set_st(0, r);
+        return;
+    }
+    fpu.denormal_check(&[x, y]);
+    let (fx, fy) = (f(x), f(y));
+    let r = if fy.is_infinite() {
+        match (fx.category(), fy.is_negative()) {
+            (Category::Zero, false) | (Category::Infinity, true) => {
+                fpu.flag(sw::IE);
+                INDEFINITE
+            }
+            (Category::Zero, true) | (Category::Infinity, false) => x,
+            (_, false) => x & (1 << 79) | 0x7fff_8000_0000_0000_0000,
+            (_, true) => x & (1 << 79),
+        }
+    } else if !fx.is_finite_non_zero() {
+        x
+    } else {
+        let mut li = false;
+        let n = fy
+            .round_to_integral(Round::TowardZero)
+            .value
+            .to_i128_r(32, Round::TowardZero, &mut li)
+            .value
+            .clamp(-200_000, 200_000) as i32;
+        let w = widen(fx).scalbn(n);
+        fpu.finish(w, 64)
+    };
+    fpu.set_st(0, r);
+}
+
+fn fxtract(fpu: &mut Fpu, x: u128) {
+    if let Some(r) = nan1(fpu, x) {
+        fpu.set_st(0, r);
+        fpu.push(r);
+        return;
+    }
+    fpu.denormal_check(&[x]);
+    let fx = f(x);
+    if fx.is_zero() {
+        fpu.flag(sw::ZE);
+        fpu.set_st(0, 0xffff_8000_0000_0000_0000);
+        fpu.push(x);
+        return;
+    }
+    if fx.is_infinite() {
+        fpu.set_st(0, 0x7fff_8000_0000_0000_0000);
+        fpu.push(x);
+        return;
+    }
+    let e = fx.ilogb();
+    let sig = fx.scalbn(-e).to_bits();
+    fpu.set_st(0, from_int(e as i64));
+    fpu.set_c1(false);
+    fpu.push(sig);
+}
+
+/// The significand of a finite non-zero value as a 64-bit integer with bit 63 set, and the
+/// exponent of bit 63.
+fn unpack(x: F) -> (u128, i32) {
+    let e = x.ilogb();
+    let mut li = false;
+    let m = x
+        .abs()
+        .scalbn(63 - e)
+        .to_u128_r(64, Round::TowardZero, &mut li)
+        .value;
+    (m, e)
+}
+
+fn fprem(fpu: &mut Fpu, x: u128, ieee: bool) {
+    let Some(y) = st1_or_underflow(fpu) else {
+        fpu.set_st(0, INDEFINITE);
+        return;
+    };
+    if let Some(r) = fpu.nan2(x, y) {
+        fpu.s.fsw &= !sw::C2;
+        fpu.set_st(0, r);
+        return;
+    }
+    let (fx, fy) = (f(x), f(y));
+    if fx.is_infinite() || fy.is_zero() {
+        fpu.flag(sw::IE);
+        fpu.s.fsw &= !sw::C2;
+        fpu.set_st(0, INDEFINITE);
+        return;
+    }
+    fpu.denormal_check(&[x, y]);
+    if fx.is_zero() || fy.is_infinite() {
+        fpu.set_cc(false, false, false, false);
+        fpu.set_st(0, x);
+        return;
+    }
+    let (ma, ea) = unpack(fx);
+    let (mb, eb) = unpack(fy);
+    let d = ea - eb;
+    let neg = fx.is_negative();
+    if d >= 64 {
+        // Partial remainder: reduce the exponent by d - n, n in 32..=63 (as current Intel
+        // cores: n = 32 + (d - 64) mod 32 would be QEMU's; the SDM leaves it open).
+        let n = 32 + (d - 64) % 32;
+        let shift = (d - n) as u32;
+        // x - y·2^shift·trunc(x / (y·2^shift)); divisor exponent eb + shift, difference n.
+        let num = ma << n;
+        let rem = num % mb;
+        let r = widen(F::from_u128(rem).value).scalbn(eb - 63 + shift as i32);
+        let r = if neg { -r } else { r };
+        let v = fpu.finish(r, 64);
+        fpu.set_cc(false, true, false, false);
+        fpu.set_st(0, if rem == 0 { x & (1 << 79) } else { v });
+        return;
+    }
+    if d < -1 {
+        // |x| < |y| / 2: quotient 0 for both forms, x unchanged.
+        fpu.set_cc(false, false, false, false);
+        fpu.set_st(0, x);
+        return;
+    }
+    let (num, den, scale) = if d >= 0 {
+        (ma << d, mb, eb - 63)
+    } else {
+        (ma, mb << 1, ea - 63)
+    };
+    let mut q = num / den;
+    let mut rem = num % den;
+    let mut rneg = neg;
+    if ieee {
+        let twice = rem << 1;
+        if twice > den || (twice == den && q & 1 == 1) {
+            q += 1;
+            rem = den - rem;
+            rneg = !neg;
+        }
+    }
+    let r = if rem == 0 {
+        (neg as u128) << 79
+    } else {
+        let w = widen(F::from_u128(rem).value).scalbn(scale);
+        let w = if rneg { -w } else { w };
+        fpu.finish(w, 64)
+    };
+    // C0 = Q2, C3 = Q1, C1 = Q0.
+    fpu.set_cc(q & 2 != 0, false, q & 1 != 0, q & 4 != 0);
+    fpu.set_st(0, r);
+}
+
+fn to_f64(x: u128) -> f64 {
+    let mut li = false;
+    let d: Double = f(x).convert_r(Round::NearestTiesToEven, &mut li).value;
+    f64::from_bits(d.to_bits() as u64)
+}
+
+fn from_f64(fpu: &mut Fpu, v: f64) -> u128 {
+    let x = load_fp_quiet(v.to_bits(), false);
+    if v.is_nan() {
+        fpu.flag(sw::IE);
+        return INDEFINITE;
+    }
+    // Not exact in general: the f64 result has 53 good bits; report it as inexact.
+    fpu.flag(sw::PE);
+    x
+}
+
+/// 2^63: FSIN/FCOS/FPTAN/FSINCOS leave larger operands unchanged with C2 = 1.
+const TRIG_LIMIT: f64 = 9.223_372_036_854_775_808e18;
+
+fn transcendental(fpu: &mut Fpu, a: u64, x: u128) {
+    match a {
+        misc::FSIN | misc::FCOS | misc::FPTAN | misc::FSINCOS => {
+            if let Some(r) = nan1(fpu, x) {
+                fpu.s.fsw &= !sw::C2;
+                fpu.set_st(0, r);
+                if a == misc::FPTAN || a == misc::FSINCOS {
+                    fpu.push(r);
+                }
+                return;
+            }
+            let v = to_f64(x);
+            if v.is_infinite() {
+                fpu.flag(sw::IE);
+                fpu.s.fsw &= !sw::C2;
+                fpu.set_st(0, INDEFINITE);
+                if a == misc::FPTAN || a == misc::FSINCOS {
+                    fpu.push(INDEFINITE);
+                }
+                return;
+            }
+            if v.abs() >= TRIG_LIMIT {
+                fpu.s.fsw |= sw::C2;
+                return;
+            }
+            fpu.s.fsw &= !sw::C2;
+            fpu.denormal_check(&[x]);
+            if f(x).is_zero() {
+                // Exact: sin ±0 = ±0, tan ±0 = ±0, cos 0 = 1.
+                match a {
+                    misc::FSIN => {}
+                    misc::FCOS => fpu.set_st(0, CONSTS[0]),
+                    misc::FPTAN => fpu.push(CONSTS[0]),
+                    _ => {
+                        fpu.push(CONSTS[0]);
+                    }
+                }
+                fpu.set_c1(false);
+                return;
+            }
+            match a {
+                misc::FSIN => {
+                    let r = from_f64(fpu, v.sin());
+                    fpu.set_st(0, r);
+                }
+                misc::FCOS => {
+                    let r = from_f64(fpu, v.cos());
+                    fpu.set_st(0, r);
+                }
+                misc::FPTAN => {
+                    let r = from_f64(fpu, v.tan());
+                    fpu.set_st(0, r);
+                    fpu.push(CONSTS[0]);
+                }
+                _ => {
+                    let (s, c) = v.sin_cos();
+                    let s = from_f64(fpu, s);
+                    let c = from_f64(fpu, c);
+                    fpu.set_st(0, s);
+                    fpu.push(c);
+                }
+            }
+            fpu.set_c1(false);
+        }
+        misc::F2XM1 => {
+            if let Some(r) = nan1(fpu, x) {
+                fpu.set_st(0, r);
+                return;
+            }
+            let v = to_f64(x);
+            let r = if f(x).is_zero() {
+                x
+            } else if v == f64::NEG_INFINITY {
+                0xbfff_8000_0000_0000_0000
+            } else if v == f64::INFINITY {
+                x
+            } else {
+                from_f64(fpu, (v * std::f64::consts::LN_2).exp_m1())
+            };
+            fpu.set_c1(false);
+            fpu.set_st(0, r);
+        }
+        misc::FPATAN => {
+            let Some(y) = st1_or_underflow(fpu) else {
+                fpu.set_st(1, INDEFINITE);
+                fpu.pop();
+                return;
+            };
+            let r = match fpu.nan2(y, x) {
+                Some(r) => r,
+                None => {
+                    let (vy, vx) = (to_f64(y), to_f64(x));
+                    let r = vy.atan2(vx);
+                    if r == 0.0 {
+                        load_fp_quiet(r.to_bits(), false)
+                    } else {
+                        from_f64(fpu, r)
+                    }
+                }
+            };
+            fpu.set_c1(false);
+            fpu.set_st(1, r);
+            fpu.pop();
+        }
+        _ => {
+            // FYL2X: ST(1) · log2(ST(0)); FYL2XP1: ST(1) · log2(ST(0) + 1). Pop.
+            let Some(y) = st1_or_underflow(fpu) else {
+                fpu.set_st(1, INDEFINITE);
+                fpu.pop();
+                return;
+            };
+            let r = match fpu.nan2(x, y) {
+                Some(r) => r,
+                None => fyl2x(fpu, x, y, a == misc::FYL2XP1),
+            };
+            fpu.set_st(1, r);
+            fpu.pop();
+        }
+    }
+}
+
+fn fyl2x(fpu: &mut Fpu, x: u128, y: u128, p1: bool) -> u128 {
+    let (fx, fy) = (f(x), f(y));
+    fpu.set_c1(false);
+    fpu.denormal_check(&[x, y]);
+    let inf = |neg: bool| (neg as u128) << 79 | 0x7fff_8000_0000_0000_0000;
+    if p1 {
+        // log2(1 + x) for |x| < 1 - sqrt(2)/2 (outside: undefined on hardware).
+        let l = to_f64(x).ln_1p() / std::f64::consts::LN_2;
+        if fx.is_zero() {
+            return (sign_bits(x) ^ sign_bits(y)) as u128 * (1 << 79);
+        }
+        let lx = load_fp_quiet(l.to_bits(), false);
+        fpu.flag(sw::PE);
+        return fpu.binop(BinOp::Mul, lx, y);
+    }
+    if fx.is_negative() && !fx.is_zero() {
+        fpu.flag(sw::IE);
+        return INDEFINITE;
+    }
+    if fx.is_zero() {
+        if fy.is_zero() {
+            fpu.flag(sw::IE);
+            return INDEFINITE;
+        }
+        fpu.flag(sw::ZE);
+        return inf(!fy.is_negative());
+    }
+    if fx.is_infinite() {
+        if fy.is_zero() {
+            fpu.flag(sw::IE);
+            return INDEFINITE;
+        }
+        return inf(fy.is_negative());
+    }
+    // x = m · 2^e, m in [1, 2): log2 x = e + log2(m), log2(m) = ln_1p(m - 1) / ln 2.
+    let e = fx.ilogb();
+    let m = fx.scalbn(-e);
+    let m1 = (m - F::from_u128(1).value).value;
+    let lm = to_f64(m1.to_bits()).ln_1p() / std::f64::consts::LN_2;
+    if fy.is_infinite() {
+        let one = x == CONSTS[0];
+        if one {
+            fpu.flag(sw::IE);
+            return INDEFINITE;
+        }
+        return inf(fy.is_negative() ^ (e < 0));
+    }
+    if e == 0 && m1.is_zero() {
+        // log2(1) = 0 exactly: ±0 by y's sign.
+        return (sign_bits(y) as u128) << 79;
+    }
+    // e + lm exactly enough: in the wide format, then rounded once with y's product.
+    let we = W::from_i128(e as i128).value;
+    let wl = widen(f(load_fp_quiet(lm.to_bits(), false)));
+    let l = (we + wl).value;
+    let prod = (l * widen(fy)).value;
+    fpu.flag(sw::PE);
+    fpu.finish(prod, 64)
+}
+
+/// Environment/state images (argument a) through `X87State::img`.
+pub mod image {
+    /// FNSTENV: the 28-byte protected-mode environment into img; then masks all exceptions.
+    pub const FNSTENV: u64 = 0;
+    /// FLDENV from img.
+    pub const FLDENV: u64 = 1;
+    /// FNSAVE: environment (28) + ST0–ST7 (80) = 108 bytes into img, then FNINIT.
+    pub const FNSAVE: u64 = 2;
+    pub const FRSTOR: u64 = 3;
+    /// FXSAVE: bytes 0–23 and 32–159 of the FXSAVE image into img (24–31 MXCSR by the lifter).
+    pub const FXSAVE: u64 = 4;
+    pub const FXRSTOR: u64 = 5;
+}
+
+/// The full two-bit tag of physical register p (SDM 8.1.7).
+fn full_tag(s: &X87State, p: usize) -> u16 {
+    if s.ftw >> p & 1 == 0 {
+        return 3;
+    }
+    let v = s.regs[p] & MASK80;
+    let e = (v >> 64) & 0x7fff;
+    if v & ((1 << 79) - 1) == 0 {
+        1
+    } else if e == 0x7fff || e == 0 || (v as u64) >> 63 == 0 {
+        2
+    } else {
+        0
+    }
+}
+
+fn img_bytes(s: &mut X87State) -> &mut [u8] {
+    // SAFETY: img is a [u64; 20] inside the state; viewing it as 160 bytes is sound (u8 has
+    // no alignment or validity requirements) and the borrow of `s` keeps it unique.
+    unsafe { std::slice::from_raw_parts_mut(s.img.as_mut_ptr() as *mut u8, 160) }
+}
+
+fn fsw_full(s: &X87State) -> u16 {
+    (s.fsw & !0x3800) | (((s.top & 7) as u16) << 11)
+}
+
+fn put_env(s: &mut X87State) {
+    let fcw = s.fcw;
+    let fsw = fsw_full(s);
+    let mut tag = 0u16;
+    for p in 0..8 {
+        tag |= full_tag(s, p) << (2 * p);
+    }
+    let b = img_bytes(s);
+    b[..28].fill(0);
+    b[0..2].copy_from_slice(&fcw.to_le_bytes());
+    b[2..4].copy_from_slice(&0xffffu16.to_le_bytes());
+    b[4..6].copy_from_slice(&fsw.to_le_bytes());
+    b[6..8].copy_from_slice(&0xffffu16.to_le_bytes());
+    b[8..10].copy_from_slice(&tag.to_le_bytes());
+    b[10..12].copy_from_slice(&0xffffu16.to_le_bytes());
+}
+
+fn get_env(s: &mut X87State) {
+    let b = img_bytes(s);
+    let fcw = u16::from_le_bytes([b[0], b[1]]);
+    let fsw = u16::from_le_bytes([b[4], b[5]]);
+    let tag = u16::from_le_bytes([b[8], b[9]]);
+    s.fcw = fcw;
+    s.fsw = fsw & !0x3800;
+    s.top = u32::from(fsw >> 11) & 7;
+    s.ftw = 0;
+    for p in 0..8 {
+        if (tag >> (2 * p)) & 3 != 3 {
+            s.ftw |= 1 << p;
+        }
+    }
+}
+
+extern "C" fn x87_image(state: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    let fpu = fpu_of(state);
+    let s = fpu.s;
+    match a {
+        image::FNSTENV => {
+            put_env(s);
+            s.fcw |= 0x3f;
+        }
+        image::FLDENV => get_env(s),
+        image::FNSAVE => {
+            put_env(s);
+            for i in 0..8 {
+                let v = s.regs[((s.top as usize) + i) & 7];
+                let o = 28 + 10 * i;
+                img_bytes(s)[o..o + 10].copy_from_slice(&v.to_le_bytes()[..10]);
+            }
+            s.fcw = 0x37f;
+            s.fsw = 0;
+            s.top = 0;
+            s.ftw = 0;
+        }
+        image::FRSTOR => {
+            get_env(s);
+            for i in 0..8 {
+                let o = 28 + 10 * i;
+                let mut v = [0u8; 16];
+                v[..10].copy_from_slice(&img_bytes(s)[o..o + 10]);
+                s.regs[((s.top as usize) + i) & 7] = u128::from_le_bytes(v);
+            }
+        }
+        image::FXSAVE => {
+            let fcw = s.fcw;
+            let fsw = fsw_full(s);
+            let ftw = s.ftw;
+            let regs: Vec<u128> = (0..8)
+                .map(|i| s.regs[((s.top as usize) + i) & 7] & MASK80)
+                .collect();
+            let b = img_bytes(s);
+            b.fill(0);
+            b[0..2].copy_from_slice(&fcw.to_le_bytes());
+            b[2..4].copy_from_slice(&fsw.to_le_bytes());
+            b[4] = ftw;
+            for (i, v) in regs.iter().enumerate() {
+                let o = 32 + 16 * i;
+                b[o..o + 16].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+        _ => {
+            let b = img_bytes(s);
+            let fcw = u16::from_le_bytes([b[0], b[1]]);
+            let fsw = u16::from_le_bytes([b[2], b[3]]);
+            let ftw = b[4];
+            let mut regs = [0u128; 8];
+            for (i, r) in regs.iter_mut().enumerate() {
+                let o = 32 + 16 * i;
+                let mut v = [0u8; 16];
+                v[..10].copy_from_slice(&b[o..o + 10]);
+                *r = u128::from_le_bytes(v);
+            }
+            s.fcw = fcw;
+            s.fsw = fsw & !0x3800;
+            s.top = u32::from(fsw >> 11) & 7;
+            s.ftw = ftw;
+            for (i, v) in regs.into_iter().enumerate() {
+                s.regs[((s.top as usize) + i) & 7] = v;
+            }
+        }
+    }
+    0
+}
+
+pub(crate) static LOAD: Helper = Helper {
+    name: "x87_load",
+    func: x87_load,
+};
+pub(crate) static STORE: Helper = Helper {
+    name: "x87_store",
+    func: x87_store,
+};
+pub(crate) static ARITH: Helper = Helper {
+    name: "x87_arith",
+    func: x87_arith,
+};
+pub(crate) static CMP: Helper = Helper {
+    name: "x87_cmp",
+    func: x87_cmp,
+};
+pub(crate) static MISC: Helper = Helper {
+    name: "x87_misc",
+    func: x87_misc,
+};
+pub(crate) static IMAGE: Helper = Helper {
+    name: "x87_image",
+    func: x87_image,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fpu_with(vals: &[u128]) -> X87State {
+        let mut s = X87State {
+            fcw: 0x37f,
+            ..Default::default()
+        };
+        let mut fpu = Fpu { s: &mut s };
+        for &v in vals.iter().rev() {
+            fpu.push(v);
+        }
+        s
+    }
+
+    fn ext(v: f64) -> u128 {
+        load_fp_quiet(v.to_bits(), false)
+    }
+
+    #[test]
+    fn add_rounds_by_rc_and_pc() {
+        // 1 + 2^-64: inexact at 64 bits; nearest-even gives 1, up gives 1 + 2^-63.
+        let one = ext(1.0);
+        let tiny = 0x3fbf_8000_0000_0000_0000u128;
+        let mut s = fpu_with(&[]);
+        let mut fpu = Fpu { s: &mut s };
+        assert_eq!(fpu.binop(BinOp::Add, one, tiny), one);
+        assert_ne!(fpu.s.fsw & sw::PE, 0);
+        assert_eq!(fpu.s.fsw & sw::C1, 0);
+        fpu.s.fcw = 0x37f | 2 << 10;
+        assert_eq!(fpu.binop(BinOp::Add, one, tiny), one + 1);
+        assert_ne!(fpu.s.fsw & sw::C1, 0);
+        // PC = 53: 1/3 rounds like an f64.
+        fpu.s.fcw = 0x27f;
+        let r = fpu.binop(BinOp::Div, one, ext(3.0));
+        assert_eq!(r, ext(1.0 / 3.0));
+    }
+
+    #[test]
+    fn sqrt_is_exact() {
+        let mut s = fpu_with(&[]);
+        let mut fpu = Fpu { s: &mut s };
+        assert_eq!(fpu.sqrt(ext(9.0)), ext(3.0));
+        assert_eq!(fpu.s.fsw & sw::PE, 0);
+        fpu.s.fcw = 0x27f;
+        assert_eq!(fpu.sqrt(ext(2.0)), ext(2f64.sqrt()));
+        assert_eq!(fpu.sqrt(ext(-1.0)), INDEFINITE);
+    }
+
+    #[test]
+    fn fprem_quotient_bits() {
+        // 7 rem 2: q = 3 → C1 = 1, C3 = 1, C0 = 0; remainder 1.
+        let mut s = fpu_with(&[ext(7.0), ext(2.0)]);
+        let mut fpu = Fpu { s: &mut s };
+        fprem(&mut fpu, ext(7.0), false);
+        assert_eq!(fpu.st(0), Some(ext(1.0)));
+        assert_eq!(fpu.s.fsw & sw::CC, sw::C1 | sw::C3);
+        // FPREM1: 7 rem 2 rounds q to 4 (ties to even): −1, C0 = 1.
+        let mut s = fpu_with(&[ext(7.0), ext(2.0)]);
+        let mut fpu = Fpu { s: &mut s };
+        fprem(&mut fpu, ext(7.0), true);
+        assert_eq!(fpu.st(0), Some(ext(-1.0)));
+        assert_eq!(fpu.s.fsw & sw::CC, sw::C0);
+    }
+}
