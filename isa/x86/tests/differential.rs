@@ -146,7 +146,11 @@ impl Gen<'_> {
         let bits = self.width();
         let full = if bits == 8 { 32 } else { bits };
         if self.rng.below(3) == 0 {
-            return self.sse();
+            return if self.rng.below(3) == 0 {
+                self.sse4()
+            } else {
+                self.sse()
+            };
         }
         match self.rng.below(20) {
             // ALU r/m, r and r, r/m (ADD OR ADC SBB AND SUB XOR CMP).
@@ -698,6 +702,148 @@ impl Gen<'_> {
                     };
                     self.code.push(pred as u8);
                 }
+            }
+        }
+    }
+}
+
+impl Gen<'_> {
+    /// SSE3, SSSE3, SSE4.1 and SSE4.2: every instruction xarch advertises, random operands
+    /// and immediates (PCMPxSTRx on strings with embedded zeros and random lengths).
+    fn sse4(&mut self) {
+        let x = self.xreg();
+        match self.rng.below(13) {
+            // 66 0F 38, 128-bit operands.
+            0..=2 => {
+                let op = self.rng.pick(&[
+                    0x00u8, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x10,
+                    0x14, 0x15, 0x17, 0x1c, 0x1d, 0x1e, 0x28, 0x29, 0x2b, 0x37, 0x38, 0x39, 0x3a,
+                    0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x41,
+                ]);
+                let rm = self.xrm();
+                self.sse_op(Some(0x66), &[0x38, op], x, rm, false);
+                if op == 0x17 {
+                    self.flags(ARITH, ARITH);
+                }
+            }
+            // PMOVSX / PMOVZX with their narrow memory operands (no alignment needed).
+            3 => {
+                let op = self.rng.pick(&[
+                    0x20u8, 0x21, 0x22, 0x23, 0x24, 0x25, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35,
+                ]);
+                let size = match op & 0xf {
+                    0 | 3 | 5 => 8,
+                    1 | 4 => 4,
+                    _ => 2,
+                };
+                let rm = if self.rng.below(3) == 0 {
+                    Opnd::Mem(self.rng.below(MEM_LEN as u64 - size + 1) as u8)
+                } else {
+                    Opnd::Reg(self.xreg())
+                };
+                self.sse_op(Some(0x66), &[0x38, op], x, rm, false);
+            }
+            // 66 0F 3A with 128-bit operands and an imm8; ROUNDSS/SD on m32/m64.
+            4 | 5 => {
+                let op = self.rng.pick(&[
+                    0x08u8, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x40, 0x41, 0x42,
+                ]);
+                let mut rm = self.xrm();
+                if matches!(op, 0x0a | 0x0b) && matches!(rm, Opnd::Mem(_)) {
+                    let size = if op == 0x0a { 4 } else { 8 };
+                    rm = Opnd::Mem(self.rng.below(MEM_LEN as u64 - size + 1) as u8);
+                }
+                self.sse_op(Some(0x66), &[0x3a, op], x, rm, false);
+                let imm = match op {
+                    0x08..=0x0b => self.rng.below(16) as u8,
+                    0x0f => self
+                        .rng
+                        .pick(&[0u8, 1, 4, 7, 8, 15, 16, 17, 24, 31, 32, 200]),
+                    _ => self.rng.next() as u8,
+                };
+                self.code.push(imm);
+            }
+            // PEXTRB/W/D/Q, EXTRACTPS to a GPR or memory.
+            6 => {
+                let op = self.rng.pick(&[0x14u8, 0x15, 0x16, 0x17]);
+                let w = op == 0x16 && self.rng.below(2) == 0;
+                let rm = self.opnd(64);
+                self.sse_op(Some(0x66), &[0x3a, op], x, rm, w);
+                self.code.push(self.rng.next() as u8);
+            }
+            // PINSRB/D/Q from a GPR or memory; INSERTPS.
+            7 => {
+                if self.rng.below(3) == 0 {
+                    let mut rm = self.xrm();
+                    if matches!(rm, Opnd::Mem(_)) {
+                        rm = Opnd::Mem(self.rng.below(MEM_LEN as u64 - 3) as u8);
+                    }
+                    self.sse_op(Some(0x66), &[0x3a, 0x21], x, rm, false);
+                } else {
+                    let op = self.rng.pick(&[0x20u8, 0x22]);
+                    let w = op == 0x22 && self.rng.below(2) == 0;
+                    let rm = self.opnd(64);
+                    self.sse_op(Some(0x66), &[0x3a, op], x, rm, w);
+                }
+                self.code.push(self.rng.next() as u8);
+            }
+            // PCMPESTRI/M, PCMPISTRI/M with random control bytes; explicit lengths in
+            // EAX/EDX (or RAX/RDX with REX.W), often small and sometimes negative.
+            8..=10 => {
+                let op = self.rng.pick(&[0x60u8, 0x61, 0x62, 0x63]);
+                let w = op < 0x62 && self.rng.below(4) == 0;
+                if op < 0x62 {
+                    for r in [0u8, 2] {
+                        if self.rng.below(4) != 0 {
+                            let v = self.rng.below(41) as i32 - 20;
+                            self.code.extend_from_slice(&[0x48, 0xc7, 0xc0 | r]);
+                            self.code.extend_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                }
+                let rm = if self.rng.below(4) == 0 {
+                    Opnd::Mem(self.rng.below(MEM_LEN as u64 - 15) as u8)
+                } else {
+                    Opnd::Reg(self.xreg())
+                };
+                self.sse_op(Some(0x66), &[0x3a, op], x, rm, w);
+                self.code.push(self.rng.below(128) as u8);
+                self.flags(ARITH, ARITH);
+            }
+            // CRC32 r32/r64, r/m8/16/32/64.
+            11 => {
+                let (op, bits) = self.rng.pick(&[
+                    (0xf0u8, 32u32),
+                    (0xf0, 64),
+                    (0xf1, 16),
+                    (0xf1, 32),
+                    (0xf1, 64),
+                ]);
+                let reg = self.reg();
+                let rm = self.opnd(if op == 0xf0 { 8 } else { bits });
+                self.modrm(bits, &[0x0f, 0x38, op], reg, rm, Some(0xf2));
+            }
+            // SSE3: HADD/HSUB/ADDSUB PS/PD, LDDQU, MOVDDUP, MOVSLDUP, MOVSHDUP.
+            _ => {
+                let (p, op) = self.rng.pick(&[
+                    (0x66u8, 0x7cu8),
+                    (0xf2, 0x7c),
+                    (0x66, 0x7d),
+                    (0xf2, 0x7d),
+                    (0x66, 0xd0),
+                    (0xf2, 0xd0),
+                    (0xf2, 0xf0),
+                    (0xf2, 0x12),
+                    (0xf3, 0x12),
+                    (0xf3, 0x16),
+                ]);
+                let mut rm = self.xrm();
+                if op == 0xf0 {
+                    rm = Opnd::Mem(self.rng.below(MEM_LEN as u64 - 15) as u8);
+                } else if op == 0x12 && p == 0xf2 && matches!(rm, Opnd::Mem(_)) {
+                    rm = Opnd::Mem(self.rng.below(MEM_LEN as u64 - 7) as u8);
+                }
+                self.sse_op(Some(p), &[op], x, rm, false);
             }
         }
     }

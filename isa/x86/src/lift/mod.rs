@@ -16,6 +16,8 @@
 mod alu;
 pub mod control;
 mod sse;
+mod sse4;
+mod sse4_helpers;
 mod string;
 mod x87;
 pub use alu::DIVIDE_TRAP_TAG;
@@ -612,7 +614,7 @@ fn lift_insn(cx: &mut Ctx) -> Step {
             }
             sse::lift_0f(cx)
         }
-        decode::Map::M0F38 | decode::Map::M0F3A => sse::lift_0f38_3a(cx),
+        decode::Map::M0F38 | decode::Map::M0F3A => sse4::lift_0f38_3a(cx),
     }
 }
 

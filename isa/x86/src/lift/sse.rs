@@ -14,7 +14,7 @@ use crate::state::off;
 use xarch_translator::ir::{FloatCC, Lane, RoundMode, Type, Value, VecOp, VecShift};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Pfx {
+pub(super) enum Pfx {
     None,
     P66,
     F3,
@@ -22,7 +22,7 @@ enum Pfx {
 }
 
 impl Ctx {
-    fn pfx(&self) -> Pfx {
+    pub(super) fn pfx(&self) -> Pfx {
         match (self.insn.rep, self.insn.opsize_prefix) {
             (Some(Rep::Rep), _) => Pfx::F3,
             (Some(Rep::Repne), _) => Pfx::F2,
@@ -31,17 +31,17 @@ impl Ctx {
         }
     }
 
-    fn xmm(&mut self, r: u8) -> Value {
+    pub(super) fn xmm(&mut self, r: u8) -> Value {
         self.b.get_reg(Type::V128, off::xmm(r))
     }
 
-    fn set_xmm(&mut self, r: u8, v: Value) {
+    pub(super) fn set_xmm(&mut self, r: u8, v: Value) {
         self.b.set_reg(off::xmm(r), v)
     }
 
     /// The `rm` operand as a full 128-bit value (register or 16-byte load; alignment of the
     /// aligned forms is not checked).
-    fn xmm_rm(&mut self) -> Value {
+    pub(super) fn xmm_rm(&mut self) -> Value {
         match self.insn.rm.expect("ModRM") {
             Rm::Reg(r) => self.xmm(r),
             Rm::Mem(m) => {
@@ -52,7 +52,7 @@ impl Ctx {
     }
 
     /// The `rm` operand as a scalar of `t` (low lane of a register, or a load).
-    fn xmm_rm_scalar(&mut self, t: Type) -> Value {
+    pub(super) fn xmm_rm_scalar(&mut self, t: Type) -> Value {
         match self.insn.rm.expect("ModRM") {
             Rm::Reg(r) => {
                 let v = self.xmm(r);
@@ -65,13 +65,13 @@ impl Ctx {
         }
     }
 
-    fn low_lane(&mut self, v: Value, t: Type) -> Value {
+    pub(super) fn low_lane(&mut self, v: Value, t: Type) -> Value {
         let lane = lane_of(t);
         self.b.vextract(lane, 0, v)
     }
 
     /// Writes `s` into the low lane of XMM `r`, keeping the other lanes.
-    fn set_low_lane(&mut self, r: u8, s: Value) {
+    pub(super) fn set_low_lane(&mut self, r: u8, s: Value) {
         let lane = lane_of(self.b.ty(s));
         let v = self.xmm(r);
         let v = self.b.vinsert(lane, 0, v, s);
@@ -79,7 +79,7 @@ impl Ctx {
     }
 
     /// A vector holding `s` in the low lane, zeros elsewhere.
-    fn zero_ext_vec(&mut self, s: Value) -> Value {
+    pub(super) fn zero_ext_vec(&mut self, s: Value) -> Value {
         let lane = lane_of(self.b.ty(s));
         let z = self.b.v128const(0);
         self.b.vinsert(lane, 0, z, s)
@@ -94,7 +94,7 @@ impl Ctx {
     }
 
     /// Sign bits of the lanes packed into an i32 (PMOVMSKB, MOVMSKPS/PD).
-    fn movemask(&mut self, v: Value, lane: Lane) -> Value {
+    pub(super) fn movemask(&mut self, v: Value, lane: Lane) -> Value {
         match lane {
             Lane::I8x16 => {
                 // One 0/1 byte per lane, then a multiply gathers 8 bytes' low bits into the top byte.
@@ -201,7 +201,7 @@ impl Ctx {
     }
 }
 
-fn lane_of(t: Type) -> Lane {
+pub(super) fn lane_of(t: Type) -> Lane {
     match t {
         Type::F32 => Lane::F32x4,
         Type::F64 => Lane::F64x2,
@@ -213,7 +213,7 @@ fn lane_of(t: Type) -> Lane {
 }
 
 /// The VShuffle mask for lanes of `bytes` each: result lane k takes lane `src[k]` of `a ++ b`.
-fn lanes_mask(bytes: usize, src: &[usize]) -> [u8; 16] {
+pub(super) fn lanes_mask(bytes: usize, src: &[usize]) -> [u8; 16] {
     let mut m = [0u8; 16];
     for (k, &s) in src.iter().enumerate() {
         for j in 0..bytes {
@@ -881,13 +881,8 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             cx.set_xmm(reg, r);
             Step::Next
         }
-        _ => Step::Unimplemented,
+        _ => super::sse4::lift_0f_sse3(cx),
     }
-}
-
-/// SSSE3 and later (0F 38, 0F 3A) are not advertised in CPUID: #UD, as on such a CPU.
-pub(crate) fn lift_0f38_3a(_cx: &mut Ctx) -> Step {
-    Step::Undefined
 }
 
 /// MXCSR as an i32, read as STMXCSR does (for FXSAVE in `x87.rs`).

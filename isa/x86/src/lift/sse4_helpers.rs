@@ -1,0 +1,602 @@
+//! Host semantics of the SSSE3 / SSE4.1 / SSE4.2 instructions the IR does not express in a
+//! few ops (SDM Vol. 2, each instruction's "Operation" section): run-time byte shuffles,
+//! horizontal and saturating lane arithmetic, blends by a register mask, rounding in the
+//! MXCSR mode, dot products, MPSADBW, PHMINPOSUW, the string compares PCMPxSTRx and CRC32.
+//!
+//! ```text
+//!   lift/sse4.rs ──Op::CallHelper(x86_vec, code, src.lo, src.hi)──► vec_helper(state, …)
+//! ```
+//!
+//! `code` packs the opcode, its map, the destination XMM, the imm8 and REX.W (see
+//! [`code`]); the source operand (register or memory, already loaded by the lifted code, so
+//! a fault is the instruction's own) arrives as two 64-bit halves. The helper reads the
+//! destination (and XMM0 or RAX/RDX where the instruction does) from the state, writes the
+//! result XMM back, and returns what the lifter still needs: PCMPxSTRx give the RFLAGS
+//! arithmetic bits in the low 32 bits and PCMPxSTRI's index above. Both tiers call the same
+//! function, so they agree by construction; the differential test compares it to the CPU.
+
+use crate::state::X86State;
+use xarch_translator::ir::Helper;
+
+/// Packs the helper's first argument.
+pub(crate) fn code(map3a: bool, opcode: u8, dst: u8, imm: u8, rex_w: bool) -> u64 {
+    u64::from(opcode)
+        | (u64::from(map3a) << 8)
+        | (u64::from(dst & 15) << 16)
+        | (u64::from(imm) << 24)
+        | (u64::from(rex_w) << 32)
+}
+
+fn bytes(v: u128) -> [u8; 16] {
+    v.to_le_bytes()
+}
+
+fn words(v: u128) -> [u16; 8] {
+    let b = v.to_le_bytes();
+    std::array::from_fn(|k| u16::from_le_bytes([b[2 * k], b[2 * k + 1]]))
+}
+
+fn dwords(v: u128) -> [u32; 4] {
+    std::array::from_fn(|k| (v >> (32 * k)) as u32)
+}
+
+fn qwords(v: u128) -> [u64; 2] {
+    [v as u64, (v >> 64) as u64]
+}
+
+fn from_bytes(b: [u8; 16]) -> u128 {
+    u128::from_le_bytes(b)
+}
+
+fn from_words(w: [u16; 8]) -> u128 {
+    w.iter()
+        .enumerate()
+        .fold(0, |acc, (k, &x)| acc | (u128::from(x) << (16 * k)))
+}
+
+fn from_dwords(d: [u32; 4]) -> u128 {
+    d.iter()
+        .enumerate()
+        .fold(0, |acc, (k, &x)| acc | (u128::from(x) << (32 * k)))
+}
+
+fn from_qwords(q: [u64; 2]) -> u128 {
+    u128::from(q[0]) | (u128::from(q[1]) << 64)
+}
+
+fn sat16(x: i32) -> u16 {
+    x.clamp(i16::MIN.into(), i16::MAX.into()) as i16 as u16
+}
+
+/// PHADD*/PHSUB*: pairs of the destination give the low half, pairs of the source the high.
+fn horizontal16(d: u128, s: u128, f: impl Fn(i16, i16) -> u16) -> u128 {
+    let (a, b) = (words(d), words(s));
+    from_words(std::array::from_fn(|k| {
+        let v = if k < 4 { &a } else { &b };
+        let j = (k % 4) * 2;
+        f(v[j] as i16, v[j + 1] as i16)
+    }))
+}
+
+fn horizontal32(d: u128, s: u128, sub: bool) -> u128 {
+    let (a, b) = (dwords(d), dwords(s));
+    from_dwords(std::array::from_fn(|k| {
+        let v = if k < 2 { &a } else { &b };
+        let j = (k % 2) * 2;
+        if sub {
+            v[j].wrapping_sub(v[j + 1])
+        } else {
+            v[j].wrapping_add(v[j + 1])
+        }
+    }))
+}
+
+/// PSIGN*: the destination lane negated, zeroed or kept by the sign of the source lane.
+fn sign_lanes(d: u128, s: u128, bits: u32) -> u128 {
+    let n = 128 / bits;
+    let mask = (1u128 << bits) - 1;
+    let mut r = 0u128;
+    for k in 0..n {
+        let sh = k * bits;
+        let x = (d >> sh) & mask;
+        let y = (s >> sh) & mask;
+        let neg = y >> (bits - 1) != 0;
+        let v = if y == 0 {
+            0
+        } else if neg {
+            x.wrapping_neg() & mask
+        } else {
+            x
+        };
+        r |= v << sh;
+    }
+    r
+}
+
+/// The rounding mode of ROUND*: imm8[2] set takes MXCSR.RC, else imm8[1:0].
+/// 0 nearest-even, 1 down, 2 up, 3 toward zero.
+fn round_mode(imm: u8, mxcsr: u32) -> u32 {
+    if imm & 4 != 0 {
+        (mxcsr >> 13) & 3
+    } else {
+        u32::from(imm & 3)
+    }
+}
+
+pub(crate) fn round64(x: f64, mode: u32) -> f64 {
+    if x.is_nan() {
+        return f64::from_bits(x.to_bits() | 1 << 51);
+    }
+    match mode {
+        0 => x.round_ties_even(),
+        1 => x.floor(),
+        2 => x.ceil(),
+        _ => x.trunc(),
+    }
+}
+
+pub(crate) fn round32(x: f32, mode: u32) -> f32 {
+    if x.is_nan() {
+        return f32::from_bits(x.to_bits() | 1 << 22);
+    }
+    match mode {
+        0 => x.round_ties_even(),
+        1 => x.floor(),
+        2 => x.ceil(),
+        _ => x.trunc(),
+    }
+}
+
+/// An SSE binary operation with x86's NaN rule (the first operand's NaN, quieted, else the
+/// second's): the host compiler may swap commutative operands, so it is not left to it.
+fn nan_rule32(a: f32, b: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let quiet = |x: f32| f32::from_bits(x.to_bits() | 1 << 22);
+    if a.is_nan() {
+        quiet(a)
+    } else if b.is_nan() {
+        quiet(b)
+    } else {
+        f(a, b)
+    }
+}
+
+fn nan_rule64(a: f64, b: f64, f: impl Fn(f64, f64) -> f64) -> f64 {
+    let quiet = |x: f64| f64::from_bits(x.to_bits() | 1 << 51);
+    if a.is_nan() {
+        quiet(a)
+    } else if b.is_nan() {
+        quiet(b)
+    } else {
+        f(a, b)
+    }
+}
+
+/// DPPS: products of the lanes imm8[7:4] selects (others +0), summed pairwise as the SDM
+/// orders it, broadcast to the lanes imm8[3:0] selects (others +0).
+fn dpps(d: u128, s: u128, imm: u8) -> u128 {
+    let (a, b) = (dwords(d), dwords(s));
+    let p: [f32; 4] = std::array::from_fn(|k| {
+        if imm & (0x10 << k) != 0 {
+            nan_rule32(f32::from_bits(a[k]), f32::from_bits(b[k]), |x, y| x * y)
+        } else {
+            0.0
+        }
+    });
+    let add = |x: f32, y: f32| nan_rule32(x, y, |x, y| x + y);
+    let sum = add(add(p[0], p[1]), add(p[2], p[3]));
+    from_dwords(std::array::from_fn(|k| {
+        if imm & (1 << k) != 0 {
+            sum.to_bits()
+        } else {
+            0
+        }
+    }))
+}
+
+fn dppd(d: u128, s: u128, imm: u8) -> u128 {
+    let (a, b) = (qwords(d), qwords(s));
+    let p: [f64; 2] = std::array::from_fn(|k| {
+        if imm & (0x10 << k) != 0 {
+            nan_rule64(f64::from_bits(a[k]), f64::from_bits(b[k]), |x, y| x * y)
+        } else {
+            0.0
+        }
+    });
+    let sum = nan_rule64(p[0], p[1], |x, y| x + y);
+    from_qwords(std::array::from_fn(|k| {
+        if imm & (1 << k) != 0 {
+            sum.to_bits()
+        } else {
+            0
+        }
+    }))
+}
+
+/// MPSADBW: eight sums of absolute differences of a sliding 4-byte window of the
+/// destination (offset imm8[2]*4) against a fixed 4-byte block of the source (imm8[1:0]*4).
+fn mpsadbw(d: u128, s: u128, imm: u8) -> u128 {
+    let (a, b) = (bytes(d), bytes(s));
+    let ao = usize::from((imm >> 2) & 1) * 4;
+    let bo = usize::from(imm & 3) * 4;
+    from_words(std::array::from_fn(|k| {
+        (0..4)
+            .map(|j| u16::from(a[ao + k + j].abs_diff(b[bo + j])))
+            .sum()
+    }))
+}
+
+/// PCMPxSTRx (SDM Vol. 2, 4.1 "Imm8 Control Byte Operation for PCMPESTRI / …"): the
+/// intermediate result IntRes2 as a bit per element, and the flags CF ZF SF OF.
+pub(crate) fn pcmpstr(a: u128, b: u128, la: usize, lb: usize, imm: u8) -> (u32, u64) {
+    let words = imm & 1 != 0;
+    let signed = imm & 2 != 0;
+    let n = if words { 8 } else { 16 };
+    let elem = |v: u128, k: usize| -> i32 {
+        if words {
+            let x = (v >> (16 * k)) as u16;
+            if signed {
+                i32::from(x as i16)
+            } else {
+                i32::from(x)
+            }
+        } else {
+            let x = (v >> (8 * k)) as u8;
+            if signed {
+                i32::from(x as i8)
+            } else {
+                i32::from(x)
+            }
+        }
+    };
+    let (la, lb) = (la.min(n), lb.min(n));
+    let av: Vec<i32> = (0..n).map(|k| elem(a, k)).collect();
+    let bv: Vec<i32> = (0..n).map(|k| elem(b, k)).collect();
+    let mut res1: u32 = 0;
+    match (imm >> 2) & 3 {
+        // Equal any: b[j] is one of the valid a[i].
+        0 => {
+            for j in 0..lb {
+                if av[..la].contains(&bv[j]) {
+                    res1 |= 1 << j;
+                }
+            }
+        }
+        // Ranges: a holds (low, high) pairs; b[j] lies in one of the valid pairs.
+        1 => {
+            for j in 0..lb {
+                let mut i = 0;
+                while i + 1 < la {
+                    if bv[j] >= av[i] && bv[j] <= av[i + 1] {
+                        res1 |= 1 << j;
+                        break;
+                    }
+                    i += 2;
+                }
+            }
+        }
+        // Equal each: a[i] == b[i]; both invalid compares true, one invalid false.
+        2 => {
+            for i in 0..n {
+                let eq = match (i < la, i < lb) {
+                    (true, true) => av[i] == bv[i],
+                    (false, false) => true,
+                    _ => false,
+                };
+                if eq {
+                    res1 |= 1 << i;
+                }
+            }
+        }
+        // Equal ordered: the valid prefix of a occurs in b starting at j (an invalid a
+        // element matches anything; a valid one against an invalid b element fails).
+        _ => {
+            for j in 0..n {
+                let mut ok = true;
+                for i in 0..n - j {
+                    let k = j + i;
+                    let m = match (i < la, k < lb) {
+                        (false, _) => true,
+                        (true, false) => false,
+                        (true, true) => av[i] == bv[k],
+                    };
+                    if !m {
+                        ok = false;
+                        break;
+                    }
+                }
+                if ok {
+                    res1 |= 1 << j;
+                }
+            }
+        }
+    }
+    let all = (1u32 << n) - 1;
+    let res2 = match (imm >> 4) & 3 {
+        1 => !res1 & all,
+        3 => res1 ^ ((1u32 << lb) - 1),
+        _ => res1,
+    };
+    let mut flags = 0u64;
+    if res2 != 0 {
+        flags |= crate::state::flag::CF;
+    }
+    if lb < n {
+        flags |= crate::state::flag::ZF;
+    }
+    if la < n {
+        flags |= crate::state::flag::SF;
+    }
+    if res2 & 1 != 0 {
+        flags |= crate::state::flag::OF;
+    }
+    (res2, flags)
+}
+
+/// The implicit length of PCMPISTRx: the index of the first zero element.
+fn implicit_len(v: u128, words: bool) -> usize {
+    if words {
+        words_of(v).iter().position(|&x| x == 0).unwrap_or(8)
+    } else {
+        bytes(v).iter().position(|&x| x == 0).unwrap_or(16)
+    }
+}
+
+fn words_of(v: u128) -> [u16; 8] {
+    words(v)
+}
+
+/// The explicit length of PCMPESTRx: |reg| saturated to the element count.
+fn explicit_len(reg: u64, rex_w: bool, n: usize) -> usize {
+    let v = if rex_w {
+        reg as i64
+    } else {
+        i64::from(reg as u32 as i32)
+    };
+    v.unsigned_abs().min(n as u64) as usize
+}
+
+/// CRC32 (SSE4.2): the reflected CRC-32C (Castagnoli) update of `crc` by the low `n` bytes
+/// of `data`, least significant first, without pre- or post-inversion (SDM CRC32 "Operation").
+pub(crate) fn crc32c(mut crc: u32, data: u64, n: u32) -> u32 {
+    for k in 0..n {
+        crc ^= u32::from((data >> (8 * k)) as u8);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0x82f6_3b78 & (crc & 1).wrapping_neg());
+        }
+    }
+    crc
+}
+
+extern "C" fn crc32_helper(
+    _st: *mut u8,
+    _mem: *mut u8,
+    crc: u64,
+    data: u64,
+    n: u64,
+    _d: u64,
+) -> u64 {
+    u64::from(crc32c(crc as u32, data, n as u32))
+}
+
+/// `CRC32`: (crc, data, bytes) → the new crc.
+pub(crate) static CRC32: Helper = Helper {
+    name: "x86_crc32",
+    func: crc32_helper,
+};
+
+/// Computes one instruction: gives the new destination XMM (if it writes one) and the value
+/// returned to the lifted code.
+fn exec(st: &X86State, c: u64, s: u128) -> (Option<(usize, u128)>, u64) {
+    let op = c as u8;
+    let map3a = (c >> 8) & 1 != 0;
+    let dst = ((c >> 16) & 15) as usize;
+    let imm = (c >> 24) as u8;
+    let rex_w = (c >> 32) & 1 != 0;
+    let d = st.xmm[dst];
+    let x0 = st.xmm[0];
+    let r = if !map3a {
+        match op {
+            // PSHUFB
+            0x00 => {
+                let (a, b) = (bytes(d), bytes(s));
+                from_bytes(std::array::from_fn(|k| {
+                    if b[k] & 0x80 != 0 {
+                        0
+                    } else {
+                        a[usize::from(b[k] & 15)]
+                    }
+                }))
+            }
+            0x01 => horizontal16(d, s, |x, y| x.wrapping_add(y) as u16),
+            0x02 => horizontal32(d, s, false),
+            0x03 => horizontal16(d, s, |x, y| sat16(i32::from(x) + i32::from(y))),
+            // PMADDUBSW: unsigned bytes of the destination times signed bytes of the source.
+            0x04 => {
+                let (a, b) = (bytes(d), bytes(s));
+                from_words(std::array::from_fn(|k| {
+                    let p = |j: usize| i32::from(a[j]) * i32::from(b[j] as i8);
+                    sat16(p(2 * k) + p(2 * k + 1))
+                }))
+            }
+            0x05 => horizontal16(d, s, |x, y| x.wrapping_sub(y) as u16),
+            0x06 => horizontal32(d, s, true),
+            0x07 => horizontal16(d, s, |x, y| sat16(i32::from(x) - i32::from(y))),
+            0x08 => sign_lanes(d, s, 8),
+            0x09 => sign_lanes(d, s, 16),
+            0x0a => sign_lanes(d, s, 32),
+            // PMULHRSW
+            0x0b => {
+                let (a, b) = (words(d), words(s));
+                from_words(std::array::from_fn(|k| {
+                    let p = i32::from(a[k] as i16) * i32::from(b[k] as i16);
+                    (((p >> 14) + 1) >> 1) as u16
+                }))
+            }
+            // PBLENDVB / BLENDVPS / BLENDVPD: the source where XMM0's lane sign is set.
+            0x10 | 0x14 | 0x15 => {
+                let bits = match op {
+                    0x10 => 8,
+                    0x14 => 32,
+                    _ => 64,
+                };
+                let mut r = 0u128;
+                let lane = if bits == 128 {
+                    u128::MAX
+                } else {
+                    (1u128 << bits) - 1
+                };
+                for k in 0..128 / bits {
+                    let sh = k * bits;
+                    let take = (x0 >> (sh + bits - 1)) & 1 != 0;
+                    let v = if take { s } else { d };
+                    r |= v & (lane << sh);
+                }
+                r
+            }
+            // PMULDQ: signed low dwords of each qword.
+            0x28 => {
+                let (a, b) = (qwords(d), qwords(s));
+                from_qwords(std::array::from_fn(|k| {
+                    (i64::from(a[k] as u32 as i32) * i64::from(b[k] as u32 as i32)) as u64
+                }))
+            }
+            // PACKUSDW
+            0x2b => {
+                let (a, b) = (dwords(d), dwords(s));
+                from_words(std::array::from_fn(|k| {
+                    let v = if k < 4 { a[k] } else { b[k - 4] } as i32;
+                    v.clamp(0, 0xffff) as u16
+                }))
+            }
+            // PHMINPOSUW: the smallest unsigned word and its (lowest) index.
+            0x41 => {
+                let w = words(s);
+                let (mut idx, mut min) = (0usize, w[0]);
+                for (k, &x) in w.iter().enumerate().skip(1) {
+                    if x < min {
+                        min = x;
+                        idx = k;
+                    }
+                }
+                u128::from(min) | ((idx as u128) << 16)
+            }
+            _ => return (None, u64::MAX),
+        }
+    } else {
+        match op {
+            // ROUNDPS / ROUNDPD / ROUNDSS / ROUNDSD.
+            0x08 | 0x0a => {
+                let mode = round_mode(imm, st.mxcsr);
+                let (a, b) = (dwords(d), dwords(s));
+                let n = if op == 0x08 { 4 } else { 1 };
+                from_dwords(std::array::from_fn(|k| {
+                    if k < n {
+                        round32(f32::from_bits(b[k]), mode).to_bits()
+                    } else {
+                        a[k]
+                    }
+                }))
+            }
+            0x09 | 0x0b => {
+                let mode = round_mode(imm, st.mxcsr);
+                let (a, b) = (qwords(d), qwords(s));
+                let n = if op == 0x09 { 2 } else { 1 };
+                from_qwords(std::array::from_fn(|k| {
+                    if k < n {
+                        round64(f64::from_bits(b[k]), mode).to_bits()
+                    } else {
+                        a[k]
+                    }
+                }))
+            }
+            0x40 => dpps(d, s, imm),
+            0x41 => dppd(d, s, imm),
+            0x42 => mpsadbw(d, s, imm),
+            0x60..=0x63 => {
+                let words = imm & 1 != 0;
+                let n = if words { 8 } else { 16 };
+                let (la, lb) = if op < 0x62 {
+                    (
+                        explicit_len(st.gpr[0], rex_w, n),
+                        explicit_len(st.gpr[2], rex_w, n),
+                    )
+                } else {
+                    (implicit_len(d, words), implicit_len(s, words))
+                };
+                let (res, flags) = pcmpstr(d, s, la, lb, imm);
+                if op & 1 != 0 {
+                    // PCMPxSTRI: the index of the least (imm8[6] = 0) or most significant set
+                    // bit of IntRes2, or the element count when none is set.
+                    let idx = if res == 0 {
+                        n as u32
+                    } else if imm & 0x40 != 0 {
+                        31 - res.leading_zeros()
+                    } else {
+                        res.trailing_zeros()
+                    };
+                    return (None, flags | (u64::from(idx) << 32));
+                }
+                // PCMPxSTRM: to XMM0, as bits or expanded to element masks (imm8[6]).
+                let m = if imm & 0x40 == 0 {
+                    u128::from(res)
+                } else {
+                    let (bits, count) = if words { (16, 8) } else { (8, 16) };
+                    let mut m = 0u128;
+                    for k in 0..count {
+                        if res >> k & 1 != 0 {
+                            m |= ((1u128 << bits) - 1) << (k * bits);
+                        }
+                    }
+                    m
+                };
+                return (Some((0, m)), flags);
+            }
+            _ => return (None, u64::MAX),
+        }
+    };
+    (Some((dst, r)), 0)
+}
+
+extern "C" fn vec_helper(st: *mut u8, _mem: *mut u8, c: u64, lo: u64, hi: u64, _d: u64) -> u64 {
+    // SAFETY: the engine passes a pointer to this frontend's state, STATE_SIZE bytes and
+    // 16-aligned, valid and not otherwise borrowed for the duration of the call.
+    let st = unsafe { &mut *(st as *mut X86State) };
+    let s = u128::from(lo) | (u128::from(hi) << 64);
+    let (write, ret) = exec(st, c, s);
+    if let Some((r, v)) = write {
+        st.xmm[r] = v;
+    }
+    ret
+}
+
+/// One SSSE3/SSE4.x instruction on the state: (code, source low half, source high half).
+pub(crate) static VEC: Helper = Helper {
+    name: "x86_vec",
+    func: vec_helper,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32c_matches_the_check_value() {
+        // The standard check: CRC-32C("123456789") = 0xe3069283 with pre/post inversion.
+        let mut crc = !0u32;
+        for &b in b"123456789" {
+            crc = crc32c(crc, u64::from(b), 1);
+        }
+        assert_eq!(!crc, 0xe306_9283);
+    }
+
+    #[test]
+    fn pcmpistri_equal_any_finds_first_member() {
+        // Set "ab", string "xxbxa\0…": first member at 2; ZF (string ends), SF (set ends).
+        let set = u128::from_le_bytes(*b"ab\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
+        let s = u128::from_le_bytes(*b"xxbxa\0\0\0\0\0\0\0\0\0\0\0");
+        let (res, flags) = pcmpstr(set, s, 2, 5, 0x00);
+        assert_eq!(res, 0b10100);
+        use crate::state::flag::*;
+        assert_eq!(flags, CF | ZF | SF);
+    }
+}
