@@ -395,7 +395,7 @@ fn syscall_common(nr: u64) -> Option<Sysno> {
         305 => Signalfd,
         306 => TimerfdCreate,
         307 => Eventfd,
-        // 308: sync_file_range2 (not in xarch's Sysno list)
+        308 => SyncFileRange2,
         309 => Fallocate,
         // 310: subpage_prot (not in xarch's Sysno list)
         311 => TimerfdSettime,
@@ -502,7 +502,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         197 => Fstat64,
         204 => Fcntl64,
         226 => Sendfile64,
-        // 254: fadvise64_64 (not in xarch's Sysno list)
+        254 => Fadvise64_64,
         291 => Fstatat64,
         403 => ClockGettime64,
         // 404: clock_settime64 (not in xarch's Sysno list)

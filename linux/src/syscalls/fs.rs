@@ -26,6 +26,45 @@ const IOCTLS: &[(u32, u64, bool)] = &[
     (libc::FIONCLEX as u32, 0, false),
 ];
 
+/// `struct statx` fields as (offset, size) (include/uapi/linux/stat.h): mask, blksize,
+/// attributes, nlink, uid, gid, mode, ino, size, blocks, attributes_mask, four timestamps
+/// (tv_sec, tv_nsec), rdev and dev major/minor, mnt_id, dio alignments, subvol, atomic-write
+/// limits; the spare words after them are zero.
+const STATX_FIELDS: &[(usize, usize)] = &[
+    (0, 4),
+    (4, 4),
+    (8, 8),
+    (16, 4),
+    (20, 4),
+    (24, 4),
+    (28, 2),
+    (32, 8),
+    (40, 8),
+    (48, 8),
+    (56, 8),
+    (64, 8),
+    (72, 4),
+    (80, 8),
+    (88, 4),
+    (96, 8),
+    (104, 4),
+    (112, 8),
+    (120, 4),
+    (128, 4),
+    (132, 4),
+    (136, 4),
+    (140, 4),
+    (144, 8),
+    (152, 4),
+    (156, 4),
+    (160, 8),
+    (168, 4),
+    (172, 4),
+    (176, 4),
+    (180, 4),
+    (184, 4),
+];
+
 /// The guest's `struct stat` bytes for a host `struct stat`.
 pub(super) fn stat_to_guest(abi: &Abi, st: &libc::stat) -> Vec<u8> {
     let mut o = Vec::with_capacity(144);
@@ -297,14 +336,30 @@ impl Syscalls {
         Ok(0)
     }
 
+    /// statx(2): `struct statx` has one layout on every arch (fixed-size fields), so only a
+    /// big-endian guest needs it converted: each field swapped in place.
     pub(super) fn statx(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        self.host_layout(Sysno::Statx, 291)?;
         let p = self.path(space, a[1])?;
-        let buf = ptr_out(space, a[4], 256)?;
-        raw(
+        ptr_out(space, a[4], 256)?;
+        let mut st = [0u8; 256];
+        let r = raw(
             libc::SYS_statx,
-            [int(a[0]), p.as_ptr() as i64, int(a[2]), int(a[3]), buf, 0],
-        )
+            [
+                int(a[0]),
+                p.as_ptr() as i64,
+                int(a[2]),
+                int(a[3]),
+                st.as_mut_ptr() as i64,
+                0,
+            ],
+        )?;
+        if self.abi.endian == crate::abi::Endian::Big {
+            for &(off, len) in STATX_FIELDS {
+                st[off..off + len].reverse();
+            }
+        }
+        put(space, a[4], &st)?;
+        Ok(r)
     }
 
     pub(super) fn statfs(

@@ -24,6 +24,7 @@ mod mm;
 mod process;
 mod strace;
 mod time;
+mod wide;
 
 pub use process::self_exec_prefix;
 
@@ -146,6 +147,7 @@ impl Syscalls {
             }
             return SyscallOutcome::Return(-(libc::ENOSYS as i64));
         };
+        let args = wide::widen(self.abi, sys, args);
         let pre = if self.strace {
             Some(strace::format_call(self, space, sys, &args))
         } else {
@@ -360,7 +362,7 @@ impl Syscalls {
                 a[0],
                 [int(a[1]), int(a[2]), libc::AT_SYMLINK_NOFOLLOW as i64],
             ),
-            Truncate => self.path_call(
+            Truncate | Truncate64 => self.path_call(
                 space,
                 libc::SYS_truncate,
                 u64::MAX,
@@ -376,7 +378,17 @@ impl Syscalls {
             Fchmod => raw(libc::SYS_fchmod, [int(a[0]), int(a[1]), 0, 0, 0, 0]),
             Fchown => raw(libc::SYS_fchown, [int(a[0]), int(a[1]), int(a[2]), 0, 0, 0]),
             Fchdir => raw(libc::SYS_fchdir, [int(a[0]), 0, 0, 0, 0, 0]),
-            Ftruncate => raw(libc::SYS_ftruncate, [int(a[0]), a[1] as i64, 0, 0, 0, 0]),
+            Ftruncate | Ftruncate64 => {
+                raw(libc::SYS_ftruncate, [int(a[0]), a[1] as i64, 0, 0, 0, 0])
+            }
+            Readahead => raw(
+                libc::SYS_readahead,
+                [int(a[0]), a[1] as i64, a[2] as i64, 0, 0, 0],
+            ),
+            SyncFileRange | SyncFileRange2 => raw(
+                libc::SYS_sync_file_range,
+                [int(a[0]), a[1] as i64, a[2] as i64, int(a[3]), 0, 0],
+            ),
             Fallocate => raw(
                 libc::SYS_fallocate,
                 [int(a[0]), int(a[1]), a[2] as i64, a[3] as i64, 0, 0],
@@ -386,7 +398,7 @@ impl Syscalls {
             Sync => raw(libc::SYS_sync, [0; 6]),
             Syncfs => raw(libc::SYS_syncfs, [int(a[0]), 0, 0, 0, 0, 0]),
             Flock => raw(libc::SYS_flock, [int(a[0]), int(a[1]), 0, 0, 0, 0]),
-            Fadvise64 => raw(
+            Fadvise64 | Fadvise64_64 => raw(
                 libc::SYS_fadvise64,
                 [int(a[0]), a[1] as i64, a[2] as i64, int(a[3]), 0, 0],
             ),

@@ -484,6 +484,24 @@ fn big_endian_32bit_conversions() {
         host.rlim_cur.min(u32::MAX as u64)
     );
 
+    // statx: the common layout, each field big-endian (mode at 28, size at 40).
+    put_str(&mut sp, BUF + 2048, dir.join("f").to_str().unwrap());
+    assert_eq!(
+        s.statx(
+            &mut sp,
+            [libc::AT_FDCWD as u64, BUF + 2048, 0, 0x7ff, BUF, 0]
+        ),
+        Ok(0)
+    );
+    let mut x = [0u8; 256];
+    sp.read(BUF, &mut x).unwrap();
+    assert_eq!(
+        u16::from_be_bytes([x[28], x[29]]) as u32 & 0o170000,
+        0o100000
+    );
+    assert_eq!(u64::from_be_bytes(x[40..48].try_into().unwrap()), 10);
+    assert_ne!(u32::from_be_bytes(x[0..4].try_into().unwrap()) & 0x200, 0); // STATX_SIZE
+
     // stat64 of 32-bit PowerPC: st_size at 48, big-endian.
     // SAFETY: plain old data.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
