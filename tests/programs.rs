@@ -202,9 +202,7 @@ dbt_tests!(dbt_ppc64le, "ppc64le", []:
     alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
 dbt_tests!(dbt_ppc64le_compile_all, "ppc64le", ["--hot-threshold", "0"]:
     alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
-// `syscalls` is left out on ppc32: the Linux layer does not yet pass 64-bit arguments in
-// register pairs (pread64/ftruncate64 offsets) nor convert statx for 32-bit big-endian guests.
 dbt_tests!(dbt_ppc, "ppc", []:
-    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
 dbt_tests!(dbt_ppc_compile_all, "ppc", ["--hot-threshold", "0"]:
-    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings);
+    alloc, calls, intmix, matmul, nbody, qsort, sha256, strings, syscalls);
