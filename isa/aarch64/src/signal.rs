@@ -20,8 +20,8 @@ use crate::helpers_fp;
 use crate::state::CpuState;
 use xarch_linux::abi::Endian;
 use xarch_linux::signal::FrameBytes;
-use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 use xarch_translator::StateBytes;
+use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 
 const UC: u64 = 128;
 const MCONTEXT: u64 = UC + 176;
