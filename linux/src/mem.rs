@@ -14,6 +14,9 @@ pub struct GuestAddr(pub u64);
 /// the guard makes that a fault in the reservation instead of a touch of host memory.
 pub const GUARD_BYTES: u64 = 64 * 1024;
 
+/// Alignment of the window's host base (a host huge page).
+const HUGE_ALIGN: usize = 2 << 20;
+
 /// The host reservation behind a guest address space.
 #[derive(Debug)]
 pub struct GuestMemory {
@@ -33,12 +36,13 @@ impl GuestMemory {
     pub fn reserve(bits: u32) -> io::Result<GuestMemory> {
         assert!((20..=46).contains(&bits), "guest window of 2^{bits} bytes");
         let size = 1u64 << bits;
+        let span = (size + GUARD_BYTES) as usize;
         // SAFETY: an anonymous PROT_NONE mapping at an address of the kernel's choosing does
         // not alias any Rust object.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                (size + GUARD_BYTES) as usize,
+                span + HUGE_ALIGN,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
@@ -48,8 +52,18 @@ impl GuestMemory {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
+        // Keep a 2 MiB-aligned span and give back the rest, so that 2 MiB-aligned guest
+        // ranges sit on 2 MiB-aligned host ranges (host huge pages; the KVM path needs it).
+        let head = (p as usize).next_multiple_of(HUGE_ALIGN) - p as usize;
+        // SAFETY: both pieces lie inside the mapping just made and nothing refers to them.
+        unsafe {
+            if head > 0 {
+                libc::munmap(p, head);
+            }
+            libc::munmap(p.cast::<u8>().add(head + span).cast(), HUGE_ALIGN - head);
+        }
         Ok(GuestMemory {
-            base: p.cast(),
+            base: p.cast::<u8>().wrapping_add(head),
             size,
         })
     }
