@@ -20,5 +20,5 @@ pub mod vm;
 
 pub use backend::Backend;
 pub use error::{AccelError, RunError};
-pub use paging::Rights;
+pub use paging::{PageSizes, Rights};
 pub use vm::{Vm, VmExit, VmStats};

@@ -85,7 +85,12 @@ const POPULATE_STACK: u64 = 256 << 10;
 /// fault inside KVM's own fault (under kvm_pvm ~23 µs, against ~3 µs for a populated page);
 /// most programs touch most of a small mapping, so doing it ahead is cheaper. Best effort:
 /// an error only means the guest pays the fault later.
-fn populate(space: &AddressSpace, start: u64, len: u64, prot: Prot) {
+///
+/// With `thp` (see `host_thp`), anonymous mappings other than the stack are first marked
+/// MADV_HUGEPAGE, so that the host backs their 2 MiB-aligned parts with huge pages and KVM can
+/// map each 2 MiB guest leaf with one 2 MiB shadow entry: one fault per 2 MiB instead of 512,
+/// and fewer TLB misses.
+fn populate(space: &AddressSpace, start: u64, len: u64, prot: Prot, thp: bool) {
     if prot.0 == 0 {
         return;
     }
@@ -97,6 +102,14 @@ fn populate(space: &AddressSpace, start: u64, len: u64, prot: Prot) {
         return;
     }
     let stack = kind == VmaKind::Stack;
+    if thp && !stack {
+        let host = space.mem().host(GuestAddr(start));
+        // SAFETY: advice on a mapping of the guest window that the address space just made;
+        // it changes no contents and no protection.
+        unsafe {
+            libc::madvise(host.cast(), len as usize, libc::MADV_HUGEPAGE);
+        }
+    }
     let n = len.min(if stack { POPULATE_STACK } else { POPULATE_MAX });
     let from = if stack { start + len - n } else { start };
     let advice = if prot.contains(Prot::WRITE) {
@@ -112,12 +125,22 @@ fn populate(space: &AddressSpace, start: u64, len: u64, prot: Prot) {
     }
 }
 
+/// Whether guest anonymous memory asks the host for huge pages (`XARCH_KVM_THP=1`, with the
+/// guest's 2 MiB leaves on). Off by default: the guest then gets the host's THP policy, as a
+/// native program does. Measured on the kvm_pvm development host (THP `madvise`), first touch
+/// of 512 MiB took 1.1–2.4 s with MADV_HUGEPAGE against 0.33–0.46 s with 4 KiB pages, natively
+/// too: fresh huge pages are slow to get there, which outweighs the 512× fewer shadow faults;
+/// random access over the same memory gained ~1.5× (TLB reach).
+fn host_thp(vm: &Vm) -> bool {
+    vm.page_sizes().two_m && std::env::var_os("XARCH_KVM_THP").is_some_and(|v| v == "1")
+}
+
 /// Brings the VM's page tables in step with the address space's change log.
 fn apply_events(vm: &mut Vm, space: &mut AddressSpace) -> Result<(), RunError> {
     for ev in space.take_events() {
         match ev {
             MemEvent::Mapped { start, len, prot } => {
-                populate(space, start, len, prot);
+                populate(space, start, len, prot, host_thp(vm));
                 vm.set_rights(start, len, rights(prot))?
             }
             MemEvent::Protected { start, len, prot } => vm.set_rights(start, len, rights(prot))?,
@@ -140,8 +163,9 @@ fn build_vm(space: &mut AddressSpace) -> Result<Vm, RunError> {
         .vmas()
         .map(|v| (v.start, v.end - v.start, v.prot))
         .collect();
+    let thp = host_thp(&vm);
     for (start, len, prot) in vmas {
-        populate(space, start, len, prot);
+        populate(space, start, len, prot, thp);
         vm.set_rights(start, len, rights(prot))?;
     }
     Ok(vm)

@@ -13,15 +13,15 @@
 use std::time::{Duration, Instant};
 
 use kvm_bindings::{
-    KVM_MAX_CPUID_ENTRIES, Msrs, kvm_dtable, kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs,
-    kvm_userspace_memory_region, kvm_xcrs,
+    kvm_dtable, kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs, kvm_userspace_memory_region,
+    kvm_xcrs, Msrs, KVM_MAX_CPUID_ENTRIES,
 };
 use kvm_ioctls::{Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 
-use crate::AccelError;
 use crate::backend::Backend;
 use crate::layout::*;
-use crate::paging::{PageTables, Rights, Stale};
+use crate::paging::{PageSizes, PageTables, Rights, Stale};
+use crate::AccelError;
 
 const MSR_STAR: u32 = 0xc000_0081;
 const MSR_LSTAR: u32 = 0xc000_0082;
@@ -56,6 +56,17 @@ const SLOT_SYS: u32 = 0;
 /// all of it (under shadow paging 2 GiB of rmap, ~5 s of setup); chunks cost metadata only
 /// where the program has memory.
 const CHUNK_BITS: u32 = 28;
+
+/// The large pages the guest's page tables use: 2 MiB, and 1 GiB where the CPUID lists
+/// PDPE1GB. `XARCH_KVM_PAGES=4k|2m|1g` caps them, for measurements.
+fn page_sizes(has_1g: bool) -> PageSizes {
+    let (two_m, one_g) = match std::env::var("XARCH_KVM_PAGES").as_deref() {
+        Ok("4k") => (false, false),
+        Ok("2m") => (true, false),
+        _ => (true, has_1g),
+    };
+    PageSizes { two_m, one_g }
+}
 
 /// Exception vectors whose frame carries an error code (Intel SDM vol. 3A 6.15).
 fn has_error_code(vector: u8) -> bool {
@@ -321,6 +332,11 @@ impl Vm {
         Ok(vm)
     }
 
+    /// The large pages the page tables use.
+    pub fn page_sizes(&self) -> PageSizes {
+        self.pt.page_sizes()
+    }
+
     /// The backend serving `/dev/kvm`.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -356,6 +372,8 @@ impl Vm {
         let has_xsave = leaf(1).is_some_and(|e| e.ecx & (1 << 26) != 0);
         let has_fsgsbase = leaf(7).is_some_and(|e| e.ebx & 1 != 0);
         let xcr0 = leaf(0xd).map_or(0, |e| u64::from(e.eax) & 0x7);
+        let has_1g = leaf(0x8000_0001).is_some_and(|e| e.edx & (1 << 26) != 0);
+        self.pt.set_page_sizes(page_sizes(has_1g));
         self.vcpu
             .set_cpuid2(&cpuid)
             .map_err(kvm_err("KVM_SET_CPUID2"))?;
