@@ -152,6 +152,26 @@ impl Abi {
             Endian::Big => out.extend_from_slice(&v.to_be_bytes()),
         }
     }
+
+    /// Encodes a kernel `sigset_t` (signal `n` is bit `n - 1`): an array of guest words, so
+    /// a 32-bit guest has signals 1..32 in its first word whatever its byte order.
+    pub fn put_sigset(&self, out: &mut Vec<u8>, set: u64) {
+        if self.is_64bit {
+            self.put_u64(out, set);
+        } else {
+            self.put_u32(out, set as u32);
+            self.put_u32(out, (set >> 32) as u32);
+        }
+    }
+
+    /// Decodes a kernel `sigset_t` from the start of `b` (8 bytes).
+    pub fn get_sigset(&self, b: &[u8]) -> u64 {
+        if self.is_64bit {
+            self.get_word(b)
+        } else {
+            self.get_word(b) | self.get_word(&b[4..]) << 32
+        }
+    }
 }
 
 /// Moves each listed `from` bit to its `to` bit; other bits pass unchanged.
@@ -252,6 +272,23 @@ mod tests {
         assert_eq!(TEST_ABI.get_word(&v), 0x0102_0304_0506_0708);
         assert_eq!(TEST_ABI.ioctl_to_host(0x1234), 0x5401);
         assert_eq!(TEST_ABI.ioctl_to_host(0x5413), 0x5413);
+    }
+
+    #[test]
+    fn a_32_bit_sigset_is_two_words_low_first() {
+        let be32 = Abi {
+            is_64bit: false,
+            endian: Endian::Big,
+            ..x86_64::BASE
+        };
+        let mut v = Vec::new();
+        be32.put_sigset(&mut v, 1 << 9 | 1 << 40);
+        assert_eq!(v, [0, 0, 2, 0, 0, 0, 1, 0]);
+        assert_eq!(be32.get_sigset(&v), 1 << 9 | 1 << 40);
+        let mut v = Vec::new();
+        TEST_ABI.put_sigset(&mut v, 1 << 9 | 1 << 40);
+        assert_eq!(v, [0, 2, 0, 0, 0, 1, 0, 0]);
+        assert_eq!(TEST_ABI.get_sigset(&v), 1 << 9 | 1 << 40);
     }
 
     #[test]

@@ -108,6 +108,62 @@ pub fn info_of(sig: u32) -> [u8; 128] {
     out
 }
 
+/// A host (generic 64-bit) `siginfo_t` in the 32-bit layout (`compat_siginfo`), in byte
+/// order `endian`: the union starts at 12 instead of 16 and `long`/pointer members are one
+/// word. Which union member is live follows the kernel's `siginfo_layout` (by si_code, then
+/// by signal for kernel-generated codes).
+pub fn siginfo_to_32bit(info: &[u8; 128], endian: Endian) -> [u8; 128] {
+    let rd32 = |o: usize| u32::from_le_bytes(info[o..o + 4].try_into().expect("4 bytes"));
+    let rd64 = |o: usize| u64::from_le_bytes(info[o..o + 8].try_into().expect("8 bytes"));
+    let mut out = FrameBytes::new(128, endian);
+    let (signo, code) = (rd32(0), rd32(8) as i32);
+    out.put_u32(0, signo);
+    out.put_u32(4, rd32(4));
+    out.put_u32(8, code as u32);
+    // (host offset, 32-bit offset, host size): the live members.
+    const U64: usize = 16;
+    const U32: u64 = 12;
+    let words: &[(usize, u64, usize)] = if code <= 0 {
+        if code == -2 {
+            // SI_TIMER: tid, overrun, sigval.
+            &[(0, 0, 4), (4, 4, 4), (8, 8, 8)]
+        } else if code == 0 || code == -6 {
+            // SI_USER, SI_TKILL: pid, uid.
+            &[(0, 0, 4), (4, 4, 4)]
+        } else {
+            // SI_QUEUE, SI_MESGQ, ...: pid, uid, sigval.
+            &[(0, 0, 4), (4, 4, 4), (8, 8, 8)]
+        }
+    } else {
+        match signo as i32 {
+            // pid, uid, status, utime, stime.
+            libc::SIGCHLD => &[(0, 0, 4), (4, 4, 4), (8, 8, 4), (16, 12, 8), (24, 16, 8)],
+            // si_addr (and what follows it is arch-specific: left zero).
+            libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP => {
+                &[(0, 0, 8)]
+            }
+            // band, fd.
+            libc::SIGPOLL => &[(0, 0, 8), (8, 4, 4)],
+            // call_addr, syscall, arch.
+            libc::SIGSYS => &[(0, 0, 8), (8, 4, 4), (12, 8, 4)],
+            _ => &[(0, 0, 4), (4, 4, 4)],
+        }
+    };
+    for &(from, to, size) in words {
+        // A 64-bit member becomes one 32-bit word (its low half: sigval's int, a pointer or
+        // a clock_t of a 32-bit process).
+        let v = if size == 8 {
+            rd64(U64 + from) as u32
+        } else {
+            rd32(U64 + from)
+        };
+        out.put_u32(U32 + to, v);
+    }
+    let mut b = [0u8; 128];
+    b.copy_from_slice(&out);
+    b
+}
+
 /// Gives `sig` back to the host: raised again on this thread, it stays pending while the
 /// host mask blocks it, or takes the host's action (SIG_DFL/SIG_IGN) if the guest has no
 /// handler any more.
@@ -229,6 +285,30 @@ mod tests {
             assert_eq!(f.get_u64(6), 0x0708_090a_0b0c_0d0e);
             assert_eq!(f.get_u128(14), 0x0f10_1112_1314_1516_1718_191a_1b1c_1d1e);
         }
+    }
+
+    #[test]
+    fn siginfo_in_the_32_bit_layout() {
+        let mut info = [0u8; 128];
+        info[0..4].copy_from_slice(&(libc::SIGCHLD as u32).to_le_bytes());
+        info[8..12].copy_from_slice(&1u32.to_le_bytes()); // CLD_EXITED
+        info[16..20].copy_from_slice(&1234u32.to_le_bytes());
+        info[20..24].copy_from_slice(&1000u32.to_le_bytes());
+        info[24..28].copy_from_slice(&7u32.to_le_bytes());
+        info[32..40].copy_from_slice(&5u64.to_le_bytes());
+        let g = siginfo_to_32bit(&info, Endian::Big);
+        let w = |o: usize| u32::from_be_bytes(g[o..o + 4].try_into().unwrap());
+        assert_eq!((w(0), w(8)), (libc::SIGCHLD as u32, 1));
+        assert_eq!((w(12), w(16), w(20), w(24)), (1234, 1000, 7, 5));
+        // SI_QUEUE with a sigval: pid, uid, then the int in one word.
+        let mut info = [0u8; 128];
+        info[0..4].copy_from_slice(&10u32.to_le_bytes());
+        info[8..12].copy_from_slice(&(-1i32).to_le_bytes());
+        info[16..20].copy_from_slice(&55u32.to_le_bytes());
+        info[24..32].copy_from_slice(&42u64.to_le_bytes());
+        let g = siginfo_to_32bit(&info, Endian::Big);
+        let w = |o: usize| u32::from_be_bytes(g[o..o + 4].try_into().unwrap());
+        assert_eq!((w(8) as i32, w(12), w(20)), (-1, 55, 42));
     }
 
     #[test]

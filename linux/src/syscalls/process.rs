@@ -572,7 +572,7 @@ impl Syscalls {
                 handler: self.abi.get_word(&b[..w]),
                 flags: self.abi.get_word(&b[w..2 * w]),
                 restorer: self.abi.get_word(&b[2 * w..3 * w]),
-                mask: self.get_u64(&b[3 * w..]),
+                mask: self.abi.get_sigset(&b[3 * w..]),
             },
             _ => crate::signal::GuestAction {
                 handler: host_ignores(sig as i32) as u64,
@@ -636,7 +636,7 @@ impl Syscalls {
         }
         let set = if a[1] != 0 {
             let b = get(space, a[1], 8)?;
-            let mut m = self.get_u64(&b);
+            let mut m = self.abi.get_sigset(&b);
             for s in HOST_OWNED_SIGNALS {
                 m &= !(1u64 << (s - 1));
             }
@@ -652,7 +652,7 @@ impl Syscalls {
         )?;
         if a[2] != 0 {
             let mut b = Vec::new();
-            self.abi.put_u64(&mut b, old);
+            self.abi.put_sigset(&mut b, old);
             put(space, a[2], &b)?;
         }
         Ok(0)
@@ -675,8 +675,11 @@ impl Syscalls {
     }
 
     pub(super) fn rt_sigsuspend(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        let p = ptr_in(space, a[0], 8)?;
-        raw(libc::SYS_rt_sigsuspend, [p, 8, 0, 0, 0, 0])
+        let set = self.abi.get_sigset(&get(space, a[0], 8)?);
+        raw(
+            libc::SYS_rt_sigsuspend,
+            [&raw const set as i64, 8, 0, 0, 0, 0],
+        )
     }
 
     pub(super) fn itimer(
