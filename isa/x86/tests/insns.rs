@@ -315,7 +315,16 @@ fn cpuid_advertises_only_implemented_features() {
     // cpuid with eax = 1
     let (s, _) = run(&[0x0f, 0xa2, 0x90], &state(&[(RAX, 1)]));
     assert_eq!(s.gpr[RDX] as u32, xarch_isa_x86::CPUID1_EDX);
-    assert_eq!(s.gpr[RCX] as u32 & 1, 0, "no SSE3");
+    let ecx = s.gpr[RCX] as u32;
+    assert_eq!(ecx, xarch_isa_x86::CPUID1_ECX);
+    // SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT; not CX16 (13), MOVBE (22), AVX (28); no MMX (EDX 23).
+    for bit in [0, 9, 19, 20, 23] {
+        assert_ne!(ecx & (1 << bit), 0, "ECX bit {bit}");
+    }
+    for bit in [13, 22, 28] {
+        assert_eq!(ecx & (1 << bit), 0, "ECX bit {bit}");
+    }
+    assert_eq!(s.gpr[RDX] as u32 & (1 << 23), 0, "no MMX");
     let (s, _) = run(&[0x0f, 0xa2, 0x90], &state(&[(RAX, 0)]));
     assert_eq!(&s.gpr[RBX].to_le_bytes()[..4], b"Genu");
 }
