@@ -64,6 +64,56 @@ impl Semantics for Pc53S {
     const PRECISION: usize = 53;
 }
 
+/// Unbounded-exponent formats of 24, 53 and 64 bits: rounding into them tells whether a
+/// result overflows (apfloat reports a rounding to the largest finite value as inexact only).
+struct U24S;
+impl Semantics for U24S {
+    const BITS: usize = 45;
+    const EXP_BITS: usize = 20;
+    const PRECISION: usize = 24;
+}
+struct U53S;
+impl Semantics for U53S {
+    const BITS: usize = 74;
+    const EXP_BITS: usize = 20;
+    const PRECISION: usize = 53;
+}
+struct U64S;
+impl Semantics for U64S {
+    const BITS: usize = 85;
+    const EXP_BITS: usize = 20;
+    const PRECISION: usize = 64;
+}
+
+/// Whether `w` rounded by `rc` to `bits` of significand exceeds `limit` (the destination's
+/// largest finite value): IEEE overflow.
+fn overflows(w: W, bits: u32, rc: Round, limit: W) -> bool {
+    if !w.is_finite() {
+        return false;
+    }
+    let mut li = false;
+    let r: W = match bits {
+        24 => {
+            let t: IeeeFloat<U24S> = w.convert_r(rc, &mut li).value;
+            t.convert(&mut li).value
+        }
+        53 => {
+            let t: IeeeFloat<U53S> = w.convert_r(rc, &mut li).value;
+            t.convert(&mut li).value
+        }
+        _ => {
+            let t: IeeeFloat<U64S> = w.convert_r(rc, &mut li).value;
+            t.convert(&mut li).value
+        }
+    };
+    r.abs() > limit
+}
+
+fn largest_w<S: Semantics>() -> W {
+    let mut li = false;
+    IeeeFloat::<S>::largest().convert(&mut li).value
+}
+
 const MASK80: u128 = (1 << 80) - 1;
 /// The "real indefinite" QNaN the x87 produces for masked invalid operations.
 pub const INDEFINITE: u128 = 0xffff_c000_0000_0000_0000;
@@ -97,17 +147,25 @@ const CONSTS: [u128; 7] = [
     0x3ffe_b172_17f7_d1cf_79ac, // ln(2)
     0,                          // +0
 ];
-/// The bits below the 64-bit significand of those constants, as 1 (exact value above the
-/// stored one, so rounding up gives the next value) or 0 (below or exact). From the SDM's
-/// 66-bit internal constants: log2(10) …8afe|10, log2(e) …f0bb|11, pi …c234|11, log10(2)
-/// …f798|11, ln(2) …79ab|11 (rounded-to-nearest stored values above, truncated ones below).
-const CONSTS_TRUNC: [u128; 7] = [
+/// The same rounded down and up: the FPU holds them with 66 bits (SDM 8.3.8), log2(10) as
+/// …8afe|10 (to nearest: 8afe, up: 8aff), the others as …|11 below the nearest value
+/// (log2(e) …f0bb|11: nearest and up f0bc, down f0bb; likewise pi, log10(2), ln(2)).
+const CONSTS_DOWN: [u128; 7] = [
     0x3fff_8000_0000_0000_0000,
     0x4000_d49a_784b_cd1b_8afe,
     0x3fff_b8aa_3b29_5c17_f0bb,
     0x4000_c90f_daa2_2168_c234,
     0x3ffd_9a20_9a84_fbcf_f798,
     0x3ffe_b172_17f7_d1cf_79ab,
+    0,
+];
+const CONSTS_UP: [u128; 7] = [
+    0x3fff_8000_0000_0000_0000,
+    0x4000_d49a_784b_cd1b_8aff,
+    0x3fff_b8aa_3b29_5c17_f0bc,
+    0x4000_c90f_daa2_2168_c235,
+    0x3ffd_9a20_9a84_fbcf_f799,
+    0x3ffe_b172_17f7_d1cf_79ac,
     0,
 ];
 
@@ -208,6 +266,9 @@ pub enum BinOp {
 /// The FPU as the helpers see it.
 pub struct Fpu<'a> {
     pub s: &'a mut X87State,
+    /// A memory operand was a denormal of its own format (m32fp/m64fp): #D when the
+    /// operation gets that far (NaN operands and stack faults take precedence).
+    pub pending_de: bool,
 }
 
 impl Fpu<'_> {
@@ -288,6 +349,14 @@ impl Fpu<'_> {
             }
             _ => w.convert_r(rc, &mut li),
         };
+        let limit = match pc {
+            24 => largest_w::<Pc24S>(),
+            53 => largest_w::<Pc53S>(),
+            _ => largest_w::<rustc_apfloat::ieee::X87DoubleExtendedS>(),
+        };
+        if overflows(w, pc, rc, limit) {
+            self.flag(sw::OE);
+        }
         self.flag(status_bits(r.status));
         let up = r.status.contains(Status::INEXACT)
             && widen(r.value).abs().partial_cmp(&w.abs()) == Some(Ordering::Greater);
@@ -308,23 +377,34 @@ impl Fpu<'_> {
     fn nan2(&mut self, a: u128, b: u128) -> Option<u128> {
         if is_unsupported(a) || is_unsupported(b) {
             self.flag(sw::IE);
+            self.set_c1(false);
             return Some(INDEFINITE);
         }
         let (na, nb) = (is_nan_bits(a), is_nan_bits(b));
         if !na && !nb {
             return None;
         }
+        self.set_c1(false);
         if is_snan_bits(a) || is_snan_bits(b) {
             self.flag(sw::IE);
         }
+        let (sa, sb) = (is_snan_bits(a), is_snan_bits(b));
         Some(match (na, nb) {
+            // An SNaN and a QNaN: the QNaN.
+            (true, true) if sa != sb => {
+                if sa {
+                    quiet(b)
+                } else {
+                    quiet(a)
+                }
+            }
             (true, true) => {
                 let (ma, mb) = (a as u64 & !(1 << 62), b as u64 & !(1 << 62));
                 match ma.cmp(&mb) {
                     Ordering::Greater => quiet(a),
                     Ordering::Less => quiet(b),
-                    // Equal significands: the one with the positive sign… hardware
-                    // returns the destination's; keep it.
+                    // Equal significands: the positive one.
+                    Ordering::Equal if sign_bits(a) => quiet(b),
                     Ordering::Equal => quiet(a),
                 }
             }
@@ -334,7 +414,7 @@ impl Fpu<'_> {
     }
 
     fn denormal_check(&mut self, vs: &[u128]) {
-        if vs.iter().any(|&v| is_denormal_bits(v)) {
+        if self.pending_de || vs.iter().any(|&v| is_denormal_bits(v)) {
             self.flag(sw::DE);
         }
     }
@@ -345,7 +425,10 @@ impl Fpu<'_> {
             self.set_c1(false);
             return r;
         }
-        self.denormal_check(&[a, b]);
+        // A division by zero raises ZE only, whatever the dividend (as the CPU does).
+        if !(op == BinOp::Div && f(b).is_zero()) {
+            self.denormal_check(&[a, b]);
+        }
         let (x, y) = (widen(f(a)), widen(f(b)));
         let tz = Round::TowardZero;
         let r = match op {
@@ -378,6 +461,7 @@ impl Fpu<'_> {
 
     /// FSQRT of `a`: exact integer square root of the significand, then one rounding.
     pub fn sqrt(&mut self, a: u128) -> u128 {
+        self.set_c1(false);
         if is_unsupported(a) {
             self.flag(sw::IE);
             return INDEFINITE;
@@ -388,17 +472,18 @@ impl Fpu<'_> {
             }
             return quiet(a);
         }
-        self.denormal_check(&[a]);
         let x = f(a);
         if x.is_zero() {
             self.set_c1(false);
             return a;
         }
         if x.is_negative() {
+            // Invalid takes precedence over denormal.
             self.flag(sw::IE);
             self.set_c1(false);
             return INDEFINITE;
         }
+        self.denormal_check(&[a]);
         if x.is_infinite() {
             self.set_c1(false);
             return a;
@@ -454,16 +539,12 @@ fn load_fp(fpu: &mut Fpu, bits: u64, single: bool) -> u128 {
     let exp = (bits >> frac_bits) & ((1 << exp_bits) - 1);
     let frac = bits & ((1u64 << frac_bits) - 1);
     if exp == (1 << exp_bits) - 1 {
+        // NaNs keep their kind: a signalling one is quietened (with IE) by the consumer.
         let m = (1u64 << 63) | (frac << (63 - frac_bits));
-        let mut v = (sign as u128) << 79 | 0x7fff << 64 | m as u128;
-        if frac != 0 && frac >> (frac_bits - 1) == 0 {
-            fpu.flag(sw::IE);
-            v = quiet(v);
-        }
-        return v;
+        return (sign as u128) << 79 | 0x7fff << 64 | m as u128;
     }
     if exp == 0 && frac != 0 {
-        fpu.flag(sw::DE);
+        fpu.pending_de = true;
     }
     let mut li = false;
     if single {
@@ -496,7 +577,7 @@ fn store_fp(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
         fpu.set_c1(false);
         return sign << (exp_bits + frac_bits) | ((1u64 << exp_bits) - 1) << frac_bits | frac;
     }
-    fpu.denormal_check(&[v]);
+    // FST raises no #D (SDM FST "Floating-Point Exceptions").
     let rc = fpu.round();
     let mut li = false;
     let r: StatusAnd<u64> = if single {
@@ -506,6 +587,14 @@ fn store_fp(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
         let t: StatusAnd<Double> = f(v).convert_r(rc, &mut li);
         t.map(|x| x.to_bits() as u64)
     };
+    let limit = if single {
+        largest_w::<rustc_apfloat::ieee::SingleS>()
+    } else {
+        largest_w::<rustc_apfloat::ieee::DoubleS>()
+    };
+    if overflows(widen(f(v)), if single { 24 } else { 53 }, rc, limit) {
+        fpu.flag(sw::OE);
+    }
     fpu.flag(status_bits(r.status));
     let up = r.status.contains(Status::INEXACT) && {
         let back = if single {
@@ -543,7 +632,7 @@ fn store_int(fpu: &mut Fpu, v: u128, bits: usize, round: Round) -> u64 {
         fpu.set_c1(false);
         return indefinite;
     }
-    fpu.denormal_check(&[v]);
+    // FIST/FISTTP raise no #D.
     let x = f(v);
     let r = x.round_to_integral(round);
     let mut exact = false;
@@ -597,7 +686,8 @@ fn operand(fpu: &mut Fpu, a: u64, lo: u64, hi: u64) -> Option<u128> {
             // Round-to-nearest/up gives the stored constant; down/zero the truncated one
             // (exact for 1 and 0).
             match fpu.round() {
-                Round::TowardNegative | Round::TowardZero => CONSTS_TRUNC[k],
+                Round::TowardNegative | Round::TowardZero => CONSTS_DOWN[k],
+                Round::TowardPositive => CONSTS_UP[k],
                 _ => CONSTS[k],
             }
         }
@@ -608,7 +698,10 @@ fn fpu_of(state: *mut u8) -> Fpu<'static> {
     // SAFETY: the engine passes a pointer to this frontend's state (an X86State, 16-aligned,
     // STATE_SIZE bytes), exclusively ours for the duration of the helper call.
     let st = unsafe { &mut *(state as *mut X86State) };
-    Fpu { s: &mut st.x87 }
+    Fpu {
+        s: &mut st.x87,
+        pending_de: false,
+    }
 }
 
 /// FLD/FILD/FLDconst: a = source (see [`src`]), b = low bits, c = high bits (m80 exponent).
@@ -617,15 +710,24 @@ extern "C" fn x87_load(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d: 
     let v = match operand(&mut fpu, a, b, c) {
         Some(v) => v,
         None => {
+            // FLD of an empty ST(i): the underflow wins, no overflow check on the push.
             fpu.underflow();
-            INDEFINITE
+            fpu.s.top = (fpu.s.top + 7) & 7;
+            fpu.set_st(0, INDEFINITE);
+            return 0;
         }
     };
-    let underflowed = a & 0xff == src::ST && fpu.st((a >> 8) as u32 & 7).is_none();
-    fpu.push(v);
-    if underflowed {
-        fpu.flag(sw::IE | sw::SF);
+    let overflow = fpu.st(7).is_some();
+    if fpu.pending_de && !overflow {
+        fpu.flag(sw::DE);
     }
+    let v = if is_snan_bits(v) && a & 0xff != src::F80 && a & 0xff != src::ST {
+        fpu.flag(sw::IE);
+        quiet(v)
+    } else {
+        v
+    };
+    fpu.push(v);
     0
 }
 
@@ -795,7 +897,7 @@ extern "C" fn x87_cmp(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d: u
         }
     };
     let ret = if a & cmp::EFLAGS != 0 {
-        fpu.set_c1(false);
+        // FCOMI leaves C0–C3 alone (C1 is cleared only by a stack underflow).
         (res.0 as u64) << 6 | (res.1 as u64) << 2 | res.2 as u64
     } else {
         fpu.set_cc(res.0, res.1, false, res.2);
@@ -869,6 +971,8 @@ extern "C" fn x87_misc(state: *mut u8, _m: *mut u8, a: u64, b: u64, _c: u64, _d:
             fpu.set_c1(false);
         }
         misc::FFREE | misc::FFREEP => {
+            // C1 is cleared (as current cores do; the SDM leaves it undefined).
+            fpu.set_c1(false);
             let p = fpu.phys(i);
             fpu.s.ftw &= !(1 << p);
             if a == misc::FFREEP {
@@ -899,10 +1003,10 @@ extern "C" fn x87_misc(state: *mut u8, _m: *mut u8, a: u64, b: u64, _c: u64, _d:
                 }
             }
             _ => {
+                // The masked underflow response writes the destination whatever the
+                // condition.
                 fpu.underflow();
-                if b >> 8 & 1 != 0 {
-                    fpu.set_st(0, INDEFINITE);
-                }
+                fpu.set_st(0, INDEFINITE);
             }
         },
         _ => {
@@ -915,13 +1019,26 @@ extern "C" fn x87_misc(state: *mut u8, _m: *mut u8, a: u64, b: u64, _c: u64, _d:
                         fpu.pop();
                     }
                     misc::FXTRACT | misc::FPTAN | misc::FSINCOS => {
+                        // Both results are the indefinite; no overflow check on the push.
                         fpu.set_st(0, INDEFINITE);
-                        fpu.push(INDEFINITE);
+                        fpu.s.top = (fpu.s.top + 7) & 7;
+                        fpu.set_st(0, INDEFINITE);
+                    }
+                    misc::FPREM | misc::FPREM1 => {
+                        // C2 = 0; C0 and C3 stay (C1 = 0 by the underflow).
+                        fpu.s.fsw &= !sw::C2;
+                        fpu.set_st(0, INDEFINITE);
                     }
                     _ => fpu.set_st(0, INDEFINITE),
                 }
                 return 0;
             };
+            if matches!(a, misc::FXTRACT | misc::FPTAN | misc::FSINCOS) && fpu.st(7).is_some() {
+                // Stack overflow: both results are the indefinite (push flags it).
+                fpu.set_st(0, INDEFINITE);
+                fpu.push(INDEFINITE);
+                return 0;
+            }
             unary(&mut fpu, a, x);
         }
     }
@@ -967,6 +1084,9 @@ fn unary(fpu: &mut Fpu, a: u64, x: u128) {
 
 /// One-operand NaN/unsupported handling: Some(result) when the operand decides it.
 fn nan1(fpu: &mut Fpu, x: u128) -> Option<u128> {
+    if is_unsupported(x) || is_nan_bits(x) {
+        fpu.set_c1(false);
+    }
     if is_unsupported(x) {
         fpu.flag(sw::IE);
         return Some(INDEFINITE);
@@ -1066,6 +1186,7 @@ fn unpack(x: F) -> (u128, i32) {
 
 fn fprem(fpu: &mut Fpu, x: u128, ieee: bool) {
     let Some(y) = st1_or_underflow(fpu) else {
+        fpu.s.fsw &= !sw::C2;
         fpu.set_st(0, INDEFINITE);
         return;
     };
@@ -1077,6 +1198,7 @@ fn fprem(fpu: &mut Fpu, x: u128, ieee: bool) {
     let (fx, fy) = (f(x), f(y));
     if fx.is_infinite() || fy.is_zero() {
         fpu.flag(sw::IE);
+        fpu.set_c1(false);
         fpu.s.fsw &= !sw::C2;
         fpu.set_st(0, INDEFINITE);
         return;
@@ -1146,6 +1268,19 @@ fn to_f64(x: u128) -> f64 {
     f64::from_bits(d.to_bits() as u64)
 }
 
+/// x as an unevaluated sum hi + lo of two f64 (hi = x rounded to nearest): the
+/// transcendentals add the first-order term in lo, so that the 11 bits of x below f64's
+/// precision still count.
+fn split(x: u128) -> (f64, f64) {
+    let hi = to_f64(x);
+    if !hi.is_finite() {
+        return (hi, 0.0);
+    }
+    let h = f(load_fp_quiet(hi.to_bits(), false));
+    let lo = (f(x) - h).value;
+    (hi, to_f64(lo.to_bits()))
+}
+
 fn from_f64(fpu: &mut Fpu, v: f64) -> u128 {
     let x = load_fp_quiet(v.to_bits(), false);
     if v.is_nan() {
@@ -1171,7 +1306,7 @@ fn transcendental(fpu: &mut Fpu, a: u64, x: u128) {
                 }
                 return;
             }
-            let v = to_f64(x);
+            let (v, lo) = split(x);
             if v.is_infinite() {
                 fpu.flag(sw::IE);
                 fpu.s.fsw &= !sw::C2;
@@ -1202,20 +1337,22 @@ fn transcendental(fpu: &mut Fpu, a: u64, x: u128) {
             }
             match a {
                 misc::FSIN => {
-                    let r = from_f64(fpu, v.sin());
+                    let r = from_f64(fpu, v.sin() + v.cos() * lo);
                     fpu.set_st(0, r);
                 }
                 misc::FCOS => {
-                    let r = from_f64(fpu, v.cos());
+                    let r = from_f64(fpu, v.cos() - v.sin() * lo);
                     fpu.set_st(0, r);
                 }
                 misc::FPTAN => {
-                    let r = from_f64(fpu, v.tan());
+                    let t = v.tan();
+                    let r = from_f64(fpu, t + (1.0 + t * t) * lo);
                     fpu.set_st(0, r);
                     fpu.push(CONSTS[0]);
                 }
                 _ => {
                     let (s, c) = v.sin_cos();
+                    let (s, c) = (s + c * lo, c - s * lo);
                     let s = from_f64(fpu, s);
                     let c = from_f64(fpu, c);
                     fpu.set_st(0, s);
@@ -1229,7 +1366,7 @@ fn transcendental(fpu: &mut Fpu, a: u64, x: u128) {
                 fpu.set_st(0, r);
                 return;
             }
-            let v = to_f64(x);
+            let (v, lo) = split(x);
             let r = if f(x).is_zero() {
                 x
             } else if v == f64::NEG_INFINITY {
@@ -1237,7 +1374,8 @@ fn transcendental(fpu: &mut Fpu, a: u64, x: u128) {
             } else if v == f64::INFINITY {
                 x
             } else {
-                from_f64(fpu, (v * std::f64::consts::LN_2).exp_m1())
+                let r = (v * std::f64::consts::LN_2).exp_m1();
+                from_f64(fpu, r + std::f64::consts::LN_2 * (r + 1.0) * lo)
             };
             fpu.set_c1(false);
             fpu.set_st(0, r);
@@ -1251,8 +1389,12 @@ fn transcendental(fpu: &mut Fpu, a: u64, x: u128) {
             let r = match fpu.nan2(y, x) {
                 Some(r) => r,
                 None => {
-                    let (vy, vx) = (to_f64(y), to_f64(x));
-                    let r = vy.atan2(vx);
+                    let ((vy, ylo), (vx, xlo)) = (split(y), split(x));
+                    let mut r = vy.atan2(vx);
+                    let d = vx * vx + vy * vy;
+                    if d.is_finite() && d > 0.0 {
+                        r += (vx * ylo - vy * xlo) / d;
+                    }
                     if r == 0.0 {
                         load_fp_quiet(r.to_bits(), false)
                     } else {
@@ -1288,7 +1430,8 @@ fn fyl2x(fpu: &mut Fpu, x: u128, y: u128, p1: bool) -> u128 {
     let inf = |neg: bool| (neg as u128) << 79 | 0x7fff_8000_0000_0000_0000;
     if p1 {
         // log2(1 + x) for |x| < 1 - sqrt(2)/2 (outside: undefined on hardware).
-        let l = to_f64(x).ln_1p() / std::f64::consts::LN_2;
+        let (v, lo) = split(x);
+        let l = (v.ln_1p() + lo / (1.0 + v)) / std::f64::consts::LN_2;
         if fx.is_zero() {
             return (sign_bits(x) ^ sign_bits(y)) as u128 * (1 << 79);
         }
@@ -1319,7 +1462,8 @@ fn fyl2x(fpu: &mut Fpu, x: u128, y: u128, p1: bool) -> u128 {
     let e = fx.ilogb();
     let m = fx.scalbn(-e);
     let m1 = (m - F::from_u128(1).value).value;
-    let lm = to_f64(m1.to_bits()).ln_1p() / std::f64::consts::LN_2;
+    let (v, lo) = split(m1.to_bits());
+    let lm = (v.ln_1p() + lo / (1.0 + v)) / std::f64::consts::LN_2;
     if fy.is_infinite() {
         let one = x == CONSTS[0];
         if one {
@@ -1519,7 +1663,10 @@ mod tests {
             fcw: 0x37f,
             ..Default::default()
         };
-        let mut fpu = Fpu { s: &mut s };
+        let mut fpu = Fpu {
+            s: &mut s,
+            pending_de: false,
+        };
         for &v in vals.iter().rev() {
             fpu.push(v);
         }
@@ -1536,7 +1683,10 @@ mod tests {
         let one = ext(1.0);
         let tiny = 0x3fbf_8000_0000_0000_0000u128;
         let mut s = fpu_with(&[]);
-        let mut fpu = Fpu { s: &mut s };
+        let mut fpu = Fpu {
+            s: &mut s,
+            pending_de: false,
+        };
         assert_eq!(fpu.binop(BinOp::Add, one, tiny), one);
         assert_ne!(fpu.s.fsw & sw::PE, 0);
         assert_eq!(fpu.s.fsw & sw::C1, 0);
@@ -1550,9 +1700,26 @@ mod tests {
     }
 
     #[test]
+    fn overflow_toward_zero_flags_oe() {
+        let mut s = fpu_with(&[]);
+        let mut fpu = Fpu {
+            s: &mut s,
+            pending_de: false,
+        };
+        fpu.s.fcw = 0xf7f;
+        let big = 0x7ffe_8000_0000_0000_0000u128;
+        let r = fpu.binop(BinOp::Mul, big, big);
+        assert_eq!(r, 0x7ffe_ffff_ffff_ffff_ffff);
+        assert_eq!(fpu.s.fsw & 0x3f, sw::OE | sw::PE);
+    }
+
+    #[test]
     fn sqrt_is_exact() {
         let mut s = fpu_with(&[]);
-        let mut fpu = Fpu { s: &mut s };
+        let mut fpu = Fpu {
+            s: &mut s,
+            pending_de: false,
+        };
         assert_eq!(fpu.sqrt(ext(9.0)), ext(3.0));
         assert_eq!(fpu.s.fsw & sw::PE, 0);
         fpu.s.fcw = 0x27f;
@@ -1564,13 +1731,19 @@ mod tests {
     fn fprem_quotient_bits() {
         // 7 rem 2: q = 3 → C1 = 1, C3 = 1, C0 = 0; remainder 1.
         let mut s = fpu_with(&[ext(7.0), ext(2.0)]);
-        let mut fpu = Fpu { s: &mut s };
+        let mut fpu = Fpu {
+            s: &mut s,
+            pending_de: false,
+        };
         fprem(&mut fpu, ext(7.0), false);
         assert_eq!(fpu.st(0), Some(ext(1.0)));
         assert_eq!(fpu.s.fsw & sw::CC, sw::C1 | sw::C3);
         // FPREM1: 7 rem 2 rounds q to 4 (ties to even): −1, C0 = 1.
         let mut s = fpu_with(&[ext(7.0), ext(2.0)]);
-        let mut fpu = Fpu { s: &mut s };
+        let mut fpu = Fpu {
+            s: &mut s,
+            pending_de: false,
+        };
         fprem(&mut fpu, ext(7.0), true);
         assert_eq!(fpu.st(0), Some(ext(-1.0)));
         assert_eq!(fpu.s.fsw & sw::CC, sw::C0);
