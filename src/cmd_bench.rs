@@ -30,6 +30,10 @@ pub struct BenchArgs {
     /// SIZE argument for every workload [default: calibrated so native takes ≥ 100 ms, --quick: 1].
     #[arg(long)]
     size: Option<u64>,
+    /// Also run every cell at this smaller SIZE (interleaved, same count) and split its time
+    /// into a fixed cost per run and a steady state per SIZE unit (line through both medians).
+    #[arg(long, value_name = "SIZE")]
+    fit_size: Option<u64>,
     /// Kill a run after this many seconds; its cell fails [default: 300, --quick: 30].
     #[arg(long)]
     timeout: Option<f64>,
@@ -109,6 +113,9 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     if let Some(t) = args.timeout.filter(|t| !(*t > 0.0)) {
         return Err(format!("--timeout must be positive, got {t}"));
     }
+    if args.fit_size == Some(0) {
+        return Err("--fit-size must be at least 1".into());
+    }
     if args.size == Some(0) {
         return Err("--size must be at least 1".into());
     }
@@ -133,6 +140,7 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         cell_budget,
         min_runs,
         size,
+        fit_size: args.fit_size,
         calibrate_target: Duration::from_millis(100),
         // The workloads' contract: SIZE 1..1000 (bench/workloads/README.md).
         max_size: 1000,

@@ -13,15 +13,15 @@
 use std::time::{Duration, Instant};
 
 use kvm_bindings::{
-    kvm_dtable, kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs, kvm_userspace_memory_region,
-    kvm_xcrs, Msrs, KVM_MAX_CPUID_ENTRIES,
+    KVM_MAX_CPUID_ENTRIES, Msrs, kvm_dtable, kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs,
+    kvm_userspace_memory_region, kvm_xcrs,
 };
 use kvm_ioctls::{Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 
+use crate::AccelError;
 use crate::backend::Backend;
 use crate::layout::*;
 use crate::paging::{PageSizes, PageTables, Rights, Stale};
-use crate::AccelError;
 
 const MSR_STAR: u32 = 0xc000_0081;
 const MSR_LSTAR: u32 = 0xc000_0082;

@@ -46,6 +46,51 @@ pub fn ratio(r: &Ratio, spread: bool) -> String {
     }
 }
 
+/// `1.004× ± 0.012`: three decimals, for steady-state ratios near 1.
+fn ratio3(r: &Ratio) -> String {
+    format!("{:.3}× ± {:.3}", r.value, r.spread)
+}
+
+/// Rows of the fixed-cost / steady-state split (`--fit-size`), one per cell that has it:
+/// workload, path, sizes, fixed cost, time per SIZE unit, steady state vs native, whole run
+/// vs native.
+fn fit_rows(r: &Results) -> Vec<[String; 7]> {
+    let dur = |x: Option<f64>| x.map(duration).unwrap_or("-".into());
+    r.cells
+        .iter()
+        .filter_map(|c| {
+            let f = c.fit.as_ref()?;
+            Some([
+                c.workload.clone(),
+                c.path.clone(),
+                format!("{},{}", f.small_size, c.size),
+                dur(f.fixed_ns),
+                dur(f.per_size_ns),
+                f.steady_vs_native
+                    .as_ref()
+                    .filter(|_| c.path != "native")
+                    .map(ratio3)
+                    .unwrap_or("-".into()),
+                c.vs_native
+                    .as_ref()
+                    .filter(|_| c.path != "native")
+                    .map(ratio3)
+                    .unwrap_or("-".into()),
+            ])
+        })
+        .collect()
+}
+
+const FIT_HEADER: [&str; 7] = [
+    "workload",
+    "path",
+    "sizes",
+    "fixed",
+    "per SIZE",
+    "steady vs native",
+    "whole run vs native",
+];
+
 /// The short text of a cell in a summary table: median wall time and slowdown, or its status.
 fn cell_text(c: Option<&Cell>) -> String {
     match c {
@@ -191,6 +236,20 @@ impl Exporter for Markdown {
             })
             .collect();
         writeln!(out, "| **geomean** | | {} |", geo.join(" | "))?;
+
+        let fits = fit_rows(r);
+        if !fits.is_empty() {
+            writeln!(
+                out,
+                "\n## Fixed cost and steady state (two sizes: wall = fixed + per SIZE × SIZE)\n"
+            )?;
+            writeln!(out, "| {} |", FIT_HEADER.join(" | "))?;
+            writeln!(out, "|---|---|---|---:|---:|---:|---:|")?;
+            for row in fits {
+                let row: Vec<String> = row.iter().map(|x| md(x)).collect();
+                writeln!(out, "| {} |", row.join(" | "))?;
+            }
+        }
 
         let peers: Vec<_> = r.geomeans.iter().filter(|g| g.vs_peer.is_some()).collect();
         if !peers.is_empty() {
@@ -350,6 +409,39 @@ impl Exporter for Text {
                     "{}",
                     "-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1))
                 )?;
+            }
+        }
+        let fits = fit_rows(r);
+        if !fits.is_empty() {
+            writeln!(
+                out,
+                "\nfixed cost and steady state (two sizes: wall = fixed + per SIZE × SIZE):"
+            )?;
+            let mut table = vec![FIT_HEADER.map(String::from)];
+            table.extend(fits);
+            let widths: Vec<usize> = (0..7)
+                .map(|i| {
+                    table
+                        .iter()
+                        .map(|r| r[i].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            for row in &table {
+                let line: Vec<String> = row
+                    .iter()
+                    .zip(&widths)
+                    .enumerate()
+                    .map(|(i, (s, w))| {
+                        if i < 2 {
+                            format!("{s:<w$}")
+                        } else {
+                            format!("{s:>w$}")
+                        }
+                    })
+                    .collect();
+                writeln!(out, "{}", line.join("  ").trim_end())?;
             }
         }
         for g in r.geomeans.iter().filter(|g| g.vs_peer.is_some()) {

@@ -15,9 +15,9 @@
 use crate::measure::{self, Measurement};
 use crate::paths::{PathSpec, Tools};
 use crate::schema::{
-    Cell, Config, PathEntry, PathGeomean, PathKind, Results, Sample, Status, WorkloadEntry,
+    Cell, Config, Fit, PathEntry, PathGeomean, PathKind, Results, Sample, Status, WorkloadEntry,
 };
-use crate::stats::{Ratio, Summary, geomean_ratio};
+use crate::stats::{Ratio, Summary, geomean_ratio, slope_ratio, two_point_fit};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -44,6 +44,9 @@ pub struct Plan {
     pub min_runs: u32,
     /// Fixed SIZE for every workload; None to calibrate.
     pub size: Option<u64>,
+    /// A second, smaller SIZE each cell also runs at (interleaved, same count), for the
+    /// fixed-cost / steady-state split (`schema::Fit`); None: no second size.
+    pub fit_size: Option<u64>,
     /// Calibration grows SIZE until native takes at least this long.
     pub calibrate_target: Duration,
     /// Calibration never goes past this SIZE.
@@ -184,6 +187,19 @@ struct Live {
     last_sample: Option<(Sample, Option<serde_json::Value>)>,
     /// Measured runs it gets (see `Plan::cell_budget`).
     runs: u32,
+    /// The command at `Plan::fit_size`, run after each measured run.
+    small_argv: Option<Vec<String>>,
+    small_samples: Vec<Sample>,
+}
+
+fn sample_of(m: &Measurement, warmup: bool) -> Sample {
+    Sample {
+        wall_ns: m.wall.as_nanos() as u64,
+        user_ns: m.user.as_nanos() as u64,
+        sys_ns: m.sys.as_nanos() as u64,
+        max_rss_kib: m.max_rss_kib,
+        warmup,
+    }
 }
 
 /// Runs the plan. Failing cells are recorded in the results; only a plan that cannot start
@@ -270,6 +286,20 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                 None
             }
         };
+        // The native checksum at the fit size, when there is one below the cell's size.
+        let small = plan.fit_size.filter(|&s| s < size).and_then(|s| {
+            let argv = native.expand(&plan.tools, &native_bin, s, None);
+            match run_once(&argv, None, plan.timeout) {
+                Ok(m) => Some((s, m.checksum().unwrap_or_default())),
+                Err(status) => {
+                    progress.message(&format!(
+                        "{wl}: native run at SIZE {s} failed, no fit: {}",
+                        status.reason().unwrap_or("")
+                    ));
+                    None
+                }
+            }
+        });
         wl_entries.push(WorkloadEntry {
             name: wl.clone(),
             size,
@@ -328,6 +358,10 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                     last_wall: Duration::ZERO,
                     last_sample: None,
                     runs: plan.runs,
+                    small_argv: small
+                        .as_ref()
+                        .map(|(s, _)| p.expand(&plan.tools, &bin, *s, None)),
+                    small_samples: Vec::new(),
                 });
                 Status::Ok
             };
@@ -348,7 +382,16 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                 if let Some(f) = &l.stats_file {
                     let _ = std::fs::remove_file(f);
                 }
-                match run_once(&l.argv, reference, plan.timeout) {
+                let mut outcome = run_once(&l.argv, reference, plan.timeout);
+                if let (Ok(_), true, Some(argv), Some((s, sref))) =
+                    (&outcome, measured, &l.small_argv, &small)
+                {
+                    match run_once(argv, Some(sref), plan.timeout) {
+                        Ok(m) => l.small_samples.push(sample_of(&m, false)),
+                        Err(status) => outcome = Err(status.at_size(*s)),
+                    }
+                }
+                match outcome {
                     Ok(m) => {
                         l.last_wall = m.wall;
                         let label = if measured { "run" } else { "warm-up" };
@@ -357,13 +400,7 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                             name,
                             &format!("{label} {:.3} s", m.wall.as_secs_f64()),
                         );
-                        let sample = Sample {
-                            wall_ns: m.wall.as_nanos() as u64,
-                            user_ns: m.user.as_nanos() as u64,
-                            sys_ns: m.sys.as_nanos() as u64,
-                            max_rss_kib: m.max_rss_kib,
-                            warmup: !measured,
-                        };
+                        let sample = sample_of(&m, !measured);
                         let stats = l.stats_file.as_deref().and_then(read_engine_stats);
                         if measured {
                             l.samples.push(sample);
@@ -386,6 +423,7 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                         progress.skipped(u64::from((plan.warmup + l.runs).saturating_sub(done)));
                         statuses[l.path] = status;
                         l.samples.clear();
+                        l.small_samples.clear();
                         l.engine_stats = None;
                     }
                 }
@@ -449,6 +487,18 @@ pub fn run(plan: &Plan, progress: &mut dyn Progress) -> Result<Results, RunError
                     l.and_then(|l| l.engine_stats.clone())
                 } else {
                     None
+                },
+                fit: match (ok, small.as_ref()) {
+                    (true, Some((s, _))) => Some(Fit {
+                        small_size: *s,
+                        small_samples: l.map(|l| l.small_samples.clone()).unwrap_or_default(),
+                        small_wall_ns: None,
+                        fixed_ns: None,
+                        per_size_ns: None,
+                        per_size_spread_ns: None,
+                        steady_vs_native: None,
+                    }),
+                    _ => None,
                 },
             });
         }
@@ -525,6 +575,18 @@ pub fn summarize(results: &mut Results) {
         c.max_rss_kib = ok
             .then(|| Summary::of(&col(c, |s| s.max_rss_kib)))
             .flatten();
+        let (size, wall) = (c.size, c.wall_ns.clone());
+        if let Some(f) = &mut c.fit {
+            let small: Vec<f64> = f.small_samples.iter().map(|s| s.wall_ns as f64).collect();
+            f.small_wall_ns = Summary::of(&small);
+            let line = match (&f.small_wall_ns, &wall) {
+                (Some(a), Some(b)) => two_point_fit(a, f.small_size, b, size),
+                _ => None,
+            };
+            f.fixed_ns = line.map(|l| l.0);
+            f.per_size_ns = line.map(|l| l.1);
+            f.per_size_spread_ns = line.map(|l| l.2);
+        }
     }
     let native = results
         .paths
@@ -554,6 +616,20 @@ pub fn summarize(results: &mut Results) {
         c.vs_peer = peer
             .and_then(|p| wall_of(&c.workload, &p))
             .and_then(|p| Ratio::of(&mine, &p));
+        let native_slope = native.as_deref().and_then(|n| {
+            let f = snapshot
+                .iter()
+                .find(|x| x.workload == c.workload && x.path == n)?
+                .fit
+                .as_ref()?;
+            Some((f.per_size_ns?, f.per_size_spread_ns?))
+        });
+        if let (Some(f), Some((nb, ns))) = (&mut c.fit, native_slope) {
+            f.steady_vs_native = match (f.per_size_ns, f.per_size_spread_ns) {
+                (Some(b), Some(sb)) => slope_ratio(b, sb, nb, ns),
+                _ => None,
+            };
+        }
     }
     results.geomeans = results
         .paths

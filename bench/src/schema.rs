@@ -5,7 +5,8 @@
 //!          ├─ config      how it ran (runs, warm-up, sizes, timeout)
 //!          ├─ paths[]     every path asked for, available or skipped with the reason
 //!          ├─ workloads[] every workload with its size and native checksum
-//!          ├─ cells[]     workload × path: ok (raw samples + summaries + ratios), failed, skipped
+//!          ├─ cells[]     workload × path: ok (raw samples + summaries + ratios), failed, skipped;
+//!          │              with --fit-size also runs at a small SIZE and the fixed/steady split
 //!          └─ geomeans[]  per path: geometric mean of the slowdowns over its ok cells
 //! ```
 //!
@@ -176,6 +177,13 @@ impl Status {
             Status::Skipped { reason } | Status::Failed { reason, .. } => Some(reason),
         }
     }
+    /// The same status with "at SIZE `size`: " before its reason (a run at the fit size).
+    pub fn at_size(mut self, size: u64) -> Status {
+        if let Status::Skipped { reason } | Status::Failed { reason, .. } = &mut self {
+            *reason = format!("at SIZE {size}: {reason}");
+        }
+        self
+    }
 }
 
 /// A workload and the size it ran at.
@@ -238,6 +246,32 @@ pub struct Cell {
     pub vs_peer: Option<Ratio>,
     /// The engine's `--stats-json` output of the last measured run, as written.
     pub engine_stats: Option<serde_json::Value>,
+    /// The same cell at a second, small SIZE and the line through both (`--fit-size`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<Fit>,
+}
+
+/// A cell measured at a second, small SIZE too (`xarch bench --fit-size S`, runs interleaved
+/// with the cell's own), and the straight line `wall = fixed + per_size × SIZE` through the
+/// two medians. The intercept is the cost paid once per run (start-up, set-up, tear-down), the
+/// slope the steady state; a whole-run ratio mixes both, so at short runs it overstates the
+/// steady-state slowdown of a path with a larger fixed cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fit {
+    /// The second SIZE (below the cell's).
+    pub small_size: u64,
+    /// Measured runs at `small_size`, in the order they ran.
+    pub small_samples: Vec<Sample>,
+    /// Summary of `small_samples[].wall_ns`.
+    pub small_wall_ns: Option<Summary>,
+    /// Intercept: wall time per run that does not grow with SIZE, ns.
+    pub fixed_ns: Option<f64>,
+    /// Slope: wall time per unit of SIZE, ns.
+    pub per_size_ns: Option<f64>,
+    /// One robust sigma of the slope, from both medians' MADs.
+    pub per_size_spread_ns: Option<f64>,
+    /// This slope over native's: the steady-state slowdown without the fixed cost.
+    pub steady_vs_native: Option<Ratio>,
 }
 
 /// A path's geometric means over the workloads where both sides are ok.

@@ -118,6 +118,34 @@ impl Ratio {
     }
 }
 
+/// The line `wall = fixed + slope × size` through the medians at two sizes: (fixed, slope,
+/// one robust sigma of the slope). None unless `big_size > small_size`.
+pub fn two_point_fit(
+    small: &Summary,
+    small_size: u64,
+    big: &Summary,
+    big_size: u64,
+) -> Option<(f64, f64, f64)> {
+    if big_size <= small_size {
+        return None;
+    }
+    let dx = (big_size - small_size) as f64;
+    let slope = (big.median - small.median) / dx;
+    let fixed = small.median - slope * small_size as f64;
+    let sigma = MAD_TO_SIGMA * (big.mad.powi(2) + small.mad.powi(2)).sqrt() / dx;
+    Some((fixed, slope, sigma))
+}
+
+/// The ratio of two slopes with their sigmas; None unless both slopes are positive.
+pub fn slope_ratio(a: f64, a_sigma: f64, b: f64, b_sigma: f64) -> Option<Ratio> {
+    if !(a > 0.0 && b > 0.0) {
+        return None;
+    }
+    let value = a / b;
+    let spread = value * ((a_sigma / a).powi(2) + (b_sigma / b).powi(2)).sqrt();
+    Some(Ratio { value, spread })
+}
+
 /// Geometric mean of ratios. Its spread is the measurement uncertainty of the mean, propagated
 /// from each ratio's spread (`σ_G / G = sqrt(Σ (σᵢ/rᵢ)²) / n`), in the same sense as
 /// [`Ratio::spread`]. How much the ratios differ between workloads is not folded in: that is a
@@ -192,6 +220,27 @@ mod tests {
         assert!((r.spread - 2.0 * 0.14826).abs() < 1e-9, "{r:?}");
         let zero = Summary::of(&[0.0]).unwrap();
         assert!(Ratio::of(&a, &zero).is_none());
+    }
+
+    #[test]
+    fn two_point_fit_splits_fixed_cost_and_slope() {
+        let at = |median: f64, mad: f64| Summary {
+            n: 5,
+            median,
+            min: median,
+            max: median,
+            mad,
+            outliers: 0,
+        };
+        // 10 ms fixed + 50 ms per unit, measured at sizes 1 and 21.
+        let (fixed, slope, sigma) = two_point_fit(&at(60e6, 0.0), 1, &at(1060e6, 3e6), 21).unwrap();
+        assert!((fixed - 10e6).abs() < 1.0, "{fixed}");
+        assert!((slope - 50e6).abs() < 1.0, "{slope}");
+        assert!((sigma - MAD_TO_SIGMA * 3e6 / 20.0).abs() < 1.0, "{sigma}");
+        assert!(two_point_fit(&at(1.0, 0.0), 5, &at(2.0, 0.0), 5).is_none());
+        let r = slope_ratio(50.5, 0.0, 50.0, 0.5).unwrap();
+        assert!((r.value - 1.01).abs() < 1e-12 && (r.spread - 1.01 * 0.01).abs() < 1e-12);
+        assert!(slope_ratio(1.0, 0.0, -1.0, 0.0).is_none());
     }
 
     #[test]

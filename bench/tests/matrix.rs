@@ -54,6 +54,7 @@ fn plan(dir: &Path, paths: Vec<PathSpec>) -> Plan {
         cell_budget: None,
         min_runs: 1,
         size: Some(7),
+        fit_size: None,
         calibrate_target: Duration::from_millis(5),
         max_size: 1 << 20,
         timeout: Duration::from_secs(20),
@@ -281,6 +282,97 @@ fn exporters_show_every_cell_and_problem() {
 
     let names: Vec<&str> = export::all().iter().map(|e| e.name()).collect();
     assert_eq!(names, ["json", "csv", "markdown", "text"]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn fit_size_splits_fixed_cost_from_steady_state() {
+    let dir = tmpdir("fit");
+    // 20 ms of work per unit of SIZE, and a checksum that depends on SIZE.
+    let work =
+        "#!/bin/sh\nsleep $(awk \"BEGIN { print $1 * 0.02 }\")\nprintf 'checksum %x\\n' $1\n";
+    write_exec(&dir.join("build/x86_64/w"), work);
+    let paths = vec![
+        path(
+            "native",
+            "x86_64",
+            PathKind::Native,
+            None,
+            &["{guest}", "{size}"],
+            vec![],
+        ),
+        // The same work after a 250 ms start-up.
+        path(
+            "late",
+            "x86_64",
+            PathKind::Kvm,
+            None,
+            &[
+                "/bin/sh",
+                "-c",
+                "sleep 0.25; exec \"$0\" \"$@\"",
+                "{guest}",
+                "{size}",
+            ],
+            vec![],
+        ),
+        // Right at the big size, wrong at the small one.
+        path(
+            "odd",
+            "x86_64",
+            PathKind::Dbt,
+            None,
+            &[
+                "/bin/sh",
+                "-c",
+                "[ $1 = 1 ] && echo 'checksum 0' || exec \"$0\" \"$@\"",
+                "{guest}",
+                "{size}",
+            ],
+            vec![],
+        ),
+    ];
+    let mut p = plan(&dir, paths);
+    p.size = Some(6);
+    p.fit_size = Some(1);
+    p.warmup = 0;
+    let r = runner::run(&p, &mut Silent).unwrap();
+    let native = r.cell("w", "native").unwrap().fit.clone().unwrap();
+    let late = r.cell("w", "late").unwrap().fit.clone().unwrap();
+    assert_eq!((native.small_size, native.small_samples.len()), (1, 3));
+    assert_eq!(late.small_samples.len(), 3);
+    // Sleeps only get longer under load: wide margins, the sign is what matters.
+    let extra = late.fixed_ns.unwrap() - native.fixed_ns.unwrap();
+    assert!(extra > 0.1e9, "fixed costs: {native:?} {late:?}");
+    let steady = late.steady_vs_native.unwrap().value;
+    assert!((0.5..2.0).contains(&steady), "{steady}");
+    assert!(native.steady_vs_native.is_some());
+    let odd = r.cell("w", "odd").unwrap();
+    assert!(odd.fit.is_none());
+    assert!(
+        odd.status
+            .reason()
+            .unwrap()
+            .starts_with("at SIZE 1: wrong checksum"),
+        "{:?}",
+        odd.status
+    );
+    let mut text = Vec::new();
+    export::Text.export(&r, &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("steady vs native"), "{text}");
+    let mut md = Vec::new();
+    export::Markdown.export(&r, &mut md).unwrap();
+    assert!(
+        String::from_utf8(md)
+            .unwrap()
+            .contains("| w | late | 1,6 |")
+    );
+    // No second run where the fit size is not below the cell's.
+    p.fit_size = Some(6);
+    p.runs = 1;
+    let r = runner::run(&p, &mut Silent).unwrap();
+    assert!(r.cells.iter().all(|c| c.fit.is_none()));
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -78,6 +78,7 @@ pub fn results() -> Results {
                 vs_native: None,
                 vs_peer: None,
                 engine_stats: None,
+                fit: None,
             };
             match (factor, &p.status) {
                 (_, Status::Skipped { reason }) => {
