@@ -698,7 +698,7 @@ impl Gen<'_> {
                     let pred = if p.is_some_and(|p| p >= 0xf2) {
                         self.rng.below(8)
                     } else {
-                        self.rng.pick(&[0u64, 1, 2, 4, 5, 6])
+                        self.rng.below(8)
                     };
                     self.code.push(pred as u8);
                 }
@@ -855,9 +855,27 @@ fn generate(rng: &mut Rng) -> Seq {
         code: Vec::new(),
         defined: ARITH,
     };
+    // A quarter of the sequences run in another MXCSR rounding mode: mov dword
+    // [r15+120], 0x1f80 | RC << 13 ; ldmxcsr [r15+120] ... and back to 0x1f80 at the end.
+    let rc = if g.rng.below(4) == 0 {
+        1 + g.rng.below(3) as u32
+    } else {
+        0
+    };
+    let ldmxcsr = |g: &mut Gen, v: u32, disp: u8| {
+        g.code.extend_from_slice(&[0x41, 0xc7, 0x47, disp]);
+        g.code.extend_from_slice(&v.to_le_bytes());
+        g.code.extend_from_slice(&[0x41, 0x0f, 0xae, 0x57, disp]);
+    };
+    if rc != 0 {
+        ldmxcsr(&mut g, 0x1f80 | (rc << 13), 120);
+    }
     let n = 1 + g.rng.below(12);
     for _ in 0..n {
         g.one();
+    }
+    if rc != 0 {
+        ldmxcsr(&mut g, 0x1f80, 124);
     }
     // A final NOP keeps the block's end a plain fall-through.
     g.code.push(0x90);

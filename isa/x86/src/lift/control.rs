@@ -294,15 +294,25 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
         },
         0xae => match (i.ext(), i.rm) {
             // LDMXCSR / STMXCSR.
+            // The guest MXCSR lives in the host's while the guest runs (see `mxcsr.rs`); a
+            // reserved bit set is #GP (SIGSEGV).
             (2, Some(Rm::Mem(m))) => {
                 let a = cx.addr(&m);
                 let v = cx.load(Type::I32, a);
+                let bad =
+                    cx.b.icmp_imm(IntCC::Ugt, v, u64::from(super::mxcsr::MXCSR_VALID));
+                cx.b.exit_if(bad, GP_FAULT_TAG | cx.pc);
                 cx.b.set_reg(off::MXCSR, v);
+                let v = cx.b.zext(Type::I64, v);
+                cx.b.call_helper(&super::mxcsr::LDMXCSR, &[v]);
                 Step::Next
             }
             (3, Some(Rm::Mem(m))) => {
                 let a = cx.addr(&m);
                 let v = cx.b.get_reg(Type::I32, off::MXCSR);
+                let v = cx.b.zext(Type::I64, v);
+                let v = cx.b.call_helper(&super::mxcsr::STMXCSR, &[v]);
+                let v = cx.b.trunc(Type::I32, v);
                 cx.store(a, v);
                 Step::Next
             }

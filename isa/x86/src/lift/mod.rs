@@ -15,6 +15,7 @@
 
 mod alu;
 pub mod control;
+pub mod mxcsr;
 mod sse;
 mod sse4;
 mod sse4_helpers;
@@ -766,6 +767,8 @@ impl Frontend for X86Frontend {
         *st = X86State::default();
         st.rip = entry;
         st.gpr[4] = sp;
+        // MXCSR 0x1f80 with clear flags on the host too (guest SSE arithmetic is host SSE).
+        mxcsr::reset_host();
     }
 
     fn syscall_args(&self, state: &[u8]) -> SyscallArgs {

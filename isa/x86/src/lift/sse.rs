@@ -2,16 +2,16 @@
 //! arithmetic, compares, shuffles and conversions that glibc's baseline (sse2) string functions,
 //! printf and compiled C use. The mandatory prefix (none, 66, F3, F2) selects the form.
 //!
-//! Not implemented (they trap as unimplemented): MMX forms, MASKMOVDQU, CMPPS/CMPPD
-//! predicates 3 and 7.
-//! Conversions that round use round-to-nearest (MXCSR.RC is not consulted), no MXCSR
-//! exception flags are set, and the alignment of MOVDQA/MOVAPS and packed memory operands is
-//! not checked (no #GP on a misaligned access).
+//! Not implemented (they trap as unimplemented): MMX forms, MASKMOVDQU.
+//! MXCSR is the host's while the guest runs (`mxcsr.rs`): arithmetic and CVTSI2S*/CVTS*2SS
+//! round in MXCSR.RC because the host SSE instructions do; CVTS*2SI and CVTP*2DQ call the
+//! host conversion for the same reason. Sticky flags are the host's (COMIS* signal like
+//! UCOMIS*; MIN/MAX and compares do not apply DAZ to the value they pass through).
 
 use super::{Ctx, Step, ty};
 use crate::decode::{Rep, Rm};
 use crate::state::off;
-use xarch_translator::ir::{FloatCC, Lane, RoundMode, Type, Value, VecOp, VecShift};
+use xarch_translator::ir::{FloatCC, Lane, Type, Value, VecOp, VecShift};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Pfx {
@@ -146,14 +146,18 @@ impl Ctx {
 
     /// CVTT*2SI: truncate; NaN and out-of-range give the "integer indefinite" (MIN).
     fn cvt_to_int(&mut self, f: Value, bits: u32, round: bool) -> Value {
-        let f = if round {
-            self.b.fround(RoundMode::Nearest, f)
-        } else {
-            f
-        };
         let t = ty(bits);
-        let r = self.b.ftosint(t, f);
         let ft = self.b.ty(f);
+        if round {
+            // CVTS*2SI / CVTP*2DQ round in MXCSR.RC: the host conversion does (`mxcsr.rs`).
+            let kind = u64::from(ft == Type::F64) * 2 + u64::from(bits == 64);
+            let x = self.b.bitcast(Type::int(ft.bits()), f);
+            let x = self.b.zext_or_trunc(Type::I64, x);
+            let k = self.b.const64(kind);
+            let r = self.b.call_helper(&super::mxcsr::CVT, &[x, k]);
+            return self.b.zext_or_trunc(t, r);
+        }
+        let r = self.b.ftosint(t, f);
         let lim = 2f64.powi(bits as i32 - 1);
         let (hi, lo) = if ft == Type::F32 {
             (self.b.f32const(lim as f32), self.b.f32const(-lim as f32))
@@ -871,7 +875,13 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
                 0 => cx.b.vbinary(VecOp::FCmpEq, lane, a, b),
                 1 => cx.b.vbinary(VecOp::FCmpGt, lane, b, a),
                 2 => cx.b.vbinary(VecOp::FCmpGe, lane, b, a),
-                _ => return Step::Unimplemented,
+                // UNORD (3) / ORD (7): both lanes equal themselves iff neither is NaN.
+                _ => {
+                    let oa = cx.b.vbinary(VecOp::FCmpEq, lane, a, a);
+                    let ob = cx.b.vbinary(VecOp::FCmpEq, lane, b, b);
+                    let ord = cx.b.vbinary(VecOp::And, Lane::I64x2, oa, ob);
+                    cx.b.vunary(xarch_translator::ir::VecUnOp::Not, Lane::I64x2, ord)
+                }
             };
             let r = if pred & 4 != 0 {
                 cx.b.vunary(xarch_translator::ir::VecUnOp::Not, Lane::I64x2, base)

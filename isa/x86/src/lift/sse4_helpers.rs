@@ -384,6 +384,32 @@ pub(crate) static CRC32: Helper = Helper {
     func: crc32_helper,
 };
 
+/// ROUNDPS (08) / ROUNDPD (09) / ROUNDSS (0A) / ROUNDSD (0B): `mxcsr` is the guest's.
+fn round_op(op: u8, imm: u8, d: u128, s: u128, mxcsr: u32) -> u128 {
+    let mode = round_mode(imm, mxcsr);
+    if op & 1 == 0 {
+        let (a, b) = (dwords(d), dwords(s));
+        let n = if op == 0x08 { 4 } else { 1 };
+        from_dwords(std::array::from_fn(|k| {
+            if k < n {
+                round32(f32::from_bits(b[k]), mode).to_bits()
+            } else {
+                a[k]
+            }
+        }))
+    } else {
+        let (a, b) = (qwords(d), qwords(s));
+        let n = if op == 0x09 { 2 } else { 1 };
+        from_qwords(std::array::from_fn(|k| {
+            if k < n {
+                round64(f64::from_bits(b[k]), mode).to_bits()
+            } else {
+                a[k]
+            }
+        }))
+    }
+}
+
 /// Computes one instruction: gives the new destination XMM (if it writes one) and the value
 /// returned to the lifted code.
 fn exec(st: &X86State, c: u64, s: u128) -> (Option<(usize, u128)>, u64) {
@@ -484,30 +510,14 @@ fn exec(st: &X86State, c: u64, s: u128) -> (Option<(usize, u128)>, u64) {
         }
     } else {
         match op {
-            // ROUNDPS / ROUNDPD / ROUNDSS / ROUNDSD.
-            0x08 | 0x0a => {
-                let mode = round_mode(imm, st.mxcsr);
-                let (a, b) = (dwords(d), dwords(s));
-                let n = if op == 0x08 { 4 } else { 1 };
-                from_dwords(std::array::from_fn(|k| {
-                    if k < n {
-                        round32(f32::from_bits(b[k]), mode).to_bits()
-                    } else {
-                        a[k]
-                    }
-                }))
-            }
-            0x09 | 0x0b => {
-                let mode = round_mode(imm, st.mxcsr);
-                let (a, b) = (qwords(d), qwords(s));
-                let n = if op == 0x09 { 2 } else { 1 };
-                from_qwords(std::array::from_fn(|k| {
-                    if k < n {
-                        round64(f64::from_bits(b[k]), mode).to_bits()
-                    } else {
-                        a[k]
-                    }
-                }))
+            // ROUNDPS / ROUNDPD / ROUNDSS / ROUNDSD: the host's floor/ceil/round assume
+            // round-to-nearest arithmetic, and the host MXCSR is the guest's (`mxcsr.rs`).
+            0x08..=0x0b => {
+                let saved = super::mxcsr::read_host();
+                super::mxcsr::write_host(saved & !(3 << 13));
+                let r = round_op(op, imm, d, s, st.mxcsr);
+                super::mxcsr::write_host(saved);
+                r
             }
             0x40 => dpps(d, s, imm),
             0x41 => dppd(d, s, imm),
