@@ -11,7 +11,11 @@ use xarch_translator::ir::{IntCC, TrapKind, Type, Value};
 pub const fn mask64(mb: u32, me: u32) -> u64 {
     let a = u64::MAX >> mb;
     let b = u64::MAX << (63 - me);
-    if mb <= me { a & b } else { a | b }
+    if mb <= me {
+        a & b
+    } else {
+        a | b
+    }
 }
 
 pub fn addi(ctx: &mut Ctx, w: u32) -> LiftResult {
@@ -114,6 +118,18 @@ pub fn arith(ctx: &mut Ctx, w: u32) -> LiftResult {
     Ok(())
 }
 
+/// Whether a division's result is undefined: divisor 0, or (signed) `min` / -1.
+fn div_invalid(ctx: &mut Ctx, a: Value, b: Value, signed: bool, min: u64, m1: u64) -> Value {
+    let bz = ctx.b.icmp_imm(IntCC::Eq, b, 0);
+    if !signed {
+        return bz;
+    }
+    let amin = ctx.b.icmp_imm(IntCC::Eq, a, min);
+    let bm1 = ctx.b.icmp_imm(IntCC::Eq, b, m1);
+    let m = ctx.b.and(amin, bm1);
+    ctx.b.or(bz, m)
+}
+
 /// Multiplies and divides (word and doubleword, signed and unsigned, high parts).
 pub fn mul_div(ctx: &mut Ctx, w: u32) -> LiftResult {
     let x = bits(w, 22, 30);
@@ -159,24 +175,20 @@ pub fn mul_div(ctx: &mut Ctx, w: u32) -> LiftResult {
             ctx.b.zext(Type::I64, lo)
         }
         491 | 459 => {
-            // divw / divwu
+            // divw / divwu. Dividing by zero (or the most negative word by -1) leaves RT
+            // undefined; like qemu, it divides by 1 instead (RT = the dividend).
             let a = ctx.gpr32(ra_);
             let b = ctx.gpr32(rb_);
+            let inv = div_invalid(ctx, a, b, x == 491, 0x8000_0000, 0xffff_ffff);
+            let one = ctx.b.const32(1);
+            let d = ctx.b.select(inv, one, b);
             let q = if x == 491 {
-                ctx.b.sdiv(a, b)
+                ctx.b.sdiv(a, d)
             } else {
-                ctx.b.udiv(a, b)
+                ctx.b.udiv(a, d)
             };
             if oe(w) {
-                let bz = ctx.b.icmp_imm(IntCC::Eq, b, 0);
-                ov = Some(if x == 491 {
-                    let amin = ctx.b.icmp_imm(IntCC::Eq, a, 0x8000_0000);
-                    let bm1 = ctx.b.icmp_imm(IntCC::Eq, b, 0xffff_ffff);
-                    let m = ctx.b.and(amin, bm1);
-                    ctx.b.or(bz, m)
-                } else {
-                    bz
-                });
+                ov = Some(inv);
             }
             ctx.b.zext(Type::I64, q)
         }
@@ -203,24 +215,19 @@ pub fn mul_div(ctx: &mut Ctx, w: u32) -> LiftResult {
             ctx.b.umulhi(a, b)
         }
         _ => {
-            // 489 divd / 457 divdu
+            // 489 divd / 457 divdu (invalid divisions as for divw)
             let a = ctx.gpr(ra_);
             let b = ctx.gpr(rb_);
+            let inv = div_invalid(ctx, a, b, x == 489, 1 << 63, u64::MAX);
+            let one = ctx.b.const64(1);
+            let d = ctx.b.select(inv, one, b);
             let q = if x == 489 {
-                ctx.b.sdiv(a, b)
+                ctx.b.sdiv(a, d)
             } else {
-                ctx.b.udiv(a, b)
+                ctx.b.udiv(a, d)
             };
             if oe(w) {
-                let bz = ctx.b.icmp_imm(IntCC::Eq, b, 0);
-                ov = Some(if x == 489 {
-                    let amin = ctx.b.icmp_imm(IntCC::Eq, a, 1 << 63);
-                    let bm1 = ctx.b.icmp_imm(IntCC::Eq, b, u64::MAX);
-                    let m = ctx.b.and(amin, bm1);
-                    ctx.b.or(bz, m)
-                } else {
-                    bz
-                });
+                ov = Some(inv);
             }
             q
         }

@@ -1,18 +1,21 @@
 //! Floating-point loads and stores, moves, arithmetic (incl. fused multiply-add), rounding and
 //! conversion, compares and the FPSCR moves.
 //!
-//! FPRs hold doubles (single-precision values in double format, as the ISA keeps them).
-//! Single-precision arithmetic computes in double and rounds the result to single, which is
-//! exact for add, subtract, multiply, divide and square root of single operands (double
-//! has more than 2p+2 bits) and may differ from the hardware in the last bit for the fused
-//! forms. Arithmetic rounds to nearest: FPSCR[RN] is kept and readable, and honoured by the
-//! float-to-integer conversions without `z` (`fctiw`, `fctid`, `fctiwu`, `fctidu`). FPSCR exception
-//! bits are not accumulated, and the record (`.`) forms are not implemented.
+//! FPRs hold doubles (single-precision values in double format, as the ISA keeps them). Every
+//! instruction that rounds or sets FPSCR status (arithmetic, fused multiply-add, frsp, fcti*,
+//! fcfid*, fri*, fcmpu/fcmpo) is one call of the helper in [`host`], which rounds by FPSCR[RN],
+//! rounds single-precision results once, and sets the exception, FR, FI and FPRF bits as the
+//! ISA says (see there for what is exact). Moves, fsel and loads/stores stay inline: they are
+//! bit operations (`lfs`/`stfs` convert with the ISA's DOUBLE/SINGLE bit rules, so an SNaN is
+//! not quieted and a store truncates). Record forms (`.`) copy FPSCR[FX, FEX, VX, OX] to CR1.
+//! `mtfsf`/`mtfsfi`/`mtfsb0`/`mtfsb1` keep FEX and VX as the summaries of their bits.
+
+pub mod host;
 
 use super::{Ctx, LiftResult};
 use crate::decode::fields::{bits, ra, rb, rc, rt, si};
 use crate::state;
-use xarch_translator::ir::{FloatCC, RoundMode, TrapKind, Type, Value};
+use xarch_translator::ir::{FloatCC, IntCC, TrapKind, Type, Value};
 
 fn fpr(ctx: &mut Ctx, n: u32) -> Value {
     ctx.b.get_reg(Type::F64, state::fpr_off(n))
@@ -26,10 +29,82 @@ fn set_fpr(ctx: &mut Ctx, n: u32, v: Value) {
     ctx.b.set_reg(state::fpr_off(n), v);
 }
 
-/// Rounds a double to single precision and back (the result of a single-precision op).
-fn round_single(ctx: &mut Ctx, v: Value) -> Value {
-    let s = ctx.b.fconvert(Type::F32, v);
-    ctx.b.fconvert(Type::F64, s)
+/// The ISA's DOUBLE: single-format bits (i32) to double-format bits (i64) without rounding or
+/// quieting. The host conversion is exact for everything but NaNs, which keep their payload
+/// (sign, exponent all ones, fraction shifted into place).
+fn double_of_single(ctx: &mut Ctx, i: Value) -> Value {
+    let f = ctx.b.bitcast(Type::F32, i);
+    let d = ctx.b.fconvert(Type::F64, f);
+    let d = ctx.b.bitcast(Type::I64, d);
+    let x = ctx.b.zext(Type::I64, i);
+    let sign = ctx.b.and_imm(x, 1 << 31);
+    let c32 = ctx.b.const64(32);
+    let sign = ctx.b.shl(sign, c32);
+    let frac = ctx.b.and_imm(x, 0x7f_ffff);
+    let c29 = ctx.b.const64(29);
+    let frac = ctx.b.shl(frac, c29);
+    let e = ctx.b.const64(0x7ff0_0000_0000_0000);
+    let n = ctx.b.or(sign, e);
+    let n = ctx.b.or(n, frac);
+    let abs = ctx.b.and_imm(x, 0x7fff_ffff);
+    let is_nan = ctx.b.icmp_imm(IntCC::Ugt, abs, 0x7f80_0000);
+    ctx.b.select(is_nan, n, d)
+}
+
+/// The ISA's SINGLE: double-format bits (i64) to single-format bits (i32) without rounding:
+/// exponents above single's denormal range keep their top bits, single denormals are shifted
+/// (truncated), smaller values become a signed zero.
+fn single_of_double(ctx: &mut Ctx, x: Value) -> Value {
+    let c32 = ctx.b.const64(32);
+    let c29 = ctx.b.const64(29);
+    let c52 = ctx.b.const64(52);
+    let top2 = ctx.b.and_imm(x, 3 << 62);
+    let top2 = ctx.b.lshr(top2, c32);
+    let mid = ctx.b.lshr(x, c29);
+    let mid = ctx.b.and_imm(mid, 0x3fff_ffff);
+    let hi = ctx.b.or(top2, mid);
+    let exp = ctx.b.lshr(x, c52);
+    let exp = ctx.b.and_imm(exp, 0x7ff);
+    // denormal: ((1 << 52) | frac) >> (926 - exp), for 874 <= exp <= 896
+    let frac = ctx.b.and_imm(x, (1 << 52) - 1);
+    let one = ctx.b.const64(1 << 52);
+    let m = ctx.b.or(frac, one);
+    let k = ctx.b.const64(926);
+    let sh = ctx.b.sub(k, exp);
+    let big = ctx.b.icmp_imm(IntCC::Ugt, sh, 63);
+    let c63 = ctx.b.const64(63);
+    let sh = ctx.b.select(big, c63, sh);
+    let den = ctx.b.lshr(m, sh);
+    let tiny = ctx.b.icmp_imm(IntCC::Ult, exp, 874);
+    let zero = ctx.b.const64(0);
+    let den = ctx.b.select(tiny, zero, den);
+    let sign = ctx.b.and_imm(x, 1 << 63);
+    let sign = ctx.b.lshr(sign, c32);
+    let lo = ctx.b.or(sign, den);
+    let normal = ctx.b.icmp_imm(IntCC::Ugt, exp, 896);
+    let r = ctx.b.select(normal, hi, lo);
+    ctx.b.trunc(Type::I32, r)
+}
+
+/// CR1 <- FPSCR[FX, FEX, VX, OX] (the record forms).
+fn record_cr1(ctx: &mut Ctx, w: u32) {
+    if !rc(w) {
+        return;
+    }
+    let f = ctx.b.get_reg(Type::I32, state::FPSCR);
+    for i in 0..4 {
+        let sh = ctx.b.const32(31 - i);
+        let v = ctx.b.lshr(f, sh);
+        let v = ctx.b.trunc(Type::I8, v);
+        let v = ctx.b.and_imm(v, 1);
+        ctx.set_flag(state::cr_off(4 + i), v);
+    }
+}
+
+/// One FP instruction through the FPSCR helper: operands as bits, the result's bits.
+fn fp_call(ctx: &mut Ctx, a: Value, b: Value, c: Value, op: u64) -> Value {
+    let d = ctx.b.const64(op);
+    ctx.b.call_helper(&host::FP_OP, &[a, b, c, d])
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -52,8 +127,7 @@ fn load_fp(ctx: &mut Ctx, w: u32, single: bool, mode: Mode, update: bool) -> Lif
     let addr = fp_ea(ctx, w, mode, update)?;
     let v = if single {
         let i = ctx.load(Type::I32, addr);
-        let f = ctx.b.bitcast(Type::F32, i);
-        ctx.b.fconvert(Type::F64, f)
+        double_of_single(ctx, i)
     } else {
         let i = ctx.load(Type::I64, addr);
         ctx.b.bitcast(Type::F64, i)
@@ -68,9 +142,8 @@ fn load_fp(ctx: &mut Ctx, w: u32, single: bool, mode: Mode, update: bool) -> Lif
 fn store_fp(ctx: &mut Ctx, w: u32, single: bool, mode: Mode, update: bool) -> LiftResult {
     let addr = fp_ea(ctx, w, mode, update)?;
     let v = if single {
-        let f = fpr(ctx, rt(w));
-        let s = ctx.b.fconvert(Type::F32, f);
-        ctx.b.bitcast(Type::I32, s)
+        let f = fpr_bits(ctx, rt(w));
+        single_of_double(ctx, f)
     } else {
         fpr_bits(ctx, rt(w))
     };
@@ -140,9 +213,6 @@ pub fn stfiwx(ctx: &mut Ctx, w: u32) -> LiftResult {
 
 /// fmr, fneg, fabs, fnabs, fcpsgn: bit operations on the sign.
 pub fn fmove(ctx: &mut Ctx, w: u32) -> LiftResult {
-    if rc(w) {
-        return Err(TrapKind::Unimplemented);
-    }
     let b = fpr_bits(ctx, rb(w));
     let sign = 1u64 << 63;
     let r = match bits(w, 21, 30) {
@@ -165,68 +235,39 @@ pub fn fmove(ctx: &mut Ctx, w: u32) -> LiftResult {
         }
     };
     set_fpr(ctx, rt(w), r);
+    record_cr1(ctx, w);
     Ok(())
 }
 
-/// A-form arithmetic, double (opcode 63) and single (opcode 59).
+/// A-form arithmetic, double (opcode 63) and single (opcode 59), through the FPSCR helper.
 pub fn farith(ctx: &mut Ctx, w: u32) -> LiftResult {
-    if rc(w) {
-        return Err(TrapKind::Unimplemented);
-    }
     let single = w >> 26 == 59;
     let x = bits(w, 26, 30);
-    let (fa, fb, fc) = (ra(w), rb(w), bits(w, 21, 25));
-    let r = match x {
-        18 | 20 | 21 => {
-            let a = fpr(ctx, fa);
-            let b = fpr(ctx, fb);
-            match x {
-                18 => ctx.b.fdiv(a, b),
-                20 => ctx.b.fsub(a, b),
-                _ => ctx.b.fadd(a, b),
-            }
-        }
-        22 => {
-            let b = fpr(ctx, fb);
-            ctx.b.fsqrt(b)
-        }
-        24 => {
-            // fre: the estimate is exact here
-            let b = fpr(ctx, fb);
-            let one = ctx.b.f64const(1.0);
-            ctx.b.fdiv(one, b)
-        }
-        26 => {
-            let b = fpr(ctx, fb);
-            let s = ctx.b.fsqrt(b);
-            let one = ctx.b.f64const(1.0);
-            ctx.b.fdiv(one, s)
-        }
-        25 => {
-            let a = fpr(ctx, fa);
-            let c = fpr(ctx, fc);
-            ctx.b.fmul(a, c)
-        }
-        _ => {
-            // 28 fmsub, 29 fmadd, 30 fnmsub, 31 fnmadd: FRA * FRC ± FRB
-            let a = fpr(ctx, fa);
-            let c = fpr(ctx, fc);
-            let b = fpr(ctx, fb);
-            let b = if x == 28 || x == 30 { ctx.b.fneg(b) } else { b };
-            let r = ctx.b.ffma(a, c, b);
-            if x >= 30 { ctx.b.fneg(r) } else { r }
-        }
+    let kind = match x {
+        18 => host::op::DIV,
+        20 => host::op::SUB,
+        21 => host::op::ADD,
+        22 => host::op::SQRT,
+        24 => host::op::RE,
+        25 => host::op::MUL,
+        26 => host::op::RSQRTE,
+        28 => host::op::MSUB,
+        29 => host::op::MADD,
+        30 => host::op::NMSUB,
+        _ => host::op::NMADD,
     };
-    let r = if single { round_single(ctx, r) } else { r };
+    let op = if single { kind | host::SINGLE } else { kind };
+    let a = fpr_bits(ctx, ra(w));
+    let b = fpr_bits(ctx, rb(w));
+    let c = fpr_bits(ctx, bits(w, 21, 25));
+    let r = fp_call(ctx, a, b, c, op);
     set_fpr(ctx, rt(w), r);
+    record_cr1(ctx, w);
     Ok(())
 }
 
 /// fsel: FRC if FRA >= 0 (not NaN), else FRB.
 pub fn fsel(ctx: &mut Ctx, w: u32) -> LiftResult {
-    if rc(w) {
-        return Err(TrapKind::Unimplemented);
-    }
     let a = fpr(ctx, ra(w));
     let b = fpr_bits(ctx, rb(w));
     let c = fpr_bits(ctx, bits(w, 21, 25));
@@ -234,156 +275,92 @@ pub fn fsel(ctx: &mut Ctx, w: u32) -> LiftResult {
     let ge = ctx.b.fcmp(FloatCC::Ge, a, z);
     let r = ctx.b.select(ge, c, b);
     set_fpr(ctx, rt(w), r);
+    record_cr1(ctx, w);
     Ok(())
 }
 
-/// Rounds to an integral value by FPSCR[RN] (0 nearest, 1 toward zero, 2 toward +inf,
-/// 3 toward -inf), for the conversions without `z`.
-fn round_by_rn(ctx: &mut Ctx, v: Value) -> Value {
-    let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
-    let rn = ctx.b.and_imm(fpscr, 3);
-    let mut r = ctx.b.fround(RoundMode::Floor, v);
-    for (mode, val) in [
-        (RoundMode::Ceil, 2),
-        (RoundMode::Trunc, 1),
-        (RoundMode::Nearest, 0),
-    ] {
-        let t = ctx.b.fround(mode, v);
-        let is = ctx.b.icmp_imm(xarch_translator::ir::IntCC::Eq, rn, val);
-        r = ctx.b.select(is, t, r);
-    }
-    r
-}
-
-/// A float-to-integer conversion with the PowerPC results for NaN (the most negative value
-/// for signed targets, 0 for unsigned) and saturation.
-fn to_int(ctx: &mut Ctx, v: Value, ty: Type, signed: bool) -> Value {
-    let r = if signed {
-        ctx.b.ftosint(ty, v)
-    } else {
-        ctx.b.ftouint(ty, v)
-    };
-    let r = if signed {
-        let nan = ctx.b.fcmp(FloatCC::Unordered, v, v);
-        let min = ctx.b.iconst(ty, 1u64 << (ty.bits() - 1));
-        ctx.b.select(nan, min, r)
-    } else {
-        r
-    };
-    ctx.b.zext_or_trunc(Type::I64, r)
-}
-
-/// Rounding by FPSCR[RN] is taken as round-to-nearest (see the module header).
+/// frsp, fcti*, fcfid*, fri*: through the FPSCR helper.
 pub fn fconv(ctx: &mut Ctx, w: u32) -> LiftResult {
-    if rc(w) || ra(w) != 0 {
+    if ra(w) != 0 {
         return Err(TrapKind::Unimplemented);
     }
     let x = bits(w, 21, 30);
     let single = w >> 26 == 59;
-    let r = match x {
-        12 => {
-            let b = fpr(ctx, rb(w));
-            round_single(ctx, b)
-        }
+    let op = match x {
+        12 => host::op::RSP,
         14 | 15 | 142 | 143 | 814 | 815 | 942 | 943 => {
-            let b = fpr(ctx, rb(w));
-            let b = if x & 1 == 0 { round_by_rn(ctx, b) } else { b };
-            let ty = if x < 800 { Type::I32 } else { Type::I64 };
-            let signed = matches!(x, 14 | 15 | 814 | 815);
-            to_int(ctx, b, ty, signed)
-        }
-        846 | 974 => {
-            let b = fpr_bits(ctx, rb(w));
-            let ty = if single { Type::F32 } else { Type::F64 };
-            let f = if x == 846 {
-                ctx.b.sinttof(ty, b)
-            } else {
-                ctx.b.uinttof(ty, b)
-            };
-            if single {
-                ctx.b.fconvert(Type::F64, f)
-            } else {
-                f
+            let mut op = host::op::CTI;
+            if x & 1 == 1 {
+                op |= host::CTI_Z;
             }
+            if x >= 800 {
+                op |= host::CTI_64;
+            }
+            if matches!(x, 142 | 143 | 942 | 943) {
+                op |= host::CTI_U;
+            }
+            op
         }
-        _ => {
-            let b = fpr(ctx, rb(w));
-            let mode = match x {
-                392 => {
-                    // frin: to nearest, ties away from zero: trunc(b + copysign(0.5, b))
-                    // is wrong for 0.49999999999999994; use floor(|b| + 0.5) with the sign.
-                    let a = ctx.b.fabs(b);
-                    let h = ctx.b.f64const(0.5);
-                    let t = ctx.b.fadd(a, h);
-                    let f = ctx.b.fround(RoundMode::Floor, t);
-                    // |b| >= 2^52 is already integral (and adding 0.5 could round up).
-                    let big = ctx.b.f64const(4503599627370496.0);
-                    let is_big = ctx.b.fcmp(FloatCC::Ge, a, big);
-                    let f = ctx.b.select(is_big, a, f);
-                    // 0.49999999999999994 + 0.5 rounds to 1.0: then the answer is 0.
-                    let lt_half = ctx.b.fcmp(FloatCC::Lt, a, h);
-                    let zero = ctx.b.f64const(0.0);
-                    let f = ctx.b.select(lt_half, zero, f);
-                    let fb = ctx.b.bitcast(Type::I64, f);
-                    let bb = ctx.b.bitcast(Type::I64, b);
-                    let s = ctx.b.and_imm(bb, 1 << 63);
-                    let r = ctx.b.or(fb, s);
-                    let r = ctx.b.bitcast(Type::F64, r);
-                    // NaN stays NaN (quieted by the add above).
-                    let nan = ctx.b.fcmp(FloatCC::Unordered, b, b);
-                    let r = ctx.b.select(nan, t, r);
-                    set_fpr(ctx, rt(w), r);
-                    return Ok(());
-                }
-                424 => RoundMode::Trunc,
-                456 => RoundMode::Ceil,
-                _ => RoundMode::Floor,
-            };
-            ctx.b.fround(mode, b)
-        }
+        846 => host::op::CFID,
+        974 => host::op::CFIDU,
+        392 => host::op::RI,
+        424 => host::op::RI | 1 << 8,
+        456 => host::op::RI | 2 << 8,
+        _ => host::op::RI | 3 << 8,
     };
+    let op = if single { op | host::SINGLE } else { op };
+    let b = fpr_bits(ctx, rb(w));
+    let z = ctx.b.const64(0);
+    let r = fp_call(ctx, z, b, z, op);
     set_fpr(ctx, rt(w), r);
+    record_cr1(ctx, w);
     Ok(())
 }
 
-/// fcmpu / fcmpo: CR field BF = LT GT EQ UN.
+/// fcmpu / fcmpo: CR field BF = LT GT EQ UN, and FPSCR[FPCC] (through the FPSCR helper).
 pub fn fcmp(ctx: &mut Ctx, w: u32) -> LiftResult {
     let bf = bits(w, 6, 8);
-    let a = fpr(ctx, ra(w));
-    let b = fpr(ctx, rb(w));
-    let lt = ctx.b.fcmp(FloatCC::Lt, a, b);
-    let gt = ctx.b.fcmp(FloatCC::Gt, a, b);
-    let eq = ctx.b.fcmp(FloatCC::Eq, a, b);
-    let un = ctx.b.fcmp(FloatCC::Unordered, a, b);
-    ctx.set_flag(state::cr_off(4 * bf), lt);
-    ctx.set_flag(state::cr_off(4 * bf + 1), gt);
-    ctx.set_flag(state::cr_off(4 * bf + 2), eq);
-    ctx.set_flag(state::cr_off(4 * bf + 3), un);
+    let a = fpr_bits(ctx, ra(w));
+    let b = fpr_bits(ctx, rb(w));
+    let z = ctx.b.const64(0);
+    let mut op = host::op::CMP;
+    if bits(w, 21, 30) == 32 {
+        op |= host::ORDERED;
+    }
+    let r = fp_call(ctx, a, b, z, op);
+    let r = ctx.b.trunc(Type::I8, r);
+    for i in 0..4 {
+        let sh = ctx.b.iconst(Type::I8, 3 - i as u64);
+        let v = ctx.b.lshr(r, sh);
+        let v = ctx.b.and_imm(v, 1);
+        ctx.set_flag(state::cr_off(4 * bf + i), v);
+    }
     Ok(())
 }
 
 pub fn mffs(ctx: &mut Ctx, w: u32) -> LiftResult {
     // mffs only (the ISA 3.0 variants in bits 11..15 are not implemented).
-    if rc(w) || ra(w) != 0 {
+    if ra(w) != 0 {
         return Err(TrapKind::Unimplemented);
     }
     let f = ctx.b.get_reg(Type::I32, state::FPSCR);
     let v = ctx.b.zext(Type::I64, f);
     set_fpr(ctx, rt(w), v);
+    record_cr1(ctx, w);
     Ok(())
 }
 
-/// The FPSCR with the nibbles in `mask` replaced by those of `v`.
-fn write_fpscr(ctx: &mut Ctx, v: Value, mask: u32) {
-    let old = ctx.b.get_reg(Type::I32, state::FPSCR);
-    let keep = ctx.b.and_imm(old, !mask as u64);
-    let new = ctx.b.and_imm(v, mask as u64);
-    let r = ctx.b.or(keep, new);
-    ctx.b.set_reg(state::FPSCR, r);
+/// The FPSCR with the bits in `mask` replaced by those of `v`; FEX and VX stay the summaries
+/// of their bits; with `fx_on_new`, a new exception bit also sets FX (mtfsb1).
+fn write_fpscr(ctx: &mut Ctx, v: Value, mask: u32, fx_on_new: bool) {
+    let m = ctx.b.const64(mask as u64);
+    let fx = ctx.b.const64(fx_on_new as u64);
+    let v = ctx.b.zext(Type::I64, v);
+    ctx.b.call_helper(&host::MTFS, &[v, m, fx]);
 }
 
 pub fn mtfsf(ctx: &mut Ctx, w: u32) -> LiftResult {
-    if rc(w) || bits(w, 15, 15) != 0 {
+    if bits(w, 15, 15) != 0 {
         return Err(TrapKind::Unimplemented);
     }
     let flm = bits(w, 7, 14);
@@ -395,31 +372,31 @@ pub fn mtfsf(ctx: &mut Ctx, w: u32) -> LiftResult {
             .fold(0u32, |m, i| m | 0xf << (28 - 4 * i))
     };
     let b = ctx.b.get_reg(Type::I32, state::fpr_off(rb(w)));
-    write_fpscr(ctx, b, mask);
+    write_fpscr(ctx, b, mask, false);
+    record_cr1(ctx, w);
     Ok(())
 }
 
 pub fn mtfsfi(ctx: &mut Ctx, w: u32) -> LiftResult {
-    if rc(w) || bits(w, 15, 15) != 0 {
+    if bits(w, 15, 15) != 0 {
         return Err(TrapKind::Unimplemented);
     }
     let bf = bits(w, 6, 8);
     let u = bits(w, 16, 19);
     let sh = 28 - 4 * bf;
     let v = ctx.b.const32(u << sh);
-    write_fpscr(ctx, v, 0xf << sh);
+    write_fpscr(ctx, v, 0xf << sh, false);
+    record_cr1(ctx, w);
     Ok(())
 }
 
 /// mtfsb0 / mtfsb1.
 pub fn mtfsb(ctx: &mut Ctx, w: u32) -> LiftResult {
-    if rc(w) {
-        return Err(TrapKind::Unimplemented);
-    }
     let bt = bits(w, 6, 10);
     let m = 1u32 << (31 - bt);
-    let v = if bits(w, 21, 30) == 38 { m } else { 0 };
-    let v = ctx.b.const32(v);
-    write_fpscr(ctx, v, m);
+    let set = bits(w, 21, 30) == 38;
+    let v = ctx.b.const32(if set { m } else { 0 });
+    write_fpscr(ctx, v, m, set);
+    record_cr1(ctx, w);
     Ok(())
 }
