@@ -12,13 +12,13 @@ use std::time::Duration;
 /// disassembly, and the run fails, rather than running something else.
 #[test]
 fn unimplemented_instruction_is_reported() {
-    // A static program whose main executes an x87 FLD1 (not implemented).
+    // A static program whose main executes an x87 FBLD (packed BCD: not implemented).
     let dir = std::env::temp_dir().join(format!("xarch-x86-unimpl-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join("fld1.c");
     std::fs::write(
         &src,
-        "int main(void) { __asm__ volatile(\"fld1\"); return 0; }\n",
+        "int main(void) { __asm__ volatile(\"fbld (%rsp)\"); return 0; }\n",
     )
     .unwrap();
     let exe = dir.join("fld1");
@@ -39,7 +39,7 @@ fn unimplemented_instruction_is_reported() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.code(), 0);
     assert!(
-        err.contains("unimplemented instruction") && err.contains("d9 e8") && err.contains("fld1"),
+        err.contains("unimplemented instruction") && err.contains("df 24 24") && err.contains("fbld"),
         "stderr: {err}"
     );
     let _ = std::fs::remove_dir_all(&dir);

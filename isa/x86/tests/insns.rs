@@ -304,8 +304,8 @@ fn syscall_and_traps() {
     // nop ; ud2
     let (_, e) = run(&[0x90, 0x0f, 0x0b], &state(&[]));
     assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, CODE + 1));
-    // an unimplemented instruction (x87 fld1) after a mov: the mov runs, then the trap.
-    let (s, e) = run(&[0xb8, 1, 0, 0, 0, 0xd9, 0xe8], &state(&[]));
+    // an unimplemented instruction (x87 fbld [rsp]) after a mov: the mov runs, then the trap.
+    let (s, e) = run(&[0xb8, 1, 0, 0, 0, 0xdf, 0x24, 0x24], &state(&[]));
     assert_eq!(e, BlockExit::Trap(TrapKind::Unimplemented, CODE + 5));
     assert_eq!(s.gpr[RAX], 1);
 }
