@@ -562,6 +562,7 @@ fn store_fp(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
     let sign = ((v >> 79) & 1) as u64;
     if is_unsupported(v) {
         fpu.flag(sw::IE);
+        fpu.set_c1(false);
         return if single {
             0xffc0_0000
         } else {
@@ -1206,7 +1207,7 @@ fn fprem(fpu: &mut Fpu, x: u128, ieee: bool) {
     fpu.denormal_check(&[x, y]);
     if fx.is_zero() || fy.is_infinite() {
         fpu.set_cc(false, false, false, false);
-        fpu.set_st(0, x);
+        fpu.set_st(0, fx.to_bits()); // canonical: a pseudo-denormal gets exponent 1
         return;
     }
     let (ma, ea) = unpack(fx);
@@ -1214,8 +1215,9 @@ fn fprem(fpu: &mut Fpu, x: u128, ieee: bool) {
     let d = ea - eb;
     let neg = fx.is_negative();
     if d >= 64 {
-        // Partial remainder: reduce the exponent by d - n, n in 32..=63 (as current Intel
-        // cores: n = 32 + (d - 64) mod 32 would be QEMU's; the SDM leaves it open).
+        // Partial remainder (C2 = 1): the SDM leaves the exponent reduction d - n to the
+        // implementation (n in 32..=63); n = 32 + (d - 64) mod 32 is what the host CPUs of
+        // the differential test (`fprem_partial_remainders`) give.
         let n = 32 + (d - 64) % 32;
         let shift = (d - n) as u32;
         // x - y·2^shift·trunc(x / (y·2^shift)); divisor exponent eb + shift, difference n.
@@ -1231,7 +1233,7 @@ fn fprem(fpu: &mut Fpu, x: u128, ieee: bool) {
     if d < -1 {
         // |x| < |y| / 2: quotient 0 for both forms, x unchanged.
         fpu.set_cc(false, false, false, false);
-        fpu.set_st(0, x);
+        fpu.set_st(0, fx.to_bits());
         return;
     }
     let (num, den, scale) = if d >= 0 {
@@ -1711,6 +1713,20 @@ mod tests {
         let r = fpu.binop(BinOp::Mul, big, big);
         assert_eq!(r, 0x7ffe_ffff_ffff_ffff_ffff);
         assert_eq!(fpu.s.fsw & 0x3f, sw::OE | sw::PE);
+    }
+
+    #[test]
+    fn smallest_normal_encodes_with_exponent_one() {
+        let v = 0x0001_ffff_ffff_ffff_fc60u128;
+        let mut s = fpu_with(&[]);
+        let mut fpu = Fpu {
+            s: &mut s,
+            pending_de: false,
+        };
+        assert_eq!(fpu.finish(widen(f(v)), 64), v);
+        let (m, e) = unpack(f(v));
+        let w = widen(F::from_u128(m).value).scalbn(e - 63);
+        assert_eq!(fpu.finish(w, 64), v);
     }
 
     #[test]
