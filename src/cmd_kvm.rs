@@ -123,6 +123,14 @@ fn print_stats(stats: &RunStats) {
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "xarch kvm stats (backend {})", stats.backend.name());
     let _ = writeln!(e, "  setup (load + VM)   {:10.3} ms", ms(stats.setup));
+    let _ = writeln!(e, "    load ELF          {:10.3} ms", ms(stats.load));
+    let _ = writeln!(e, "    create VM, vCPU   {:10.3} ms", ms(stats.vm_create));
+    let _ = writeln!(e, "    map image, stack  {:10.3} ms", ms(stats.map_image));
+    let _ = writeln!(
+        e,
+        "  to first exit       {:10.3} ms (first guest instructions, first page touches)",
+        ms(stats.first_exit)
+    );
     let _ = writeln!(
         e,
         "  in guest (KVM_RUN)  {:10.3} ms",
@@ -152,6 +160,10 @@ fn stats_json(stats: &RunStats, ending: &Ending) -> serde_json::Value {
     serde_json::json!({
         "backend": stats.backend.name(),
         "setup_ns": stats.setup.as_nanos() as u64,
+        "load_ns": stats.load.as_nanos() as u64,
+        "vm_create_ns": stats.vm_create.as_nanos() as u64,
+        "map_image_ns": stats.map_image.as_nanos() as u64,
+        "first_exit_ns": stats.first_exit.as_nanos() as u64,
         "guest_ns": stats.vm.guest_time.as_nanos() as u64,
         "host_ns": stats.host_time().as_nanos() as u64,
         "total_ns": stats.total.as_nanos() as u64,

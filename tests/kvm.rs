@@ -374,6 +374,20 @@ fn stats_name_the_backend_and_count_exits() {
     );
     assert!(v["guest_ns"].as_u64().unwrap() > 0);
     assert_eq!(v["ending"]["exit_code"], 0);
+    // The set-up is split into its parts; they add up to it.
+    let part = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("no {k} in {v}"));
+    let parts = part("load_ns") + part("vm_create_ns") + part("map_image_ns");
+    assert!(part("vm_create_ns") > 0 && part("load_ns") > 0, "{v}");
+    assert_eq!(parts, part("setup_ns"), "{v}");
+    assert!(part("first_exit_ns") > 0 && part("first_exit_ns") < part("total_ns"));
+    for line in [
+        "load ELF",
+        "create VM, vCPU",
+        "map image, stack",
+        "to first exit",
+    ] {
+        assert!(err.contains(line), "{err}");
+    }
 
     let k = kvm(&["--trace-exits", prog.to_str().unwrap()], b"");
     let err = String::from_utf8_lossy(&k.stderr).into_owned();

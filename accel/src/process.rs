@@ -54,6 +54,15 @@ pub struct RunStats {
     pub backend: Backend,
     /// From the start of `run` to the first guest instruction (load + VM creation).
     pub setup: Duration,
+    /// Of `setup`: loading the ELF (and its interpreter) into the address space.
+    pub load: Duration,
+    /// Of `setup`: creating the VM and vCPU (KVM_CREATE_VM .. registers set).
+    pub vm_create: Duration,
+    /// Of `setup`: page tables, memory slots and host pages for the loaded image and stack.
+    pub map_image: Duration,
+    /// From the first guest instruction to the first exit (the first syscall): mostly the
+    /// guest's first touches of its pages, each a shadow-paging fault inside KVM.
+    pub first_exit: Duration,
     /// From the start of `run` to the end of the guest.
     pub total: Duration,
     pub vm: VmStats,
@@ -152,12 +161,15 @@ fn apply_events(vm: &mut Vm, space: &mut AddressSpace) -> Result<(), RunError> {
     Ok(())
 }
 
-/// A VM over `space`'s window with every current mapping in its page tables.
-fn build_vm(space: &mut AddressSpace) -> Result<Vm, RunError> {
+/// A VM over `space`'s window with every current mapping in its page tables, and the time
+/// the VM's creation took.
+fn build_vm(space: &mut AddressSpace) -> Result<(Vm, Duration), RunError> {
     let mem = space.mem();
+    let t = Instant::now();
     // SAFETY: the window belongs to `space`, which outlives the VM in `run` (the VM is
     // dropped before it, see the order of locals there).
     let mut vm = unsafe { Vm::new(mem.base(), mem.size()) }?;
+    let created = t.elapsed();
     space.take_events();
     let vmas: Vec<_> = space
         .vmas()
@@ -168,7 +180,7 @@ fn build_vm(space: &mut AddressSpace) -> Result<Vm, RunError> {
         populate(space, start, len, prot, thp);
         vm.set_rights(start, len, rights(prot))?;
     }
-    Ok(vm)
+    Ok((vm, created))
 }
 
 /// Runs the x86-64 program `path` with `argv` (argv[0] included) and `envp` under KVM.
@@ -207,14 +219,19 @@ pub fn run(
     sys.set_exe_path(path);
     sys.set_strace(opts.strace);
 
-    let mut vm = build_vm(&mut space)?;
+    let load = t0.elapsed();
+    let (mut vm, vm_create) = build_vm(&mut space)?;
     let mut vms_built = 1;
     vm.set_entry(loaded.entry, loaded.sp)?;
     let backend = vm.backend();
     let setup = t0.elapsed();
+    let mut first_exit = None;
 
     let ending = loop {
         let exit = vm.run()?;
+        if first_exit.is_none() {
+            first_exit = Some(t0.elapsed() - setup);
+        }
         match exit {
             VmExit::Syscall { nr, args, rip } => {
                 if opts.trace_exits {
@@ -253,7 +270,7 @@ pub fn run(
                         // KVM refuses the parent's VM here: build our own over our memory.
                         let carried = vm.stats.clone();
                         drop(vm);
-                        vm = build_vm(&mut space)?;
+                        vm = build_vm(&mut space)?.0;
                         vms_built += 1;
                         vm.restore(&snap)?;
                         vm.stats = carried;
@@ -283,6 +300,10 @@ pub fn run(
     let stats = RunStats {
         backend,
         setup,
+        load,
+        vm_create,
+        map_image: setup.saturating_sub(load).saturating_sub(vm_create),
+        first_exit: first_exit.unwrap_or_default(),
         total: t0.elapsed(),
         vm: vm.stats.clone(),
         vms_built,
