@@ -266,7 +266,7 @@ impl PageTables {
             let covers = va == slot && sub_end - va == size;
             let pa = va.wrapping_add(delta);
             let is_table = level > 0 && old & PTE_P != 0 && old & PTE_PS == 0;
-            if covers && self.sizes.leaf_at(level) && pa & (size - 1) == 0 {
+            if covers && self.sizes.leaf_at(level) && (level == 0 || pa & (size - 1) == 0) {
                 // One leaf for the whole entry (or none), replacing what was there.
                 let new = if flags == 0 {
                     0

@@ -215,3 +215,61 @@ fn fs_base_reaches_the_guest() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn large_leaves_map_guest_memory_and_split_on_unmap() {
+    const HUGE: u64 = 0x80_0000;
+    let d = |a: u64| (a as u32).to_le_bytes();
+    let mut code = vec![0xc6, 0x04, 0x25]; // mov byte [HUGE + 0x1234], 1
+    code.extend(d(HUGE + 0x1234));
+    code.extend([1, 0xc6, 0x04, 0x25]); // mov byte [HUGE + 0x3ff000], 2
+    code.extend(d(HUGE + 0x3f_f000));
+    code.extend([2, 0x0f, 0x05]); // syscall
+    code.extend([0x8a, 0x04, 0x25]); // mov al, [HUGE + 0x204000]
+    code.extend(d(HUGE + 0x20_4000));
+    let fault_at = CODE + code.len() as u64;
+    code.extend([0x8a, 0x04, 0x25]); // mov al, [HUGE + 0x205000]
+    code.extend(d(HUGE + 0x20_5000));
+    let (mem, mut vm) = vm_with(&code);
+    let host = |a: u64| mem.host(GuestAddr(a));
+    // SAFETY: 4 MiB inside the reservation `mem` owns.
+    let r = unsafe {
+        libc::mprotect(
+            host(HUGE).cast(),
+            4 << 20,
+            libc::PROT_READ | libc::PROT_WRITE,
+        )
+    };
+    assert_eq!(r, 0);
+    let rw = Rights {
+        read: true,
+        write: true,
+        exec: false,
+    };
+    vm.set_rights(HUGE, 4 << 20, rw).unwrap();
+    if vm.page_sizes().two_m {
+        assert_eq!(vm.pt.lookup_sized(HUGE + 0x3f_f000).1, 2 << 20);
+    }
+    assert!(matches!(vm.run().unwrap(), VmExit::Syscall { .. }));
+    // SAFETY: bytes of the pages made read-write above.
+    unsafe {
+        assert_eq!(host(HUGE + 0x1234).read(), 1);
+        assert_eq!(host(HUGE + 0x3f_f000).read(), 2);
+    }
+    // One page in the second 2 MiB goes, as the Linux layer does it (host first).
+    // SAFETY: a page of the same range.
+    let r = unsafe { libc::mprotect(host(HUGE + 0x20_5000).cast(), 0x1000, libc::PROT_NONE) };
+    assert_eq!(r, 0);
+    vm.unmap(HUGE + 0x20_5000, 0x1000).unwrap();
+    assert_eq!(vm.pt.lookup_sized(HUGE + 0x20_4000).1, 0x1000);
+    vm.finish_syscall(0).unwrap();
+    assert_eq!(
+        vm.run().unwrap(),
+        VmExit::Exception {
+            vector: 14,
+            error_code: 4,
+            rip: fault_at,
+            cr2: HUGE + 0x20_5000
+        }
+    );
+}
