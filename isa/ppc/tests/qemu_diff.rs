@@ -20,6 +20,11 @@
 //!   clears FX (no `mtfsb0 0`, `mtfsfi 0` only with FX = 1, `mtfsf` never writes field 0).
 //! - FI: qemu clears it in fcmpu/fcmpo, the ISA leaves it: a compare is always followed by an
 //!   arithmetic instruction. `mffs` runs only in the harness (it would copy FR).
+//! - FPRF: qemu leaves it in fcfids/fcfidu/fcfidus; it is undefined after fcti*: these too
+//!   are followed by an arithmetic instruction.
+//! - `mfxer` is not generated: after a random `mtxer` it would copy the reserved bits qemu keeps.
+//! - fre/fres of +-0: qemu returns +-0.5, the ISA +-infinity: a sequence with one starts with
+//!   no FPR holding a zero, and its FRB is an FPR that no earlier instruction wrote.
 //! - fnmadd/fnmsub[s]: qemu rounds the negated value, the ISA rounds and then negates (they
 //!   differ in the directed modes): a sequence with one runs with RN = 0 and changes no RN.
 //! - The enable bits VE, OE, UE, ZE, XE and NI are never set: qemu-user raises SIGFPE for an
@@ -467,8 +472,13 @@ fn special_word(rng: &mut Rng) -> u32 {
     let r = rng.below(BASE as u64) as u32;
     match rng.below(6) {
         0 | 1 => {
+            // mfxer would copy the reserved bits qemu keeps from a random mtxer
             let spr = [1u32, 8, 9][rng.below(3) as usize];
-            let xo = if rng.below(2) == 0 { 339 } else { 467 };
+            let xo = if rng.below(2) == 0 && spr != 1 {
+                339
+            } else {
+                467
+            };
             31 << 26 | r << 21 | spr << 16 | xo << 1
         }
         3 => {
@@ -499,6 +509,32 @@ fn special_word(rng: &mut Rng) -> u32 {
             63 << 26 | bt << 21 | xo << 1 | rng.below(2) as u32
         }
     }
+}
+
+/// fcmpu/fcmpo (qemu clears FI), fcfids/fcfidu/fcfidus (qemu leaves FPRF) and fcti* (FPRF
+/// undefined: qemu-ppc sets it from the result's bits, qemu-ppc64le leaves it).
+fn needs_followup(w: u32) -> bool {
+    (w >> 26 == 63
+        && matches!(
+            w >> 1 & 0x3ff,
+            0 | 32 | 974 | 14 | 15 | 142 | 143 | 814 | 815 | 942 | 943
+        ))
+        || (w >> 26 == 59 && matches!(w >> 1 & 0x3ff, 846 | 974))
+}
+
+/// fre / fres (qemu returns +-0.5 for +-0, the ISA +-infinity).
+fn is_fre(w: u32) -> bool {
+    matches!(w >> 26, 59 | 63) && w >> 5 & 1 == 1 && w >> 1 & 31 == 24
+}
+
+/// Whether an instruction of `seq` writes FPR `r` (FP arithmetic, moves and loads).
+fn fpr_written(seq: &[u32], r: u32) -> bool {
+    seq.iter().any(|&w| {
+        let t = w >> 21 & 31;
+        let fp_load = matches!(w >> 26, 48..=51)
+            || (w >> 26 == 31 && matches!(w >> 1 & 0x3ff, 535 | 567 | 599 | 631 | 855 | 887));
+        t == r && (matches!(w >> 26, 59 | 63) || fp_load)
+    })
 }
 
 /// fnmadd[s] / fnmsub[s] (see the header: they run with RN = 0).
@@ -549,13 +585,27 @@ fn random_sequence_any(
             4 => vec![special_word(rng)],
             5..=9 => vec![random_form(rng, mode, fixed)],
             _ => {
-                let w = random_form(rng, mode, fp);
-                if w >> 26 == 63 && matches!(w >> 1 & 0x3ff, 0 | 32) {
-                    // qemu clears FI on fcmpu/fcmpo (the ISA leaves it): an arithmetic
-                    // instruction after the compare sets FI for both.
+                let mut w = random_form(rng, mode, fp);
+                if is_fre(w) {
+                    // FRB: an FPR no earlier instruction wrote (all start nonzero, see
+                    // `is_fre`).
+                    let free: Vec<u32> = (0..32).filter(|&r| !fpr_written(&seq, r)).collect();
+                    if free.is_empty() {
+                        continue;
+                    }
+                    let r = free[rng.below(free.len() as u64) as usize];
+                    w = (w & !(31 << 11)) | r << 11;
+                }
+                if needs_followup(w) {
+                    // qemu clears FI on fcmpu/fcmpo and leaves FPRF in fcfids/fcfidu/fcfidus:
+                    // an arithmetic instruction after them sets both for qemu and xarch.
                     let a = loop {
                         let a = random_form(rng, mode, fp);
-                        if matches!(a >> 26, 59 | 63) && a >> 5 & 1 == 1 && a >> 1 & 31 != 23 {
+                        if matches!(a >> 26, 59 | 63)
+                            && a >> 5 & 1 == 1
+                            && a >> 1 & 31 != 23
+                            && !is_fre(a)
+                        {
                             break a;
                         }
                     };
@@ -732,6 +782,13 @@ fn diff_mode(mode: &Mode) {
         if seq.iter().any(|&w| is_fnm(w)) {
             init[F_FPSCR] &= !3;
         }
+        if seq.iter().any(|&w| is_fre(w)) {
+            for v in init[F_FPR..F_FPR + 32].iter_mut() {
+                if *v << 1 == 0 {
+                    *v |= 1.5f64.to_bits();
+                }
+            }
+        }
     }
 
     let dir = std::env::temp_dir().join(format!(
@@ -858,12 +915,17 @@ fn compare(
                     )
                 })
                 .collect();
+            let fprs: Vec<String> = inits[k][F_FPR..F_FPR + 32]
+                .iter()
+                .map(|v| format!("{v:x}"))
+                .collect();
             report.push(format!(
-                "sequence {k} (fpscr {:#x}, cr {:#x}, xer {:#x}, ctr {:#x}):\n{}\n  {}",
+                "sequence {k} (fpscr {:#x}, cr {:#x}, xer {:#x}, ctr {:#x}; f0..f31 {}):\n{}\n  {}",
                 inits[k][F_FPSCR],
                 inits[k][F_CR],
                 inits[k][F_XER],
                 inits[k][F_CTR],
+                fprs.join(" "),
                 listing.join("\n"),
                 diffs.join("\n  ")
             ));

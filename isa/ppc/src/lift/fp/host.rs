@@ -20,7 +20,9 @@
 //! - FI is the inexact flag of this instruction, FR is set when rounding increased the
 //!   magnitude (the result differs from the one rounded toward zero), both cleared by invalid
 //!   operations and divide by zero; XX, OX, UX, ZX are sticky; OX also sets XX and FI (overflow
-//!   with OE = 0 is inexact). UX follows the host: tiny after rounding and inexact.
+//!   with OE = 0 is inexact). UX: tiny before rounding (as PowerPC detects it) and inexact;
+//!   the host detects tininess after rounding, so a result that rounded up to the smallest
+//!   normal from below is added.
 //! - FPRF is the class of the result (C, FL, FG, FE, FU); FX is set when an exception bit goes
 //!   from 0 to 1; VX and FEX are the summaries of their bits.
 //! - Enabled exceptions (VE, OE, UE, ZE, XE = 1) set FEX, but the results are those of the
@@ -252,12 +254,32 @@ struct Rounded {
     fr: bool,
 }
 
+/// Underflow with tininess detected before rounding (PowerPC), from the host's after-rounding
+/// flag: also an inexact result that rounded up to the smallest normal magnitude `min` from
+/// below (`z` is the result rounded toward zero).
+fn tiny_before(flags: u32, r: f64, z: f64, min: f64) -> u32 {
+    if flags & PE != 0 && r.abs() == min && z.abs() < min {
+        flags | UE
+    } else {
+        flags
+    }
+}
+
 /// Runs `f` (one host operation under an MXCSR) in the guest rounding mode, to double or to
 /// single precision, and works out FR.
 fn round(rn: u32, single: bool, f: impl Fn(u32) -> (f64, u32)) -> Rounded {
     if single {
         // Round to odd in double, then once to single.
         let (t, fl) = f(mxcsr(1));
+        if t == 0.0 && fl & PE == 0 {
+            // An exact zero: its sign depends on the rounding mode (x - x is -0 toward -inf).
+            let (z, fl) = f(mxcsr(rn));
+            return Rounded {
+                bits: z.to_bits(),
+                flags: fl,
+                fr: false,
+            };
+        }
         let odd = if fl & PE != 0 {
             f64::from_bits(t.to_bits() | 1)
         } else {
@@ -265,7 +287,7 @@ fn round(rn: u32, single: bool, f: impl Fn(u32) -> (f64, u32)) -> Rounded {
         };
         let (r, fl2) = h_to_single(odd, mxcsr(rn));
         let (z, _) = h_to_single(odd, mxcsr(1));
-        let flags = fl & (IE | ZE) | fl2;
+        let flags = tiny_before(fl & (IE | ZE) | fl2, r, z, f32::MIN_POSITIVE as f64);
         Rounded {
             bits: r.to_bits(),
             flags,
@@ -273,11 +295,14 @@ fn round(rn: u32, single: bool, f: impl Fn(u32) -> (f64, u32)) -> Rounded {
         }
     } else {
         let (r, flags) = f(mxcsr(rn));
-        let fr = if flags & PE != 0 && rn != 1 {
+        let (fr, flags) = if flags & PE != 0 && rn != 1 {
             let (z, _) = f(mxcsr(1));
-            r.abs() != z.abs()
+            (
+                r.abs() != z.abs(),
+                tiny_before(flags, r, z, f64::MIN_POSITIVE),
+            )
         } else {
-            false
+            (false, flags)
         };
         Rounded {
             bits: r.to_bits(),
@@ -352,7 +377,11 @@ fn arith(fpscr: u32, kind: u64, single: bool, a: u64, b: u64, c: u64) -> (u64, u
     }
     if let Some(&n) = ops.iter().find(|&&x| is_nan(x)) {
         let r = quiet(n);
-        let r = if single { nan_single(r) } else { r };
+        let r = if single || kind == op::RSP {
+            nan_single(r)
+        } else {
+            r
+        };
         return (r, finish(fpscr, set, Some((false, false, fprf_of(r)))));
     }
     let negate = matches!(kind, op::NMADD | op::NMSUB);
@@ -658,6 +687,21 @@ mod tests {
         // and without b it ties to even (down)
         let (r, _) = compute(0, d(a), d(0.0), d(1.0), op::MADD | SINGLE);
         assert_eq!(f64::from_bits(r), 1.0);
+    }
+
+    #[test]
+    fn underflow_is_detected_before_rounding() {
+        // 2^-1022 * (1 - 2^-53) rounds up to 2^-1022 toward +inf: tiny before rounding
+        let a = f64::MIN_POSITIVE;
+        let (r, f) = compute(2, d(a), 0, d(1.0 - 2f64.powi(-53)), op::MUL);
+        assert_eq!(f64::from_bits(r), a);
+        assert_eq!(f & (UX | XX | FI), UX | XX | FI);
+        // to nearest, 2^-1022 * (1 - 2^-60): also rounds up, also tiny
+        let (_, f) = compute(0, d(1.0 - 2f64.powi(-53)), 0, d(a), op::MUL);
+        assert_eq!(f & UX, UX);
+        // exact 2^-1022: no underflow
+        let (_, f) = compute(0, d(1.0), 0, d(a), op::MUL);
+        assert_eq!(f & UX, 0);
     }
 
     #[test]
