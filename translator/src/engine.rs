@@ -4,7 +4,8 @@
 //!   run(state, space) ─► PC ─► cache lookup ──miss──► Frontend::lift ─► opt ─► cache
 //!                              │ hit
 //!                              ├─ cold: interp::run_block, count ──(≥ hot_threshold)──► jit::compile
-//!                              └─ hot:  jit::enter (chained blocks run until an exit only the
+//!                              │        of the block and the warm blocks on loops through it
+//!                              └─ hot:  jit::enter (chained regions run until an exit only the
 //!                                       dispatcher or the caller can serve)
 //!   ◄─ RunExit::Syscall / Trap / FetchFault
 //! ```
@@ -228,7 +229,23 @@ pub(crate) struct BlockEntry {
     pub code: Option<jit::CodeRef>,
     /// Compilation failed (an op the lowering does not support): stays in tier 0.
     pub no_jit: bool,
+    /// The other blocks compiled into `code` (guest PC, bytes): dropping any of them drops
+    /// the code too.
+    pub region: Vec<(u64, u32)>,
 }
+
+/// True if the guest code `[p, p + bytes)` overlaps `[start, end)`.
+fn hits(p: u64, bytes: u32, start: u64, end: u64) -> bool {
+    p < end && p.saturating_add(bytes.max(1) as u64) > start
+}
+
+/// `XARCH_NO_REGIONS=1` compiles every block alone (for measuring what regions gain).
+static NO_REGIONS: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("XARCH_NO_REGIONS").is_some_and(|v| v != "0"));
+
+/// Most blocks, and guest instructions, compiled into one region.
+const REGION_BLOCKS: usize = 16;
+const REGION_INSNS: u32 = 400;
 
 /// The DBT engine for one guest thread.
 pub struct Engine {
@@ -369,14 +386,29 @@ impl Engine {
         // The address space dropped its protection of these pages (unmap, mprotect, write).
         self.code_pages
             .retain(|&p| p.saturating_add(PAGE) <= start || p >= end);
-        let dead: Vec<u64> = self
+        let dead: HashSet<u64> = self
+            .blocks
+            .iter()
+            .filter(|(pc, e)| hits(**pc, e.block.guest_bytes, start, end))
+            .map(|(pc, _)| *pc)
+            .collect();
+        // Regions that hold a dropped block lose their code; their own block stays lifted.
+        let stale: Vec<u64> = self
             .blocks
             .iter()
             .filter(|(pc, e)| {
-                **pc < end && pc.saturating_add(e.block.guest_bytes.max(1) as u64) > start
+                !dead.contains(pc) && e.region.iter().any(|&(p, n)| hits(p, n, start, end))
             })
             .map(|(pc, _)| *pc)
             .collect();
+        for pc in stale {
+            let e = self.blocks.get_mut(&pc).expect("listed above");
+            e.region.clear();
+            e.runs = 0;
+            if let Some(code) = e.code.take() {
+                self.jit.unlink(pc, code);
+            }
+        }
         for pc in dead {
             if let Some(e) = self.blocks.remove(&pc) {
                 self.stats.invalidated += 1;
@@ -466,6 +498,7 @@ impl Engine {
                 runs: 0,
                 code: None,
                 no_jit: false,
+                region: Vec::new(),
             },
         );
         // Write-protect the block's pages so that a guest write to them reaches us.
@@ -483,16 +516,112 @@ impl Engine {
         Ok(())
     }
 
+    /// Constant-exit targets of a block (side exits and the final exit).
+    fn successors(b: &ir::Block) -> Vec<u64> {
+        let mut out: Vec<u64> = b
+            .insts
+            .iter()
+            .filter_map(|x| match x.op {
+                Op::ExitIf { target, .. } => Some(target),
+                _ => None,
+            })
+            .collect();
+        match b.exit {
+            ir::Exit::Jump { target } => out.push(target),
+            ir::Exit::Branch {
+                taken, not_taken, ..
+            } => out.extend([taken, not_taken]),
+            _ => {}
+        }
+        out
+    }
+
+    /// The region to compile for the hot block at `pc`: it first, then the warm blocks on
+    /// loops through it (reached by constant exits and leading back to it), so that a hot
+    /// loop runs inside one function with its guest registers in host registers. Capped in
+    /// blocks and instructions; a block on no loop is a region of its own.
+    fn region(&self, pc: u64) -> Vec<u64> {
+        if *NO_REGIONS {
+            return vec![pc];
+        }
+        let warm = self.opts.hot_threshold / 2;
+        // Warm blocks reachable from `pc`, breadth first, with their successors.
+        let mut seen: Vec<(u64, Vec<u64>)> = vec![(pc, Self::successors(&self.blocks[&pc].block))];
+        let mut i = 0;
+        while i < seen.len() && seen.len() < 4 * REGION_BLOCKS {
+            let succ = seen[i].1.clone();
+            i += 1;
+            for t in succ {
+                if seen.iter().any(|(p, _)| *p == t) {
+                    continue;
+                }
+                let Some(e) = self.blocks.get(&t) else {
+                    continue;
+                };
+                if e.no_jit || (e.runs < warm && e.code.is_none()) {
+                    continue;
+                }
+                seen.push((t, Self::successors(&e.block)));
+            }
+        }
+        // Those that lead back to `pc` (within the reachable set), in discovery order.
+        let mut back: HashSet<u64> = HashSet::from([pc]);
+        loop {
+            let before = back.len();
+            for (p, succ) in &seen {
+                if !back.contains(p) && succ.iter().any(|t| back.contains(t)) {
+                    back.insert(*p);
+                }
+            }
+            if back.len() == before {
+                break;
+            }
+        }
+        let mut members = Vec::new();
+        let mut insns = 0;
+        for (p, _) in &seen {
+            let n = self.blocks[p].block.guest_insns;
+            if *p == pc
+                || (back.contains(p) && members.len() < REGION_BLOCKS && insns + n <= REGION_INSNS)
+            {
+                members.push(*p);
+                insns += n;
+            }
+        }
+        members
+    }
+
     fn compile(&mut self, pc: u64) {
-        let entry = self.blocks.get_mut(&pc).expect("compile of a cached block");
+        let mut members = self.region(pc);
         let t0 = Instant::now();
-        let res = self.jit.compile(&entry.block, self.pc_offset, &self.opts);
+        let mut res = {
+            let blocks: Vec<&ir::Block> = members.iter().map(|p| &self.blocks[p].block).collect();
+            self.jit.compile(&blocks, self.pc_offset, &self.opts)
+        };
+        if res.is_err() && members.len() > 1 {
+            // A member the lowering cannot handle: the block alone may still compile.
+            members.truncate(1);
+            res = self
+                .jit
+                .compile(&[&self.blocks[&pc].block], self.pc_offset, &self.opts);
+        }
         self.stats.compile_ns += t0.elapsed().as_nanos() as u64;
+        let region: Vec<(u64, u32)> = members[1..]
+            .iter()
+            .map(|p| (*p, self.blocks[p].block.guest_bytes))
+            .collect();
+        let entry = self.blocks.get_mut(&pc).expect("compile of a cached block");
         match res {
             Ok(code) => {
                 self.stats.blocks_compiled += 1;
-                self.stats.compiled_insns += entry.block.guest_insns as u64;
+                self.stats.compiled_insns += entry.block.guest_insns as u64
+                    + members[1..]
+                        .iter()
+                        .map(|p| self.blocks[p].block.guest_insns as u64)
+                        .sum::<u64>();
+                let entry = self.blocks.get_mut(&pc).expect("compile of a cached block");
                 entry.code = Some(code);
+                entry.region = region;
                 let blocks = &self.blocks;
                 self.jit
                     .link_exits(pc, |t| blocks.get(&t).and_then(|e| e.code));

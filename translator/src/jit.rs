@@ -437,17 +437,20 @@ impl Jit {
         unsafe { &*s }
     }
 
-    /// Compiles one block; links its exits to targets already compiled and patches the exits
-    /// of other blocks that wait for it.
+    /// Compiles a region (`blocks[0]` its entry, the rest blocks it reaches by constant
+    /// exits, lowered into the same function); links its exits to targets already compiled
+    /// and patches the exits of other code that waits for the entry.
     pub fn compile(
         &mut self,
-        block: &ir::Block,
+        blocks: &[&ir::Block],
         pc_offset: u32,
         opts: &EngineOptions,
     ) -> Result<CodeRef, String> {
-        // One slot per constant exit, allocated before lowering (which only hands them out).
+        let block = blocks[0];
+        // At most one slot per constant exit (exits to members use none), allocated before
+        // lowering (which only hands them out); the unused ones are freed after.
         let mut slots = Vec::new();
-        for _ in 0..count_direct_exits(block) {
+        for _ in 0..blocks.iter().map(|b| count_direct_exits(b)).sum::<usize>() {
             slots.push(self.new_slot());
         }
         let mut exits: Vec<(u64, &'static AtomicU64)> = Vec::new();
@@ -465,9 +468,11 @@ impl Jit {
                 call_conv: CallConv::Tail,
                 frontend: self.isa.frontend_config(),
             };
-            lower::lower_block(block, params).map_err(|e| e.to_string())
+            lower::lower_region(blocks, params).map_err(|e| e.to_string())
         };
-        let func = match func {
+        self.free_slots.extend(slots[exits.len()..].iter().copied());
+        slots.truncate(exits.len());
+        let (func, pcs) = match func {
             Ok(f) => f,
             Err(e) => {
                 self.free_slots.extend(slots.iter().copied());
@@ -486,7 +491,7 @@ impl Jit {
             guest_pc: block.pc,
             srclocs: srclocs
                 .iter()
-                .map(|&(s, e, off)| (s, e, block.pc.wrapping_add(off as u64)))
+                .map(|&(s, e, i)| (s, e, pcs.get(i as usize).copied().unwrap_or(block.pc)))
                 .collect(),
         };
         let len = srclocs.iter().map(|s| s.1 as usize).max().unwrap_or(0);

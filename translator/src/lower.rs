@@ -1,14 +1,21 @@
-//! Lowering: one [`ir::Block`] → one Cranelift function (the hot tier).
+//! Lowering: a region of [`ir::Block`]s → one Cranelift function (the hot tier).
 //!
 //! ```text
-//!   ir::Block ──► lower_block ──► clif Function (CallConv::Tail) ──► jit.rs: compile, place, link
-//!    fn block(state: i64, mem: i64, ctx: i64) -> i64
+//!   [ir::Block] ──► lower_region ──► clif Function (CallConv::Tail) ──► jit.rs: compile, place, link
+//!    fn region(state: i64, mem: i64, ctx: i64) -> i64
 //! ```
 //!
-//! Every IR value becomes one SSA value; guest registers are loads and stores of the state
-//! (the `opt` pass has already forwarded them within the block). A guest address is mapped
-//! as `mem + (addr & ctx.mask)`. Each exit to a constant PC loads its **exit slot** (a
-//! word owned by the JIT): non-zero is the target's code, tail-called with
+//! A region is a hot block and the warm blocks on loops through it (the engine picks them);
+//! each becomes a Cranelift block, and an exit from one member to another is a local jump
+//! (after the exit-request check), so a hot loop never leaves the function. In a region with
+//! such an edge, the guest registers it uses live in Cranelift variables: loaded at entry,
+//! stored back (those that may have changed on the way) where control leaves the function
+//! or a helper call looks at the state. A single block without a loop keeps its registers
+//! in the state (the `opt` pass has already forwarded them within the block).
+//!
+//! Every IR value becomes one SSA value. A guest address is mapped as
+//! `mem + (addr & ctx.mask)`. Each exit to a constant PC outside the region loads its
+//! **exit slot** (a word owned by the JIT): non-zero is the target's code, tail-called with
 //! `return_call_indirect`; zero returns the slot's address to the dispatcher, which compiles
 //! the target if hot and patches the slot. Indirect exits probe the jump cache in `ctx`.
 //! The return value tells the dispatcher why the chain stopped (see [`ret`]).
@@ -26,7 +33,8 @@ use cranelift_codegen::ir::{
     UserFuncName, Value as CValue,
 };
 use cranelift_codegen::isa::CallConv;
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::AtomicU64;
 
 mod vector;
@@ -204,6 +212,7 @@ fn vec_flags() -> MemFlagsData {
 
 struct Lowerer<'a, 'b, 'p> {
     b: FunctionBuilder<'a>,
+    /// The region member being lowered.
     block: &'b ir::Block,
     vals: Vec<Option<CValue>>,
     state: CValue,
@@ -214,10 +223,113 @@ struct Lowerer<'a, 'b, 'p> {
     /// Guest PC of the instruction being lowered.
     insn_pc: u64,
     tail_sig: cranelift_codegen::ir::SigRef,
+    /// Guest PC of each member → its Cranelift block: exits to these are local jumps.
+    members: HashMap<u64, cranelift_codegen::ir::Block>,
+    /// Guest registers held in SSA variables for the whole region.
+    promo: Promotion,
+    /// Guest PC of each source location (a source location is an index here).
+    srcloc_pcs: Vec<u64>,
+}
+
+/// `XARCH_NO_PROMOTION=1` keeps every guest register in memory (for measuring what keeping
+/// them in host registers gains).
+static NO_PROMOTION: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("XARCH_NO_PROMOTION").is_some_and(|v| v != "0"));
+
+/// Guest state fields the region keeps in Cranelift variables: loaded once at entry, stored
+/// back (those the region writes) wherever control leaves the region or calls a helper.
+#[derive(Default)]
+struct Promotion {
+    /// State offset → (variable, its type); ordered so that flushes are deterministic.
+    vars: BTreeMap<u32, (Variable, Type)>,
+    /// Offsets some member writes.
+    written: BTreeSet<u32>,
+    /// Offsets whose variable may differ from the state here (written since the region's
+    /// entry or the last helper call): what a flush stores.
+    dirty: BTreeSet<u32>,
+}
+
+impl Promotion {
+    /// Picks the fields to promote: every `GetReg`/`SetReg` offset whose accesses are all
+    /// integers up to 64 bits (the variable has the widest, narrower accesses are its low
+    /// bytes) or all of one type, and that no access at another offset overlaps. The PC,
+    /// which exits store directly, stays in memory.
+    fn plan(blocks: &[&ir::Block], pc_offset: u32) -> Vec<(u32, Type, bool)> {
+        // offset → (types seen, written)
+        let mut seen: BTreeMap<u32, (Vec<Type>, bool)> = BTreeMap::new();
+        if *NO_PROMOTION {
+            return Vec::new();
+        }
+        for blk in blocks {
+            for i in &blk.insts {
+                let (off, ty, w) = match i.op {
+                    Op::GetReg { off } => (off, blk.ty(i.result.expect("GetReg result")), false),
+                    Op::SetReg { off, v } => (off, blk.ty(v), true),
+                    _ => continue,
+                };
+                let e = seen.entry(off).or_default();
+                if !e.0.contains(&ty) {
+                    e.0.push(ty);
+                }
+                e.1 |= w;
+            }
+        }
+        // Every accessed span, promoted or not: a field that overlaps another stays in memory.
+        let spans: Vec<(u32, u32)> = seen
+            .iter()
+            .map(|(&off, (tys, _))| {
+                let width = tys.iter().map(|t| t.bytes()).max().unwrap_or(1);
+                (off, off + width)
+            })
+            .collect();
+        seen.iter()
+            .filter_map(|(&off, (tys, w))| {
+                let ty = if tys.iter().all(|t| t.is_int() && t.bits() <= 64) {
+                    *tys.iter().max_by_key(|t| t.bits())?
+                } else if tys.len() == 1 {
+                    tys[0]
+                } else {
+                    return None;
+                };
+                let end = off + ty.bytes();
+                let pc = off < pc_offset + 8 && pc_offset < end;
+                let overlap = spans.iter().any(|&(s, e)| s != off && s < end && off < e);
+                (!pc && !overlap).then_some((off, ty, *w))
+            })
+            .collect()
+    }
+}
+
+/// The constant targets of a block's exits (side exits, then the final exit).
+pub fn const_targets(blk: &ir::Block) -> impl Iterator<Item = u64> + '_ {
+    let side = blk.insts.iter().filter_map(|i| match i.op {
+        Op::ExitIf { target, .. } => Some(target),
+        _ => None,
+    });
+    let end = match blk.exit {
+        Exit::Jump { target } => [Some(target), None],
+        Exit::Branch {
+            taken, not_taken, ..
+        } => [Some(taken), Some(not_taken)],
+        _ => [None, None],
+    };
+    side.chain(end.into_iter().flatten())
 }
 
 /// Builds the Cranelift function of one block.
 pub fn lower_block(block: &ir::Block, params: LowerParams<'_>) -> Result<Function, LowerError> {
+    lower_region(&[block], params).map(|(f, _)| f)
+}
+
+/// Builds one Cranelift function for a region: `blocks[0]` is the entry, the others are
+/// blocks it reaches by constant exits. Exits between members are local jumps (with the
+/// exit-request check); guest registers live in SSA variables across the region. Gives the
+/// function and the guest PC of each source location index.
+pub fn lower_region(
+    blocks: &[&ir::Block],
+    params: LowerParams<'_>,
+) -> Result<(Function, Vec<u64>), LowerError> {
+    let head = blocks[0];
     let cc = params.call_conv;
     let mut func = Function::with_name_signature(UserFuncName::user(0, 0), block_signature(cc));
     let mut fctx = FunctionBuilderContext::new();
@@ -238,35 +350,111 @@ pub fn lower_block(block: &ir::Block, params: LowerParams<'_>) -> Result<Functio
     b.seal_block(stop);
     b.seal_block(body);
     b.switch_to_block(stop);
-    let here = b.ins().iconst(types::I64, block.pc as i64);
+    let here = b.ins().iconst(types::I64, head.pc as i64);
     b.ins()
         .store(state_flags(), here, state, params.pc_offset as i32);
     let r = b.ins().iconst(types::I64, ret::DISPATCH);
     b.ins().return_(&[r]);
     b.switch_to_block(body);
+    let mut members = HashMap::new();
+    let mut order = Vec::new();
+    for blk in blocks {
+        if !members.contains_key(&blk.pc) {
+            let cb = b.create_block();
+            members.insert(blk.pc, cb);
+            order.push((*blk, cb));
+        }
+    }
+    // Registers stay in variables only where control stays in the function: across an edge
+    // between members. Elsewhere, loading every field at entry and storing at every exit
+    // costs more than the block's own accesses.
+    let local_edge = blocks
+        .iter()
+        .any(|blk| const_targets(blk).any(|t| members.contains_key(&t)));
+    let mut promo = Promotion::default();
+    let plan = if local_edge {
+        Promotion::plan(blocks, params.pc_offset)
+    } else {
+        Vec::new()
+    };
+    for (off, ty, written) in plan {
+        let var = b.declare_var(clif_type(ty));
+        promo.vars.insert(off, (var, ty));
+        if written {
+            promo.written.insert(off);
+        }
+    }
     let mut l = Lowerer {
         b,
-        block,
-        vals: vec![None; block.types.len()],
+        block: head,
+        vals: Vec::new(),
         state,
         mem,
         ctx,
         mask,
         params,
-        insn_pc: block.pc,
+        insn_pc: head.pc,
         tail_sig,
+        members,
+        promo,
+        srcloc_pcs: Vec::new(),
     };
-    if l.params.stats {
-        l.bump(OFF_BLOCKS, 1);
-        l.bump(OFF_INSNS, block.guest_insns as i64);
+    // Fields that may be dirty at each member's start: those written on some path to it.
+    let writes: HashMap<u64, BTreeSet<u32>> = order
+        .iter()
+        .map(|(blk, _)| {
+            let w = blk
+                .insts
+                .iter()
+                .filter_map(|i| match i.op {
+                    Op::SetReg { off, .. } if l.promo.vars.contains_key(&off) => Some(off),
+                    _ => None,
+                })
+                .collect();
+            (blk.pc, w)
+        })
+        .collect();
+    let mut dirty_in: HashMap<u64, BTreeSet<u32>> = HashMap::new();
+    loop {
+        let mut changed = false;
+        for (blk, _) in &order {
+            let mut out = dirty_in.get(&blk.pc).cloned().unwrap_or_default();
+            out.extend(writes[&blk.pc].iter().copied());
+            for t in const_targets(blk) {
+                if l.members.contains_key(&t) {
+                    let d = dirty_in.entry(t).or_default();
+                    let n = d.len();
+                    d.extend(out.iter().copied());
+                    changed |= d.len() != n;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
     }
-    for inst in &block.insts {
-        l.inst(inst)?;
+    l.reload_vars();
+    l.b.ins().jump(order[0].1, &[]);
+    for (blk, cb) in order {
+        l.promo.dirty = dirty_in.remove(&blk.pc).unwrap_or_default();
+        l.b.switch_to_block(cb);
+        l.block = blk;
+        l.insn_pc = blk.pc;
+        l.vals = vec![None; blk.types.len()];
+        if l.params.stats {
+            l.bump(OFF_BLOCKS, 1);
+            l.bump(OFF_INSNS, blk.guest_insns as i64);
+        }
+        for inst in &blk.insts {
+            l.inst(inst)?;
+        }
+        l.exit()?;
     }
-    l.exit()?;
+    l.b.seal_all_blocks();
     let fc = l.params.frontend;
+    let pcs = std::mem::take(&mut l.srcloc_pcs);
     l.b.finalize(fc);
-    Ok(func)
+    Ok((func, pcs))
 }
 
 impl Lowerer<'_, '_, '_> {
@@ -361,9 +549,9 @@ impl Lowerer<'_, '_, '_> {
         let r = match &inst.op {
             Op::InsnStart { pc } => {
                 self.insn_pc = *pc;
-                let off = pc.wrapping_sub(self.block.pc);
-                self.b
-                    .set_srcloc(SourceLoc::new(u32::try_from(off).unwrap_or(u32::MAX - 1)));
+                let idx = self.srcloc_pcs.len() as u32;
+                self.srcloc_pcs.push(*pc);
+                self.b.set_srcloc(SourceLoc::new(idx));
                 return Ok(());
             }
             Op::Const { imm } => {
@@ -389,6 +577,16 @@ impl Lowerer<'_, '_, '_> {
             }
             Op::GetReg { off } => {
                 let ty = rty.expect("GetReg has a type");
+                if let Some(&(var, vty)) = self.promo.vars.get(off) {
+                    let x = self.b.use_var(var);
+                    let r = if vty == ty {
+                        x
+                    } else {
+                        self.b.ins().ireduce(clif_type(ty), x)
+                    };
+                    self.vals[inst.result.expect("GetReg result").0 as usize] = Some(r);
+                    return Ok(());
+                }
                 let flags = if ty == Type::V128 {
                     vec_flags().with_notrap()
                 } else {
@@ -399,6 +597,22 @@ impl Lowerer<'_, '_, '_> {
                     .load(clif_type(ty), flags, self.state, *off as i32)
             }
             Op::SetReg { off, v } => {
+                if let Some(&(var, vty)) = self.promo.vars.get(off) {
+                    let (x, ty) = (self.v(*v), self.ty(*v));
+                    let x = if vty == ty {
+                        x
+                    } else {
+                        // A narrower write replaces the low bytes of the field.
+                        let keep = !ty.mask() & vty.mask();
+                        let old = self.b.use_var(var);
+                        let hi = self.b.ins().band_imm_u(old, keep as i64);
+                        let lo = self.b.ins().uextend(clif_type(vty), x);
+                        self.b.ins().bor(hi, lo)
+                    };
+                    self.b.def_var(var, x);
+                    self.promo.dirty.insert(*off);
+                    return Ok(());
+                }
                 let flags = if self.ty(*v) == Type::V128 {
                     vec_flags().with_notrap()
                 } else {
@@ -684,8 +898,13 @@ impl Lowerer<'_, '_, '_> {
                 self.b
                     .ins()
                     .store(state_flags(), here, self.ctx, OFF_HELPER_PC);
+                // The helper sees and may change the whole state.
+                self.flush();
                 let call = self.b.ins().call_indirect(sref, f, &cargs);
-                self.b.inst_results(call)[0]
+                let r = self.b.inst_results(call)[0];
+                self.reload_vars();
+                self.promo.dirty.clear();
+                r
             }
             Op::ExitIf { cond, target } => {
                 let c = self.v(*cond);
@@ -823,6 +1042,51 @@ impl Lowerer<'_, '_, '_> {
         self.b.ins().ireduce(clif_type(to), r)
     }
 
+    /// Stores the promoted fields the region writes back to the state (before control
+    /// leaves the region or a helper looks at the state).
+    fn flush(&mut self) {
+        let written: Vec<(Variable, Type, u32)> = self
+            .promo
+            .dirty
+            .iter()
+            .map(|off| {
+                let (var, ty) = self.promo.vars[off];
+                (var, ty, *off)
+            })
+            .collect();
+        for (var, ty, off) in written {
+            let x = self.b.use_var(var);
+            let flags = if ty == Type::V128 {
+                vec_flags().with_notrap()
+            } else {
+                state_flags()
+            };
+            self.b.ins().store(flags, x, self.state, off as i32);
+        }
+    }
+
+    /// (Re)loads every promoted field from the state.
+    fn reload_vars(&mut self) {
+        let vars: Vec<(u32, Variable, Type)> = self
+            .promo
+            .vars
+            .iter()
+            .map(|(&o, &(v, t))| (o, v, t))
+            .collect();
+        for (off, var, ty) in vars {
+            let flags = if ty == Type::V128 {
+                vec_flags().with_notrap()
+            } else {
+                state_flags()
+            };
+            let x = self
+                .b
+                .ins()
+                .load(clif_type(ty), flags, self.state, off as i32);
+            self.b.def_var(var, x);
+        }
+    }
+
     fn store_pc(&mut self, pc: CValue) {
         self.b
             .ins()
@@ -837,6 +1101,22 @@ impl Lowerer<'_, '_, '_> {
     /// Leaves for a constant guest PC: through the exit slot when it holds code, else back to
     /// the dispatcher with the slot's address (PC stored first).
     fn direct_exit(&mut self, target: u64) {
+        if let Some(&dest) = self.members.get(&target) {
+            // A region member: a local jump, unless the engine asked compiled code to stop.
+            let req = self
+                .b
+                .ins()
+                .load(types::I64, state_flags(), self.ctx, OFF_EXIT);
+            let stop = self.b.create_block();
+            self.b.ins().brif(req, stop, &[], dest, &[]);
+            self.b.switch_to_block(stop);
+            self.flush();
+            let t = self.b.ins().iconst(types::I64, target as i64);
+            self.store_pc(t);
+            self.ret(ret::DISPATCH);
+            return;
+        }
+        self.flush();
         let slot = (self.params.slot_for)(target) as *const AtomicU64 as i64;
         let s = self.b.ins().iconst(types::I64, slot);
         let code = self.b.ins().load(types::I64, state_flags(), s, 0);
@@ -879,6 +1159,7 @@ impl Lowerer<'_, '_, '_> {
                 self.direct_exit(*not_taken);
             }
             Exit::Indirect { target } => {
+                self.flush();
                 let t = self.v(*target);
                 let t = match self.ty(*target) {
                     Type::I64 => t,
@@ -921,11 +1202,13 @@ impl Lowerer<'_, '_, '_> {
                 self.ret(ret::INDIRECT);
             }
             Exit::Syscall { next } => {
+                self.flush();
                 let t = self.b.ins().iconst(types::I64, *next as i64);
                 self.store_pc(t);
                 self.ret(ret::SYSCALL);
             }
             Exit::Trap { kind, pc } => {
+                self.flush();
                 let t = self.b.ins().iconst(types::I64, *pc as i64);
                 self.store_pc(t);
                 let k = self.b.ins().iconst(types::I64, trap_code(*kind) as i64);

@@ -66,7 +66,7 @@ pub fn run_block_jit(
     };
     let mut jit = Jit::new(&opts).map_err(|e| e.to_string())?;
     check_state(block, state, pc_offset)?;
-    let code = jit.compile(block, pc_offset, &opts)?;
+    let code = jit.compile(&[block], pc_offset, &opts)?;
     let e = jit.enter(code, state, MemWindow::of(mem));
     Ok(jit_exit(e, state, pc_offset))
 }
@@ -103,7 +103,7 @@ impl TierCheck {
             ..EngineOptions::default()
         };
         let mut jit = Jit::new(&opts).map_err(|e| e.to_string())?;
-        let code = jit.compile(&optimised, pc_offset, &opts)?;
+        let code = jit.compile(&[&optimised], pc_offset, &opts)?;
         Ok(TierCheck {
             block: block.clone(),
             jit,
@@ -257,6 +257,6 @@ impl Compiler {
     pub fn compile(&mut self, block: &ir::Block, pc_offset: u32) -> Result<(), String> {
         let mut b = block.clone();
         opt::optimize(&mut b);
-        self.jit.compile(&b, pc_offset, &self.opts).map(|_| ())
+        self.jit.compile(&[&b], pc_offset, &self.opts).map(|_| ())
     }
 }

@@ -102,11 +102,14 @@ fn loop_gives_the_same_result_on_every_tier_mix() {
         let st = engine.stats();
         assert_eq!(st.blocks_lifted, 4);
         assert_eq!(st.guest_insns(), 3 * N + 1, "threshold {threshold}: {st}");
-        // The syscall block runs once: compiled only when the threshold is 0.
+        // With a threshold, the first loop block to get hot compiles the whole loop as one
+        // region (the others ran as often); the syscall block runs once and stays
+        // interpreted. At 0 each block compiles when first seen, before its successors are
+        // lifted: three alone, and the last loop block with the loop behind it.
         let expected = match threshold {
             u32::MAX => 0,
             0 => 4,
-            _ => 3,
+            _ => 1,
         };
         assert_eq!(st.blocks_compiled, expected, "threshold {threshold}: {st}");
     }
@@ -122,8 +125,9 @@ fn compiled_blocks_chain_without_the_dispatcher() {
     let (s, engine, _) = run(sum_loop(), 0x1000, opts);
     assert_eq!(reg(&s, R2), N * (N + 1) / 2);
     let st = engine.stats();
-    // Three chained exits per iteration; only the first pass goes through the dispatcher.
-    assert!(st.chain_hits >= 3 * (N - 2), "{st}");
+    // Three blocks per iteration run as compiled code, chained or inside a region; only the
+    // first pass goes through the dispatcher.
+    assert!(st.jit_blocks >= 3 * (N - 2), "{st}");
     assert!(st.dispatcher_lookups() <= 8, "{st}");
     assert!(st.chain_patches + st.dispatch_jit >= 1, "{st}");
 }
@@ -499,4 +503,174 @@ fn forked_engines_keep_their_own_code() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+const R4: u32 = 32;
+const R5: u32 = 40;
+
+/// Doubles the guest's R4 (plus one), flips bits of R5 and returns the old R5 + the argument:
+/// a helper that reads and writes fields a region keeps in host registers.
+extern "C" fn bump_state(state: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    // SAFETY: the engine passes the 64-byte test state.
+    unsafe {
+        let r4 = state.add(R4 as usize).cast::<u64>();
+        r4.write_unaligned(r4.read_unaligned().wrapping_mul(2) | 1);
+        let r5 = state.add(R5 as usize).cast::<u64>();
+        let old = r5.read_unaligned();
+        r5.write_unaligned(old ^ 0x55);
+        old.wrapping_add(a)
+    }
+}
+
+static BUMP_STATE: xarch_translator::ir::Helper = xarch_translator::ir::Helper {
+    name: "bump_state",
+    func: bump_state,
+};
+
+/// A loop whose fields a region keeps in variables: R1 counts in its low half (64-bit and
+/// 32-bit reads, 32-bit writes), R2 is read as i64 and i8 and written as i16, R3 is an f64 and an i64 at once
+/// (stays in memory), a helper reads R5 and changes R4, a side exit leaves mid-block.
+fn mixed_loop() -> HashMap<u64, Block> {
+    HashMap::from([
+        block(0x1000, |b| {
+            let x = b.get_reg(Type::I64, R1);
+            let lo = b.zext_or_trunc(Type::I32, x);
+            let y = b.add_imm(lo, 1);
+            b.set_reg(R1, y);
+            let z = b.get_reg(Type::I8, R2);
+            let z = b.zext_or_trunc(Type::I16, z);
+            let three = b.iconst(Type::I16, 3);
+            let w = b.add(z, three);
+            b.set_reg(R2, w);
+            // A side exit taken once, at R1 == 700.
+            let x = b.get_reg(Type::I32, R1);
+            let c = b.icmp_imm(IntCC::Eq, x, 700);
+            b.exit_if(c, 0x1030);
+            Exit::Jump { target: 0x1010 }
+        }),
+        block(0x1010, |b| {
+            let f = b.get_reg(Type::F64, R3);
+            let one = b.f64const(1.5);
+            let g = b.push(Type::F64, xarch_translator::ir::Op::FAdd { a: f, b: one });
+            b.set_reg(R3, g);
+            let bits = b.get_reg(Type::I64, R3);
+            let h = b.call_helper(&BUMP_STATE, &[bits]);
+            let x = b.get_reg(Type::I64, R5);
+            let s = b.add(x, h);
+            let s = b.and_imm(s, 0xffff);
+            b.set_reg(R5, s);
+            let r4 = b.get_reg(Type::I64, R4);
+            let r4 = b.add_imm(r4, 5);
+            let r4 = b.and_imm(r4, 0xffff_ffff);
+            b.set_reg(R4, r4);
+            Exit::Jump { target: 0x1020 }
+        }),
+        block(0x1020, |b| {
+            let x = b.get_reg(Type::I32, R1);
+            let c = b.icmp_imm(IntCC::Ult, x, N);
+            Exit::Branch {
+                cond: c,
+                taken: 0x1000,
+                not_taken: 0x1040,
+            }
+        }),
+        // Reached once through the side exit: marks R2's high bytes and rejoins the loop.
+        block(0x1030, |b| {
+            let x = b.get_reg(Type::I64, R2);
+            let m = b.const64(0xabcd_0000_0000_0000);
+            let y = b.push(Type::I64, xarch_translator::ir::Op::Or { a: x, b: m });
+            b.set_reg(R2, y);
+            Exit::Jump { target: 0x1010 }
+        }),
+        block(0x1040, |_| Exit::Syscall { next: 0x1044 }),
+    ])
+}
+
+#[test]
+fn regions_keep_registers_exact_across_helpers_side_exits_and_narrow_writes() {
+    let seed = |s: &mut CpuState| {
+        s.bytes_mut()[R1 as usize..R1 as usize + 8]
+            .copy_from_slice(&0xffff_ffff_0000_0000u64.to_le_bytes());
+        s.bytes_mut()[R2 as usize..R2 as usize + 8]
+            .copy_from_slice(&0x1122_3344_5566_7700u64.to_le_bytes());
+    };
+    let mut results = Vec::new();
+    for threshold in [u32::MAX, 0, 1, 7, 50] {
+        let opts = EngineOptions {
+            hot_threshold: threshold,
+            stats: true,
+            verify_ir: true,
+            ..Default::default()
+        };
+        let fe = Arc::new(IrFrontend {
+            blocks: mixed_loop(),
+            state_size: 64,
+            pc_offset: 0,
+        });
+        let mut engine = Engine::new(fe, opts).unwrap();
+        let mut space = FlatSpace {
+            mem: test_memory(&[]),
+            code: Vec::new(),
+        };
+        let mut state = CpuState::new(64);
+        state.bytes_mut()[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+        seed(&mut state);
+        assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+        let regs: Vec<u64> = [0, R1, R2, R3, R4, R5]
+            .iter()
+            .map(|&r| reg(&state, r))
+            .collect();
+        // The 32-bit writes kept R1's high half; the side exit marked R2 once.
+        assert_eq!(regs[1], 0xffff_ffff_0000_0000 | N, "threshold {threshold}");
+        assert_eq!(regs[2] >> 48, 0x1122 | 0xabcd, "threshold {threshold}");
+        assert_eq!(
+            f64::from_bits(regs[3]),
+            1.5 * N as f64,
+            "threshold {threshold}"
+        );
+        if threshold != u32::MAX {
+            assert!(engine.stats().blocks_compiled >= 1);
+        }
+        results.push((threshold, regs));
+    }
+    for (t, r) in &results[1..] {
+        assert_eq!(r, &results[0].1, "threshold {t} against the interpreter");
+    }
+}
+
+#[test]
+fn dropping_a_region_member_drops_the_region_code() {
+    let opts = EngineOptions {
+        hot_threshold: 1,
+        stats: true,
+        ..Default::default()
+    };
+    let fe = Arc::new(IrFrontend {
+        blocks: sum_loop(),
+        state_size: 64,
+        pc_offset: 0,
+    });
+    let mut engine = Engine::new(fe, opts).unwrap();
+    let mut space = FlatSpace {
+        mem: test_memory(&[]),
+        code: Vec::new(),
+    };
+    let mut state = CpuState::new(64);
+    state.bytes_mut()[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+    assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+    assert_eq!(engine.stats().blocks_compiled, 1, "{}", engine.stats());
+    // 0x1010 is only a member of the region headed by 0x1000.
+    engine.invalidate(0x1010, 4);
+    assert_eq!(engine.stats().invalidated, 1);
+    state.bytes_mut()[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+    for r in [R1, R2] {
+        state.bytes_mut()[r as usize..r as usize + 8].copy_from_slice(&0u64.to_le_bytes());
+    }
+    assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+    assert_eq!(reg(&state, R2), N * (N + 1) / 2);
+    let st = engine.stats();
+    // The member is lifted again, and the loop compiled again: the old region's code is
+    // gone (had it stayed, the loop would have run in it with nothing compiled anew).
+    assert_eq!(st.blocks_lifted, 5, "{st}");
+    assert!(st.blocks_compiled >= 2, "{st}");
 }
