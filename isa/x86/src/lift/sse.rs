@@ -897,10 +897,16 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
 
 /// MXCSR as an i32, read as STMXCSR does (for FXSAVE in `x87.rs`).
 pub(crate) fn mxcsr_value(cx: &mut Ctx) -> Value {
-    cx.b.get_reg(Type::I32, off::MXCSR)
+    let v = cx.b.get_reg(Type::I32, off::MXCSR);
+    let v = cx.b.zext(Type::I64, v);
+    let v = cx.b.call_helper(&super::mxcsr::STMXCSR, &[v]);
+    cx.b.trunc(Type::I32, v)
 }
 
-/// Sets MXCSR from an i32 as LDMXCSR does (for FXRSTOR in `x87.rs`).
+/// Sets MXCSR from an i32 as LDMXCSR does (for FXRSTOR in `x87.rs`; the caller checks the
+/// reserved bits against `mxcsr::MXCSR_VALID`).
 pub(crate) fn set_mxcsr_value(cx: &mut Ctx, v: Value) {
-    cx.b.set_reg(off::MXCSR, v)
+    cx.b.set_reg(off::MXCSR, v);
+    let v = cx.b.zext(Type::I64, v);
+    cx.b.call_helper(&super::mxcsr::LDMXCSR, &[v]);
 }

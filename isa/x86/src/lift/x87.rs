@@ -12,7 +12,7 @@ use crate::decode::{Insn, Rm};
 use crate::state::{off, X86State, X87State};
 use crate::x87::{self, arith, cmp, dst, image, misc, src};
 use std::mem::offset_of;
-use xarch_translator::ir::{Helper, Type, Value};
+use xarch_translator::ir::{Helper, IntCC, Type, Value};
 
 const X87: usize = offset_of!(X86State, x87);
 const FCW: u32 = (X87 + offset_of!(X87State, fcw)) as u32;
@@ -324,8 +324,10 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
 
 /// FXSAVE/FXSAVE64 and FXRSTOR/FXRSTOR64 (0F AE /0, /1 with a memory operand): the 512-byte
 /// image of SDM Vol. 1 Table 10-2 (64-bit forms). FOP/FIP/FDP are 0 (not tracked); bytes
-/// 416–511 are left as they are, as hardware does. The image must be 16-aligned (#GP, not
-/// checked here).
+/// 416–511 are left as they are, as hardware does. MXCSR goes through the same helpers as
+/// STMXCSR/LDMXCSR (`sse::mxcsr_value`, `sse::set_mxcsr_value`); a reserved bit in an
+/// FXRSTOR image is #GP (SIGSEGV) like LDMXCSR's. The image must be 16-aligned (#GP on
+/// hardware; not checked here).
 pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
     let i = cx.insn;
     let (0xae, Some(Rm::Mem(m))) = (i.opcode, i.rm) else {
@@ -360,6 +362,10 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             let p = cx.b.add_imm(a, 160 + 16 * r);
             xmm.push(cx.load(Type::V128, p));
         }
+        // A reserved MXCSR bit in the image is #GP (SIGSEGV), before anything changes.
+        let bad =
+            cx.b.icmp_imm(IntCC::Ugt, mx, u64::from(super::mxcsr::MXCSR_VALID));
+        cx.b.exit_if(bad, super::GP_FAULT_TAG | cx.pc);
         cx.x87_call(&x87::IMAGE, image::FXRSTOR, &[]);
         super::sse::set_mxcsr_value(cx, mx);
         for (r, v) in xmm.into_iter().enumerate() {
