@@ -15,12 +15,15 @@ pub mod decode;
 pub mod disasm;
 pub mod helpers;
 pub mod lift;
+pub mod signal;
 pub mod state;
 
 use state::CpuState;
 use xarch_linux::abi::Abi;
 use xarch_translator::StateBytes;
-use xarch_translator::frontend::{CodeMemory, Frontend, LiftError, SyscallArgs};
+use xarch_translator::frontend::{
+    CodeMemory, Frontend, LiftError, SignalError, SignalFrame, SignalMemory, SyscallArgs,
+};
 use xarch_translator::ir::{self, Endian};
 
 /// The PowerPC frontend in one of its two Linux configurations.
@@ -136,6 +139,39 @@ impl Frontend for Ppc {
     fn thread_pointer(&self, st: &[u8]) -> u64 {
         let r = if self.is64 { 13 } else { 2 };
         state::read_u64(st, state::gpr_off(r))
+    }
+
+    fn supports_signals(&self) -> bool {
+        true
+    }
+
+    fn setup_signal_frame(
+        &self,
+        state: &mut [u8],
+        mem: &mut dyn SignalMemory,
+        frame: &SignalFrame<'_>,
+    ) -> Result<(), SignalError> {
+        signal::setup(state, mem, frame, self.is64)
+    }
+
+    fn restore_signal_frame(
+        &self,
+        state: &mut [u8],
+        mem: &mut dyn SignalMemory,
+    ) -> Result<u64, SignalError> {
+        signal::restore(state, mem, self.is64)
+    }
+
+    fn sigreturn_trampoline(&self) -> Option<&'static [u8]> {
+        Some(if self.is64 {
+            &signal::SIGRETURN_TRAMPOLINE_LE
+        } else {
+            &signal::SIGRETURN_TRAMPOLINE_BE
+        })
+    }
+
+    fn syscall_insn_len(&self) -> u64 {
+        4
     }
 }
 
