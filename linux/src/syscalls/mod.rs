@@ -578,7 +578,7 @@ impl Syscalls {
             RtSigsuspend => self.rt_sigsuspend(space, a),
             Pause => raw(libc::SYS_pause, [0; 6]),
             Alarm => raw(libc::SYS_alarm, [int(a[0]), 0, 0, 0, 0, 0]),
-            Getitimer | Setitimer => self.itimer(space, sys, nr, a),
+            Getitimer | Setitimer => self.itimer(space, sys, a),
 
             // ---- time and randomness (time.rs)
             ClockGettime => self.clock_gettime(space, a),

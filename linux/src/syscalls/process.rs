@@ -1,9 +1,7 @@
 //! Processes: fork (the whole emulator forks), execve (a guest program re-runs under xarch),
 //! wait, identity, limits, signals (dispositions recorded; guest handlers are not run).
 
-use super::{
-    SysResult, SyscallOutcome, Syscalls, get, int, opt_in, opt_out, ptr_in, ptr_out, put, raw,
-};
+use super::{SysResult, SyscallOutcome, Syscalls, get, int, opt_out, ptr_in, ptr_out, put, raw};
 use crate::abi::Sysno;
 use crate::space::AddressSpace;
 use std::ffi::{CString, OsString};
@@ -682,22 +680,45 @@ impl Syscalls {
         )
     }
 
+    /// getitimer/setitimer: `struct itimerval` is four guest words (two `timeval`s), read
+    /// and written in the guest's size and byte order.
     pub(super) fn itimer(
         &mut self,
         space: &mut AddressSpace,
         sys: Sysno,
-        nr: u64,
         a: [u64; 6],
     ) -> SysResult {
-        self.host_layout(sys, nr)?;
-        if sys == Sysno::Getitimer {
-            let p = ptr_out(space, a[1], 32)?;
-            raw(libc::SYS_getitimer, [int(a[0]), p, 0, 0, 0, 0])
+        let w = self.abi.word_size();
+        let signed = |v: u64| if w == 4 { v as i32 as i64 } else { v as i64 };
+        let mut new = [0i64; 4];
+        let mut old = [0i64; 4];
+        let r = if sys == Sysno::Getitimer {
+            raw(
+                libc::SYS_getitimer,
+                [int(a[0]), &raw mut old as i64, 0, 0, 0, 0],
+            )?
         } else {
-            let n = opt_in(space, a[1], 32)?;
-            let o = opt_out(space, a[2], 32)?;
-            raw(libc::SYS_setitimer, [int(a[0]), n, o, 0, 0, 0])
+            let np = if a[1] == 0 {
+                0
+            } else {
+                let b = get(space, a[1], 4 * w)?;
+                for (i, v) in new.iter_mut().enumerate() {
+                    *v = signed(self.abi.get_word(&b[i * w..]));
+                }
+                &raw const new as i64
+            };
+            let op = if a[2] == 0 { 0 } else { &raw mut old as i64 };
+            raw(libc::SYS_setitimer, [int(a[0]), np, op, 0, 0, 0])?
+        };
+        let out = if sys == Sysno::Getitimer { a[1] } else { a[2] };
+        if out != 0 {
+            let mut b = Vec::new();
+            for v in old {
+                self.abi.put_word(&mut b, v as u64);
+            }
+            put(space, out, &b)?;
         }
+        Ok(r)
     }
 }
 
