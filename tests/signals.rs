@@ -1,8 +1,10 @@
 //! Guest signal delivery under `xarch run`: `tests/signals/sig.c`, built static for x86-64
-//! (the reference, run natively) and AArch64, runs each case under xarch for both arches and
-//! must print what the native build prints. Busybox's shell `trap` must match qemu-aarch64.
+//! (the reference, run natively), AArch64, ppc64le and 32-bit big-endian PowerPC, runs each
+//! case under xarch for every guest and must print what the native build prints. Busybox's
+//! shell `trap` must match qemu-aarch64 and qemu-ppc64le.
 //!
-//! Inputs: gcc, aarch64-linux-gnu-gcc, qemu-aarch64 and busybox (`make busybox`).
+//! Inputs: gcc, aarch64-linux-gnu-gcc, powerpc64le-linux-gnu-gcc, powerpc-linux-gnu-gcc,
+//! qemu-aarch64, qemu-ppc64le and busybox (`make busybox`).
 
 mod common;
 
@@ -23,23 +25,41 @@ const CASES: &[&str] = &[
     "loop",
     "resethand",
     "restart",
+    "state",
 ];
 
-/// The two builds, compiled once per test binary: (their directory, x86-64, AArch64).
-fn builds() -> &'static (TempDir, PathBuf, PathBuf) {
-    static B: OnceLock<(TempDir, PathBuf, PathBuf)> = OnceLock::new();
-    B.get_or_init(|| {
-        let dir = TempDir::new("signals");
+/// The builds of `sig.c`: x86-64 (also the native reference) and the DBT guests.
+#[derive(Clone, Copy, Debug)]
+enum Guest {
+    X86_64,
+    Aarch64,
+    Ppc64le,
+    Ppc,
+}
+
+impl Guest {
+    /// The cross compiler and the Debian package that has it.
+    fn compiler(self) -> (&'static str, &'static str) {
+        match self {
+            Guest::X86_64 => ("gcc", "gcc"),
+            Guest::Aarch64 => ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+            Guest::Ppc64le => ("powerpc64le-linux-gnu-gcc", "gcc-powerpc64le-linux-gnu"),
+            Guest::Ppc => ("powerpc-linux-gnu-gcc", "gcc-powerpc-linux-gnu"),
+        }
+    }
+}
+
+/// `sig.c` built for `g`, compiled once per test binary (each guest on first use).
+fn build(g: Guest) -> &'static Path {
+    static DIR: OnceLock<TempDir> = OnceLock::new();
+    static BUILT: [OnceLock<PathBuf>; 4] = [const { OnceLock::new() }; 4];
+    BUILT[g as usize].get_or_init(|| {
+        let dir = DIR.get_or_init(|| TempDir::new("signals"));
         let src = common::repo_root().join("tests/signals/sig.c");
-        let x86 = dir.path().join("sig-x86_64");
-        let a64 = dir.path().join("sig-aarch64");
-        compile(&require_tool("gcc", "gcc"), &src, &x86);
-        compile(
-            &require_tool("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
-            &src,
-            &a64,
-        );
-        (dir, x86, a64)
+        let out = dir.path().join(format!("sig-{g:?}"));
+        let (cc, package) = g.compiler();
+        compile(&require_tool(cc, package), &src, &out);
+        out
     })
 }
 
@@ -70,9 +90,9 @@ fn check(label: &str, reference: &Outcome, got: &Outcome) {
 }
 
 /// Runs every case natively and under `xarch run [opts] <build>` and compares.
-fn cases_match_native(aarch64: bool, opts: &[&str]) {
-    let (_, x86, a64) = builds();
-    let exe = if aarch64 { a64 } else { x86 };
+fn cases_match_native(guest: Guest, opts: &[&str]) {
+    let x86 = build(Guest::X86_64);
+    let exe = build(guest);
     let t = Duration::from_secs(60);
     for case in CASES {
         let native = run(Command::new(x86).arg(case), b"", t);
@@ -96,33 +116,63 @@ fn cases_match_native(aarch64: bool, opts: &[&str]) {
 
 #[test]
 fn aarch64_handlers_run_as_natively() {
-    cases_match_native(true, &[]);
+    cases_match_native(Guest::Aarch64, &[]);
 }
 
 #[test]
 fn aarch64_handlers_run_as_natively_interpreted() {
-    cases_match_native(true, &["--interp-only"]);
+    cases_match_native(Guest::Aarch64, &["--interp-only"]);
 }
 
 #[test]
 fn aarch64_handlers_run_as_natively_compiled_at_once() {
-    cases_match_native(true, &["--hot-threshold", "0"]);
+    cases_match_native(Guest::Aarch64, &["--hot-threshold", "0"]);
 }
 
 #[test]
 fn x86_64_handlers_run_as_natively() {
-    cases_match_native(false, &[]);
+    cases_match_native(Guest::X86_64, &[]);
 }
 
 #[test]
 fn x86_64_handlers_run_as_natively_compiled_at_once() {
-    cases_match_native(false, &["--hot-threshold", "0"]);
+    cases_match_native(Guest::X86_64, &["--hot-threshold", "0"]);
 }
 
 #[test]
-fn busybox_sh_trap_matches_qemu() {
-    let bb = busybox("aarch64");
-    let qemu = require_tool("qemu-aarch64", "qemu-user");
+fn ppc64le_handlers_run_as_natively() {
+    cases_match_native(Guest::Ppc64le, &[]);
+}
+
+#[test]
+fn ppc64le_handlers_run_as_natively_interpreted() {
+    cases_match_native(Guest::Ppc64le, &["--interp-only"]);
+}
+
+#[test]
+fn ppc64le_handlers_run_as_natively_compiled_at_once() {
+    cases_match_native(Guest::Ppc64le, &["--hot-threshold", "0"]);
+}
+
+#[test]
+fn ppc_handlers_run_as_natively() {
+    cases_match_native(Guest::Ppc, &[]);
+}
+
+#[test]
+fn ppc_handlers_run_as_natively_interpreted() {
+    cases_match_native(Guest::Ppc, &["--interp-only"]);
+}
+
+#[test]
+fn ppc_handlers_run_as_natively_compiled_at_once() {
+    cases_match_native(Guest::Ppc, &["--hot-threshold", "0"]);
+}
+
+/// Busybox's `sh` runs a `trap` handler for a signal it sends itself, as under qemu-user.
+fn busybox_sh_trap_matches_qemu(arch: &str, qemu: &str) {
+    let bb = busybox(arch);
+    let qemu = require_tool(qemu, "qemu-user");
     let script = r#"trap "echo got" USR1; kill -USR1 $$; echo after"#;
     let t = Duration::from_secs(60);
     let reference = run(
@@ -139,5 +189,15 @@ fn busybox_sh_trap_matches_qemu() {
         b"",
         t,
     );
-    check("xarch run busybox sh", &reference, &got);
+    check(&format!("xarch run busybox sh ({arch})"), &reference, &got);
+}
+
+#[test]
+fn busybox_sh_trap_matches_qemu_aarch64() {
+    busybox_sh_trap_matches_qemu("aarch64", "qemu-aarch64");
+}
+
+#[test]
+fn busybox_sh_trap_matches_qemu_ppc64le() {
+    busybox_sh_trap_matches_qemu("ppc64le", "qemu-ppc64le");
 }

@@ -1,8 +1,10 @@
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 /* Guest signal delivery cases for tests/signals.rs: `sig CASE` prints what the handlers saw;
@@ -24,6 +26,36 @@ static void nest(int s) {
     order[order_n++] = '1'; order[order_n] = 0;
     raise(SIGUSR2);
     order[order_n++] = 'e'; order[order_n] = 0;
+}
+
+/* "state": a 1 ms timer interrupts a loop that keeps integer, floating-point and (where
+ * the compiler vectorises) vector values in registers; the handler clobbers registers of its
+ * own. The loop's result is exact only if sigreturn restores every register. */
+static volatile int ticks;
+static volatile double hsink;
+static double hsink_f;
+static void tick(int s) {
+    (void)s;
+    double x = 1.5, y = 0;
+    for (int i = 0; i < 50; i++) { y += x * i; x = x * 1.0001 + 0.25; }
+    hsink = y;
+    ticks++;
+}
+static uint64_t work(unsigned n, double *fout) {
+    uint64_t a = 1, b = 7;
+    double f = 0.5, g = 1.25;
+    static unsigned v[256];
+    for (unsigned i = 0; i < n; i++) {
+        a = a * 6364136223846793005UL + b;
+        b ^= a >> 29;
+        f = f * 0.999999 + (double)(a & 1023) * 1e-3;
+        g = g + f / (1.0 + (double)(i & 7));
+        v[i & 255] += (unsigned)(a >> 40) ^ i;
+    }
+    uint64_t vs = 0;
+    for (int i = 0; i < 256; i++) vs = vs * 31 + v[i];
+    *fout = f + g;
+    return a ^ b ^ vs;
 }
 
 int main(int argc, char **argv) {
@@ -108,6 +140,18 @@ int main(int argc, char **argv) {
         sa.sa_flags = 0; sigaction(SIGALRM, &sa, 0);
         alarm(1); r = read(fd[0], &c, 1);
         printf("no restart: read %zd got %d\n", r, got);
+    }
+    if (all || !strcmp(t, "state")) {
+        signal(SIGALRM, tick);
+        struct itimerval it = {{0, 1000}, {0, 1000}};
+        setitimer(ITIMER_REAL, &it, 0);
+        double f;
+        uint64_t r = 0;
+        for (int k = 0; k < 40; k++) r += work(200000, &f);
+        while (ticks < 3) work(1000, &hsink_f);
+        struct itimerval off = {{0, 0}, {0, 0}};
+        setitimer(ITIMER_REAL, &off, 0);
+        printf("state: %lx %.6f interrupted %d\n", (unsigned long)(r & 0xffffffff), f, ticks >= 3);
     }
     return 0;
 }
