@@ -4,10 +4,10 @@
 //! (ppc64le and 32-bit big-endian).
 
 use xarch_isa_ppc::state::{self, CpuState};
-use xarch_isa_ppc::{PPC32, PPC64LE, Ppc};
-use xarch_translator::StateBytes;
+use xarch_isa_ppc::{Ppc, PPC32, PPC64LE};
 use xarch_translator::ir::Endian;
 use xarch_translator::testing;
+use xarch_translator::StateBytes;
 use xarch_translator::{BlockExit, CodeBuffer, Frontend};
 
 const PC: u64 = 0x1000;
@@ -610,4 +610,253 @@ fn xxsldwi_shifts_by_words() {
         }),
     );
     assert_eq!(s.vsr[3], 0x0000_0002_0000_0003_0000_0004_0000_0005);
+}
+
+// ---- FPSCR-faithful floating point ----
+
+// FPSCR bits of the low word.
+const FX: u32 = 1 << 31;
+const FEX: u32 = 1 << 30;
+const VX: u32 = 1 << 29;
+const OX: u32 = 1 << 28;
+const ZX: u32 = 1 << 26;
+const XX: u32 = 1 << 25;
+const VXSNAN: u32 = 1 << 24;
+const VXISI: u32 = 1 << 23;
+const VXVC: u32 = 1 << 19;
+const FR: u32 = 1 << 18;
+const FI: u32 = 1 << 17;
+const VXCVI: u32 = 1 << 8;
+const XE: u32 = 1 << 3;
+/// FPRF (C FL FG FE FU) of the low word.
+fn fprf(s: &CpuState) -> u32 {
+    s.fpscr >> 12 & 0x1f
+}
+
+/// Runs on both byte orders (FP arithmetic has no memory operand; the two frontends must agree).
+fn run_both(words: &[u32], init: CpuState) -> CpuState {
+    let a = run_on(&PPC64LE, words, init, &[]).0;
+    let b = run_on(&PPC32, words, init, &[]).0;
+    assert_eq!(a.fpscr, b.fpscr, "FPSCR of ppc64le and ppc");
+    assert_eq!(a.vsr, b.vsr, "FPRs of ppc64le and ppc");
+    a
+}
+
+#[test]
+fn fadd_rounds_by_fpscr_rn_and_sets_fi_fr_xx_fprf() {
+    // fadd f1, f2, f3 with 1 + 2^-60 in each rounding mode
+    let w = [a_form(63, 1, 2, 3, 0, 21)];
+    let init = |rn: u32, a: f64| {
+        st(|s| {
+            s.fpscr = rn;
+            s.set_fpr(2, a.to_bits());
+            s.set_fpr(3, (a * 2f64.powi(-60)).to_bits());
+        })
+    };
+    let s = run_both(&w, init(0, 1.0));
+    assert_eq!(f64::from_bits(s.fpr(1)), 1.0, "nearest");
+    assert_eq!(
+        s.fpscr & (FX | XX | FI | FR),
+        FX | XX | FI,
+        "inexact, not rounded up"
+    );
+    assert_eq!(fprf(&s), 0x04, "+normal");
+    let s = run_both(&w, init(2, 1.0));
+    assert_eq!(s.fpr(1), 1f64.to_bits() + 1, "toward +inf");
+    assert_eq!(s.fpscr & (FI | FR), FI | FR);
+    let s = run_both(&w, init(3, -1.0));
+    assert_eq!(
+        s.fpr(1),
+        (-1f64).to_bits() + 1,
+        "toward -inf grows a negative sum"
+    );
+    assert_eq!(fprf(&s), 0x08, "-normal");
+    let s = run_both(&w, init(1, -1.0));
+    assert_eq!(f64::from_bits(s.fpr(1)), -1.0, "toward zero");
+    assert_eq!(s.fpscr & (FI | FR), FI);
+    // exact: FI and FR cleared, XX stays sticky, FX not set again
+    let s = run_both(
+        &w,
+        st(|s| {
+            s.fpscr = XX | FI | FR;
+            s.set_fpr(2, 1f64.to_bits());
+            s.set_fpr(3, 2f64.to_bits());
+        }),
+    );
+    assert_eq!(s.fpscr & (FX | XX | FI | FR), XX);
+}
+
+#[test]
+fn single_precision_rounds_once_in_every_mode() {
+    // fmadds f1, f2, f3, f4: 1 + 2^-24 (a single tie) + 2^-80 rounds up once, where the
+    // double fma followed by a rounding to single would tie to even (down)
+    let w = [a_form(59, 1, 2, 4, 3, 29)];
+    let s = run_both(
+        &w,
+        st(|s| {
+            s.set_fpr(2, (1.0 + 2f64.powi(-24)).to_bits());
+            s.set_fpr(3, 1f64.to_bits());
+            s.set_fpr(4, 2f64.powi(-80).to_bits());
+        }),
+    );
+    assert_eq!(f64::from_bits(s.fpr(1)), 1.0 + 2f64.powi(-23));
+    assert_eq!(s.fpscr & (FI | FR), FI | FR);
+    // fmuls toward +inf: the smallest single denormal instead of 0
+    let s = run_both(
+        &[a_form(59, 1, 2, 0, 3, 25)],
+        st(|s| {
+            s.fpscr = 2;
+            s.set_fpr(2, 2f64.powi(-100).to_bits());
+            s.set_fpr(3, 2f64.powi(-100).to_bits());
+        }),
+    );
+    assert_eq!(f64::from_bits(s.fpr(1)), 2f64.powi(-149));
+    assert_eq!(s.fpscr & (1 << 27), 1 << 27, "UX");
+    // fsubs f1, f2, f2 toward -inf is -0
+    let s = run_both(
+        &[a_form(59, 1, 2, 2, 0, 20)],
+        st(|s| {
+            s.fpscr = 3;
+            s.set_fpr(2, 3f64.to_bits());
+        }),
+    );
+    assert_eq!(s.fpr(1), 1 << 63);
+    assert_eq!(fprf(&s), 0x12, "-zero");
+}
+
+#[test]
+fn invalid_operations_give_the_default_nan_and_record_cr1() {
+    // fsub. f1, f2, f2 with f2 = +inf: VXISI, default QNaN (positive), CR1 = FX FEX VX OX
+    let inf = f64::INFINITY.to_bits();
+    let s = run_both(&[a_form(63, 1, 2, 2, 0, 20) | 1], st(|s| s.set_fpr(2, inf)));
+    assert_eq!(s.fpr(1), 0x7ff8_0000_0000_0000);
+    assert_eq!(s.fpscr & (FX | VX | VXISI | FI | FR), FX | VX | VXISI);
+    assert_eq!(fprf(&s), 0x11, "QNaN");
+    assert_eq!(crf(&s, 1), 0b1010, "FX and VX");
+    // fadd with an SNaN in FRB: VXSNAN, FRB quieted; FRA's NaN wins over FRB's
+    let snan = 0x7ff0_0000_0000_0001;
+    let s = run_both(
+        &[a_form(63, 1, 2, 3, 0, 21), a_form(63, 4, 5, 3, 0, 21)],
+        st(|s| {
+            s.set_fpr(2, 1f64.to_bits());
+            s.set_fpr(3, snan);
+            s.set_fpr(5, 0xfff8_0000_0000_0042);
+        }),
+    );
+    assert_eq!(s.fpr(1), 0x7ff8_0000_0000_0001);
+    assert_eq!(s.fpr(4), 0xfff8_0000_0000_0042);
+    assert_eq!(s.fpscr & (VXSNAN | VX), VXSNAN | VX);
+    // fdiv by zero: ZX and an infinity, FI and FR clear
+    let s = run_both(
+        &[a_form(63, 1, 2, 3, 0, 18)],
+        st(|s| {
+            s.fpscr = FI | FR;
+            s.set_fpr(2, (-1f64).to_bits());
+        }),
+    );
+    assert_eq!(s.fpr(1), f64::NEG_INFINITY.to_bits());
+    assert_eq!(s.fpscr & (ZX | FX | FI | FR), ZX | FX);
+    assert_eq!(fprf(&s), 0x09, "-infinity");
+}
+
+#[test]
+fn overflow_and_enabled_exceptions_set_fex() {
+    // fmul f1, f2, f2 = MAX * MAX: OX, XX, FI; with XE=1 also FEX (no trap: Linux's default)
+    let s = run_both(
+        &[a_form(63, 1, 2, 0, 2, 25)],
+        st(|s| {
+            s.fpscr = XE;
+            s.set_fpr(2, f64::MAX.to_bits());
+        }),
+    );
+    assert_eq!(s.fpr(1), f64::INFINITY.to_bits());
+    assert_eq!(s.fpscr & (OX | XX | FI | FX | FEX), OX | XX | FI | FX | FEX);
+}
+
+#[test]
+fn compares_set_fpcc_and_vxvc() {
+    // fcmpo cr2, f1, f2 with a QNaN: CR2 = UN, FPCC = FU, VXVC; fcmpu cr3, f1, f3: LT
+    let s = run_both(
+        &[xf(63, 2 << 2, 1, 2, 32, 0), xf(63, 3 << 2, 1, 3, 0, 0)],
+        st(|s| {
+            s.set_fpr(1, 1f64.to_bits());
+            s.set_fpr(2, f64::NAN.to_bits());
+            s.set_fpr(3, 2f64.to_bits());
+        }),
+    );
+    assert_eq!((crf(&s, 2), crf(&s, 3)), (0b0001, 0b1000));
+    assert_eq!(s.fpscr & (VXVC | VX | FX), VXVC | VX | FX);
+    assert_eq!(s.fpscr >> 12 & 0xf, 0b1000, "FPCC of the last compare: FL");
+}
+
+#[test]
+fn mtfsf_keeps_fex_and_vx_as_summaries() {
+    // mtfsf 0xff, f1 with FEX and VX set and no cause: both stay clear; mtfsb1 VXSNAN sets VX
+    // and FX; mtfsfi 7, 2 sets RN
+    let mtfsf = 63 << 26 | 0xff << 17 | 1 << 11 | 711 << 1;
+    let mtfsb1 = |bt: u32| 63 << 26 | bt << 21 | 38 << 1;
+    let mtfsfi = 63 << 26 | 7 << 23 | 2 << 12 | 134 << 1;
+    let s = run_both(&[mtfsf], st(|s| s.set_fpr(1, (FEX | VX | 3) as u64)));
+    assert_eq!(s.fpscr, 3);
+    let s = run_both(&[mtfsf, mtfsb1(7), mtfsfi], st(|s| s.set_fpr(1, 0)));
+    assert_eq!(s.fpscr, FX | VX | VXSNAN | 2);
+}
+
+#[test]
+fn fcti_results_and_invalid_conversions() {
+    // fctiw f1, f2 (-3.5 to nearest: -4, sign-extended); fctiwz f3, f4 (1e10: VXCVI, saturated)
+    let s = run_both(
+        &[xf(63, 1, 0, 2, 14, 0), xf(63, 3, 0, 4, 15, 0)],
+        st(|s| {
+            s.set_fpr(2, (-3.5f64).to_bits());
+            s.set_fpr(4, 1e10f64.to_bits());
+        }),
+    );
+    assert_eq!(s.fpr(1), (-4i64) as u64);
+    assert_eq!(s.fpr(3), 0x7fff_ffff);
+    assert_eq!(s.fpscr & (VXCVI | VX | XX), VXCVI | VX | XX);
+}
+
+#[test]
+fn lfs_and_stfs_keep_snans_and_truncate() {
+    // lfs f1, 0(r4); stfs f1, 4(r4); stfs f2, 8(r4): an SNaN stays signalling, a double
+    // between two singles is truncated (SINGLE), not rounded
+    let snan32 = 0x7f80_0001u32;
+    let between = f64::from_bits((1.0f32 as f64).to_bits() | 0xfff_ffff);
+    for f in [&PPC64LE, &PPC32] {
+        let data: Vec<u8> = match f.endian {
+            Endian::Little => snan32.to_le_bytes().to_vec(),
+            Endian::Big => snan32.to_be_bytes().to_vec(),
+        };
+        let (s, mem, _) = run_on(
+            f,
+            &[d(48, 1, 4, 0), d(52, 1, 4, 4), d(52, 2, 4, 8)],
+            st(|s| {
+                s.gpr[4] = DATA;
+                s.set_fpr(2, between.to_bits());
+            }),
+            &data,
+        );
+        assert_eq!(s.fpr(1), 0x7ff0_0000_2000_0000, "DOUBLE of the SNaN");
+        let word = |o: usize| {
+            let b: [u8; 4] = mem[o..o + 4].try_into().unwrap();
+            match f.endian {
+                Endian::Little => u32::from_le_bytes(b),
+                Endian::Big => u32::from_be_bytes(b),
+            }
+        };
+        assert_eq!(word(4), snan32);
+        assert_eq!(word(8), 1.0f32.to_bits());
+        assert_eq!(s.fpscr, 0, "loads and stores leave FPSCR");
+    }
+}
+
+#[test]
+fn divide_by_zero_gives_the_dividend() {
+    // divwuo r3, r4, r5 with r5 = 0: RT = the dividend (as qemu), OV set
+    let s = run(
+        &[xo(3, 4, 5, 1, 459, 0)],
+        st(|s| (s.gpr[4], s.gpr[5]) = (0x1234, 0)),
+    );
+    assert_eq!((s.gpr[3], s.ov), (0x1234, 1));
 }
