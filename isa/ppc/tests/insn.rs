@@ -4,10 +4,10 @@
 //! (ppc64le and 32-bit big-endian).
 
 use xarch_isa_ppc::state::{self, CpuState};
-use xarch_isa_ppc::{Ppc, PPC32, PPC64LE};
+use xarch_isa_ppc::{PPC32, PPC64LE, Ppc};
+use xarch_translator::StateBytes;
 use xarch_translator::ir::Endian;
 use xarch_translator::testing;
-use xarch_translator::StateBytes;
 use xarch_translator::{BlockExit, CodeBuffer, Frontend};
 
 const PC: u64 = 0x1000;
