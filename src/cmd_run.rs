@@ -222,7 +222,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     sys.set_exe_path(&program);
     sys.set_sysroot(args.sysroot.clone());
     sys.set_strace(args.strace);
-    // Guest handlers run where the frontend builds signal frames (not PowerPC yet).
+    // Guest handlers run where the frontend builds signal frames.
     sys.set_deliver_signals(fe.supports_signals());
 
     let show = Show {

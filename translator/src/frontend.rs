@@ -80,7 +80,7 @@ pub struct SignalFrame<'a> {
 /// Why a signal frame could not be built or restored.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SignalError {
-    /// The frontend has no signal frame code (PowerPC today).
+    /// The frontend has no signal frame code (every DBT frontend has it now).
     #[error("guest signal delivery is not supported for this architecture")]
     Unsupported,
     /// The guest stack at this address cannot hold (or does not hold) a signal frame.
