@@ -296,6 +296,65 @@ fn fork_pipe_wait_and_execve_work() {
     assert_same("fork/exec", &nat, &k);
 }
 
+/// Vector registers across syscalls and into a forked child: the upper halves of YMM (AVX)
+/// and ZMM (AVX-512) registers where the CPU has them.
+const VECTORS_C: &str = r#"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+static int check(const char *what, int zmm, long nr, long a1, long a2) {
+    double in[8] = {1, 2, 3, 4, 5, 6, 7, 8}, out[8] = {0};
+    register long rdi __asm__("rdi") = a1;
+    register long rsi __asm__("rsi") = a2;
+    long r = nr;
+    if (zmm)
+        __asm__ volatile("vmovupd (%3), %%zmm5\n\tsyscall\n\tvmovupd %%zmm5, (%4)"
+                         : "+a"(r), "+r"(rdi), "+r"(rsi) : "r"(in), "r"(out)
+                         : "rcx", "r11", "memory", "xmm5");
+    else
+        __asm__ volatile("vmovupd (%3), %%ymm5\n\tsyscall\n\tvmovupd %%ymm5, (%4)"
+                         : "+a"(r), "+r"(rdi), "+r"(rsi) : "r"(in), "r"(out)
+                         : "rcx", "r11", "memory", "xmm5");
+    int ok = memcmp(in, out, zmm ? 64 : 32) == 0;
+    if (nr == 57 && r == 0)
+        _exit(ok ? 0 : 9);
+    if (nr == 57) {
+        int st;
+        waitpid(r, &st, 0);
+        ok = ok && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    }
+    printf("%s %s: %s\n", zmm ? "zmm" : "ymm", what, ok ? "kept" : "LOST");
+    return ok;
+}
+int main(void) {
+    struct utsname u;
+    char buf[256];
+    int ok = 1;
+    for (int zmm = 0; zmm < 2; zmm++) {
+        if (!(zmm ? __builtin_cpu_supports("avx512f") : __builtin_cpu_supports("avx"))) {
+            printf("%s: not on this CPU\n", zmm ? "zmm" : "ymm");
+            continue;
+        }
+        ok &= check("uname", zmm, 63, (long)&u, 0);
+        ok &= check("getcwd", zmm, 79, (long)buf, sizeof buf);
+        ok &= check("fork", zmm, 57, 0, 0);
+    }
+    return !ok;
+}
+"#;
+
+#[test]
+fn vector_registers_survive_syscalls_and_fork() {
+    let dir = TempDir::new("kvm-vectors");
+    let prog = build_c(&dir, "vectors", VECTORS_C);
+    let nat = native(&prog, &[], b"");
+    assert_eq!(nat.code(), 0, "{}", String::from_utf8_lossy(&nat.stdout));
+    let k = kvm(&[prog.to_str().unwrap()], b"");
+    assert_same("vector registers", &nat, &k);
+}
+
 #[test]
 fn bad_input_is_one_line_and_nonzero() {
     let dir = TempDir::new("kvm-bad");

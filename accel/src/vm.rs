@@ -132,7 +132,7 @@ pub struct VmStats {
 pub struct Snapshot {
     regs: kvm_regs,
     fpu: kvm_bindings::kvm_fpu,
-    /// The XSAVE area (AVX state) where the guest has XSAVE enabled.
+    /// The XSAVE area (AVX, AVX-512 state) where KVM has it (see `Vm::carry_xsave`).
     xsave: Option<Box<kvm_bindings::kvm_xsave>>,
     fs_base: u64,
     gs_base: u64,
@@ -231,8 +231,13 @@ pub struct Vm {
     resume_in_stub: bool,
     /// The backend allows `sysretq` in the stub and the stub exits by port I/O.
     sysret_ok: bool,
-    /// CR4.OSXSAVE is on (CPUID lists XSAVE): fork carries the XSAVE area.
+    /// CR4.OSXSAVE is on (CPUID lists XSAVE).
     xsave_enabled: bool,
+    /// Fork carries the XSAVE area (KVM_CAP_XSAVE): the AVX/AVX-512 registers. Needed even
+    /// where the CPUID given to KVM lists no XSAVE: under kvm_pvm ring 3 runs `cpuid` and
+    /// `xgetbv` natively, so the program sees the host's CPUID and XCR0 and uses AVX-512
+    /// (checked: a forked child lost its ZMM registers with the legacy FPU state alone).
+    carry_xsave: bool,
     pub stats: VmStats,
 }
 
@@ -323,6 +328,7 @@ impl Vm {
             resume_in_stub: false,
             sysret_ok: false,
             xsave_enabled: false,
+            carry_xsave: false,
             stats: VmStats::default(),
         };
         vm.sysret_ok = vm.backend.sysret_in_guest() && vm.sys_exit == SyscallExit::Pio;
@@ -449,6 +455,7 @@ impl Vm {
         self.user_sregs = s;
 
         self.xsave_enabled = has_xsave;
+        self.carry_xsave = has_xsave || self._kvm.check_extension(kvm_ioctls::Cap::Xsave);
         if has_xsave {
             let mut x = kvm_xcrs {
                 nr_xcrs: 1,
@@ -624,7 +631,7 @@ impl Vm {
             .vcpu
             .get_fpu()
             .map_err(|e| AccelError::Kvm("KVM_GET_FPU", e.errno()))?;
-        let xsave = if self.xsave_enabled {
+        let xsave = if self.carry_xsave {
             let x = self
                 .vcpu
                 .get_xsave()
@@ -648,8 +655,8 @@ impl Vm {
             .set_fpu(&snap.fpu)
             .map_err(|e| AccelError::Kvm("KVM_SET_FPU", e.errno()))?;
         if let Some(x) = &snap.xsave {
-            // SAFETY: a legacy-size XSAVE area taken by `snapshot` from a vCPU with the same
-            // CPUID; KVM reads no more than `kvm_xsave`'s size.
+            // SAFETY: a legacy-size (4 KiB) XSAVE area taken by `snapshot` from a vCPU with
+            // the same CPUID; KVM reads no more than `kvm_xsave`'s size.
             unsafe { self.vcpu.set_xsave(x) }
                 .map_err(|e| AccelError::Kvm("KVM_SET_XSAVE", e.errno()))?;
         }
