@@ -227,6 +227,9 @@ pub struct Jit {
     /// `/tmp/perf-<pid>.map` when `XARCH_PERF_MAP=1`: one line per compiled block, so that
     /// `perf report` names JIT code by guest PC.
     perf_map: Option<std::fs::File>,
+    /// Cranelift's per-function state and the IR builder's, reused across compiles.
+    cctx: cranelift_codegen::Context,
+    fctx: FunctionBuilderContext,
 }
 
 // SAFETY: the slots are `'static` views into `slabs`, which this value owns; the raw code
@@ -293,6 +296,8 @@ impl Jit {
             stats: opts.stats,
             owner_pid: std::process::id(),
             perf_map: open_perf_map(),
+            cctx: cranelift_codegen::Context::new(),
+            fctx: FunctionBuilderContext::new(),
         };
         let tramp = jit.build_trampoline().map_err(EngineError::Host)?;
         // SAFETY: the code at `tramp` was compiled from a function with exactly the
@@ -363,7 +368,11 @@ impl Jit {
         if show && self.show_clif {
             eprintln!("{}", func.display());
         }
-        let mut ctx = cranelift_codegen::Context::for_function(func);
+        // One context for every compile: its allocations are reused (a fresh one per block
+        // costs a measurable part of a small block's compile time).
+        let ctx = &mut self.cctx;
+        ctx.clear();
+        ctx.func = func;
         ctx.set_disasm(show_host);
         let fparams = ctx.func.params.clone();
         // A Cranelift panic (an unsupported type combination deep in a backend) must not
@@ -468,7 +477,7 @@ impl Jit {
                 call_conv: CallConv::Tail,
                 frontend: self.isa.frontend_config(),
             };
-            lower::lower_region(blocks, params).map_err(|e| e.to_string())
+            lower::lower_region(blocks, params, &mut self.fctx).map_err(|e| e.to_string())
         };
         self.free_slots.extend(slots[exits.len()..].iter().copied());
         slots.truncate(exits.len());

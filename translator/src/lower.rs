@@ -318,22 +318,23 @@ pub fn const_targets(blk: &ir::Block) -> impl Iterator<Item = u64> + '_ {
 
 /// Builds the Cranelift function of one block.
 pub fn lower_block(block: &ir::Block, params: LowerParams<'_>) -> Result<Function, LowerError> {
-    lower_region(&[block], params).map(|(f, _)| f)
+    lower_region(&[block], params, &mut FunctionBuilderContext::new()).map(|(f, _)| f)
 }
 
 /// Builds one Cranelift function for a region: `blocks[0]` is the entry, the others are
 /// blocks it reaches by constant exits. Exits between members are local jumps (with the
 /// exit-request check); guest registers live in SSA variables across the region. Gives the
-/// function and the guest PC of each source location index.
+/// function and the guest PC of each source location index. `fctx` is the builder's
+/// scratch state, reusable from one call to the next.
 pub fn lower_region(
     blocks: &[&ir::Block],
     params: LowerParams<'_>,
+    fctx: &mut FunctionBuilderContext,
 ) -> Result<(Function, Vec<u64>), LowerError> {
     let head = blocks[0];
     let cc = params.call_conv;
     let mut func = Function::with_name_signature(UserFuncName::user(0, 0), block_signature(cc));
-    let mut fctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let mut b = FunctionBuilder::new(&mut func, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
