@@ -662,10 +662,25 @@ impl Syscalls {
         timeout: PollTimeout,
         sigmask: u64,
     ) -> SysResult {
-        // struct pollfd { int fd; short events, revents; } is the same everywhere (byte order
-        // aside).
-        self.host_layout(Sysno::Ppoll, 73)?;
-        let p = ptr_out(space, fds, nfds.saturating_mul(8))?;
+        // struct pollfd { int fd; short events, revents; } is the same everywhere but for the
+        // byte order: a big-endian guest's array is converted, revents written back.
+        if nfds > 1 << 20 {
+            return Err(libc::EINVAL);
+        }
+        let big = self.abi.endian == crate::abi::Endian::Big;
+        let p = ptr_out(space, fds, nfds * 8)?;
+        let mut host = Vec::new();
+        if big {
+            let b = get(space, fds, nfds as usize * 8)?;
+            host = b
+                .chunks(8)
+                .map(|c| libc::pollfd {
+                    fd: i32::from_be_bytes(c[0..4].try_into().expect("4 bytes")),
+                    events: i16::from_be_bytes([c[4], c[5]]),
+                    revents: 0,
+                })
+                .collect();
+        }
         let ts;
         let tsp = match timeout {
             PollTimeout::Millis(ms) if ms < 0 => 0,
@@ -676,59 +691,153 @@ impl Syscalls {
                 };
                 &raw const ts as i64
             }
-            PollTimeout::Timespec(0) => 0,
+            PollTimeout::Timespec(0) | PollTimeout::Timespec64(0) => 0,
             PollTimeout::Timespec(addr) => {
                 ts = self.get_timespec(space, addr)?;
                 &raw const ts as i64
             }
+            PollTimeout::Timespec64(addr) => {
+                ts = self.get_timespec64(space, addr)?;
+                &raw const ts as i64
+            }
         };
-        let mask = opt_in(space, sigmask, 8)?;
-        raw(
+        let mask = self.opt_sigset(space, sigmask)?;
+        let maskp = mask.as_ref().map_or(0, |m| m as *const u64 as i64);
+        let n = raw(
             libc::SYS_ppoll,
-            [p, nfds as i64, tsp, mask, if mask != 0 { 8 } else { 0 }, 0],
-        )
+            [
+                if big { host.as_mut_ptr() as i64 } else { p },
+                nfds as i64,
+                tsp,
+                maskp,
+                if maskp != 0 { 8 } else { 0 },
+                0,
+            ],
+        )?;
+        for (i, h) in host.iter().enumerate() {
+            put(space, fds + 8 * i as u64 + 6, &h.revents.to_be_bytes())?;
+        }
+        Ok(n)
     }
 
-    pub(super) fn pselect6(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        self.host_layout(Sysno::Pselect6, 72)?;
-        let n = a[0].min(1024);
-        let set = n.div_ceil(64) * 8;
-        let (r, w, e) = (
-            opt_out(space, a[1], set)?,
-            opt_out(space, a[2], set)?,
-            opt_out(space, a[3], set)?,
-        );
-        let ts;
+    /// A guest `sigset_t *` that may be NULL, read in the guest's layout.
+    fn opt_sigset(&self, space: &mut AddressSpace, addr: u64) -> Result<Option<u64>, i32> {
+        if addr == 0 {
+            return Ok(None);
+        }
+        Ok(Some(self.abi.get_sigset(&get(space, addr, 8)?)))
+    }
+
+    /// A guest `fd_set` of `n` descriptors (an array of guest longs) as host words; None
+    /// for a NULL pointer.
+    fn get_fd_set(
+        &self,
+        space: &mut AddressSpace,
+        addr: u64,
+        n: u64,
+    ) -> Result<Option<[u64; 16]>, i32> {
+        if addr == 0 {
+            return Ok(None);
+        }
+        let w = self.abi.word_size();
+        let words = (n as usize).div_ceil(8 * w);
+        let b = get(space, addr, words * w)?;
+        let mut set = [0u64; 16];
+        for i in 0..words {
+            let v = self.abi.get_word(&b[i * w..]);
+            set[i * w / 8] |= v << (8 * (i * w % 8));
+        }
+        Ok(Some(set))
+    }
+
+    /// Writes back what [`Self::get_fd_set`] read.
+    fn put_fd_set(
+        &self,
+        space: &mut AddressSpace,
+        addr: u64,
+        n: u64,
+        set: &Option<[u64; 16]>,
+    ) -> Result<(), i32> {
+        let Some(set) = set else { return Ok(()) };
+        let w = self.abi.word_size();
+        let mut b = Vec::new();
+        for i in 0..(n as usize).div_ceil(8 * w) {
+            self.abi
+                .put_word(&mut b, set[i * w / 8] >> (8 * (i * w % 8)));
+        }
+        put(space, addr, &b)
+    }
+
+    /// pselect6 (and pselect6_time64 with `time64`): the fd sets and the timeout in the
+    /// guest's layout; the sixth argument points to { const sigset_t *ss; size_t ss_len; }.
+    pub(super) fn pselect6(
+        &mut self,
+        space: &mut AddressSpace,
+        a: [u64; 6],
+        time64: bool,
+    ) -> SysResult {
         let tsp = if a[4] == 0 {
-            0
+            None
+        } else if time64 {
+            Some(self.get_timespec64(space, a[4])?)
         } else {
-            ts = self.get_timespec(space, a[4])?;
-            &raw const ts as i64
+            Some(self.get_timespec(space, a[4])?)
         };
-        // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
-        let sig;
-        let sigp = if a[5] == 0 {
-            0
+        let mask = if a[5] == 0 {
+            None
         } else {
-            let b = get(space, a[5], 16)?;
-            let (ss, len) = (self.abi.get_word(&b), self.abi.get_word(&b[8..]));
-            sig = [opt_in(space, ss, len)?, len as i64];
-            sig.as_ptr() as i64
+            let w = self.abi.word_size();
+            let b = get(space, a[5], 2 * w)?;
+            self.opt_sigset(space, self.abi.get_word(&b))?
         };
-        raw(libc::SYS_pselect6, [int(a[0]), r, w, e, tsp, sigp])
+        let sig = mask.as_ref().map(|m| [m as *const u64 as i64, 8]);
+        let sigp = sig.as_ref().map_or(0, |s| s.as_ptr() as i64);
+        let tsp = tsp
+            .as_ref()
+            .map_or(0, |t| t as *const libc::timespec as i64);
+        self.select_common(space, a, tsp, sigp, libc::SYS_pselect6)
     }
 
+    /// select(2): the timeout is a guest `timeval`, updated with the time left.
     pub(super) fn select(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        self.host_layout(Sysno::Select, 23)?;
+        let mut tv = None;
+        if a[4] != 0 {
+            let t = self.get_timespec(space, a[4])?;
+            tv = Some(libc::timeval {
+                tv_sec: t.tv_sec,
+                tv_usec: t.tv_nsec,
+            });
+        }
+        let tvp = tv.as_mut().map_or(0, |t| t as *mut libc::timeval as i64);
+        let r = self.select_common(space, a, tvp, 0, libc::SYS_select)?;
+        if let Some(t) = tv {
+            self.put_pair(space, a[4], t.tv_sec, t.tv_usec)?;
+        }
+        Ok(r)
+    }
+
+    fn select_common(
+        &mut self,
+        space: &mut AddressSpace,
+        a: [u64; 6],
+        timeout: i64,
+        sig: i64,
+        nr: libc::c_long,
+    ) -> SysResult {
         let n = a[0].min(1024);
-        let set = n.div_ceil(64) * 8;
-        let (r, w, e) = (
-            opt_out(space, a[1], set)?,
-            opt_out(space, a[2], set)?,
-            opt_out(space, a[3], set)?,
-        );
-        let tv = opt_out(space, a[4], 16)?;
-        raw(libc::SYS_select, [int(a[0]), r, w, e, tv, 0])
+        let mut sets = [
+            self.get_fd_set(space, a[1], n)?,
+            self.get_fd_set(space, a[2], n)?,
+            self.get_fd_set(space, a[3], n)?,
+        ];
+        let [r, w, e] = sets
+            .each_mut()
+            .map(|s| s.as_mut().map_or(0, |s| s.as_mut_ptr() as i64));
+        let ready = raw(nr, [n as i64, r, w, e, timeout, sig])?;
+        for (i, set) in sets.iter().enumerate() {
+            self.put_fd_set(space, a[1 + i], n, set)?;
+        }
+        Ok(ready)
     }
 
     pub(super) fn socketpair(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {

@@ -424,7 +424,9 @@ impl Syscalls {
             CopyFileRange => self.copy_file_range(space, a),
             Poll => self.poll(space, a[0], a[1], PollTimeout::Millis(a[2] as i32), 0),
             Ppoll => self.poll(space, a[0], a[1], PollTimeout::Timespec(a[2]), a[3]),
-            Pselect6 => self.pselect6(space, a),
+            Pselect6 => self.pselect6(space, a, false),
+            Pselect6Time64 => self.pselect6(space, a, true),
+            PpollTime64 => self.poll(space, a[0], a[1], PollTimeout::Timespec64(a[2]), a[3]),
             Select => self.select(space, a),
             Socket => raw(libc::SYS_socket, [int(a[0]), int(a[1]), int(a[2]), 0, 0, 0]),
             Socketpair => self.socketpair(space, a),
@@ -538,19 +540,8 @@ impl Syscalls {
             Prlimit64 => self.prlimit64(space, a),
             Getrlimit | Ugetrlimit => self.rlimit_words(space, a[0], None, a[1]),
             Setrlimit => self.rlimit_words(space, a[0], Some(a[1]), 0),
-            Getrusage => self.host_layout(sys, nr).and_then(|_| {
-                self.out_struct(
-                    space,
-                    libc::SYS_getrusage,
-                    [int(a[0]), 0, 0, 0, 0, 0],
-                    1,
-                    a[1],
-                    144,
-                )
-            }),
-            Sysinfo => self
-                .host_layout(sys, nr)
-                .and_then(|_| self.out_struct(space, libc::SYS_sysinfo, [0; 6], 0, a[0], 112)),
+            Getrusage => self.getrusage(space, a),
+            Sysinfo => self.sysinfo(space, a),
             Times => self.times(space, a),
             SetTidAddress => {
                 self.clear_child_tid = a[0];
@@ -737,6 +728,8 @@ fn raw(nr: libc::c_long, args: [i64; 6]) -> SysResult {
 enum PollTimeout {
     Millis(i32),
     Timespec(u64),
+    /// A `struct __kernel_timespec` (two 64-bit fields) of a `*_time64` call.
+    Timespec64(u64),
 }
 
 impl Syscalls {

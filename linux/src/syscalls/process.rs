@@ -241,31 +241,128 @@ impl Syscalls {
     }
 
     pub(super) fn wait4(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        if a[3] != 0 {
-            self.host_layout(Sysno::Wait4, 260)?;
-        }
         let mut status = 0i32;
-        let ru = opt_out(space, a[3], 144)?;
+        let mut ru = [0i64; 18];
         let pid = raw(
             libc::SYS_wait4,
-            [int(a[0]), &raw mut status as i64, int(a[2]), ru, 0, 0],
+            [
+                int(a[0]),
+                &raw mut status as i64,
+                int(a[2]),
+                if a[3] != 0 { &raw mut ru as i64 } else { 0 },
+                0,
+                0,
+            ],
         )?;
         if a[1] != 0 && pid > 0 {
             let mut b = Vec::new();
             self.abi.put_u32(&mut b, status as u32);
             put(space, a[1], &b)?;
         }
+        if a[3] != 0 {
+            self.put_rusage(space, a[3], &ru)?;
+        }
         Ok(pid)
     }
 
+    /// waitid(2): the siginfo in the guest's layout (32-bit guests: `compat_siginfo`), the
+    /// rusage through guest words.
     pub(super) fn waitid(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        self.host_layout(Sysno::Waitid, 95)?;
-        let info = opt_out(space, a[2], 128)?;
-        let ru = opt_out(space, a[4], 144)?;
-        raw(
+        let mut info = [0u8; 128];
+        let mut ru = [0i64; 18];
+        let r = raw(
             libc::SYS_waitid,
-            [int(a[0]), int(a[1]), info, int(a[3]), ru, 0],
-        )
+            [
+                int(a[0]),
+                int(a[1]),
+                &raw mut info as i64,
+                int(a[3]),
+                if a[4] != 0 { &raw mut ru as i64 } else { 0 },
+                0,
+            ],
+        )?;
+        if a[2] != 0 {
+            let g = if self.abi.is_64bit {
+                info
+            } else {
+                crate::signal::siginfo_to_32bit(&info, self.abi.endian)
+            };
+            put(space, a[2], &g)?;
+        }
+        if a[4] != 0 {
+            self.put_rusage(space, a[4], &ru)?;
+        }
+        Ok(r)
+    }
+
+    /// Writes a host `struct rusage` (two `timeval`s and 14 `long`s: 18 longs) as guest
+    /// words.
+    fn put_rusage(&self, space: &mut AddressSpace, addr: u64, ru: &[i64; 18]) -> Result<(), i32> {
+        let mut b = Vec::new();
+        for &v in ru {
+            self.abi.put_word(&mut b, v as u64);
+        }
+        put(space, addr, &b)
+    }
+
+    pub(super) fn getrusage(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        let mut ru = [0i64; 18];
+        raw(
+            libc::SYS_getrusage,
+            [int(a[0]), &raw mut ru as i64, 0, 0, 0, 0],
+        )?;
+        self.put_rusage(space, a[1], &ru)?;
+        Ok(0)
+    }
+
+    /// sysinfo(2) in guest words. A 32-bit guest gets the memory sizes in a larger
+    /// `mem_unit` when a byte count would not fit a word, as the kernel's compat sysinfo does.
+    pub(super) fn sysinfo(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        // SAFETY: `libc::sysinfo` is plain old data; all-zero is a valid value.
+        let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+        raw(libc::SYS_sysinfo, [&raw mut si as i64, 0, 0, 0, 0, 0])?;
+        let mut mem = [
+            si.totalram,
+            si.freeram,
+            si.sharedram,
+            si.bufferram,
+            si.totalswap,
+            si.freeswap,
+            si.totalhigh,
+            si.freehigh,
+        ];
+        let mut unit = u64::from(si.mem_unit.max(1));
+        if !self.abi.is_64bit {
+            while mem.iter().any(|&m| m > u64::from(u32::MAX)) {
+                mem.iter_mut().for_each(|m| *m >>= 1);
+                unit <<= 1;
+            }
+        }
+        let mut b = Vec::new();
+        self.abi.put_word(&mut b, si.uptime as u64);
+        for l in si.loads {
+            self.abi.put_word(&mut b, l);
+        }
+        for &m in &mem[..6] {
+            self.abi.put_word(&mut b, m);
+        }
+        // procs (u16) and pad, then totalhigh aligned to a word.
+        let procs = si.procs.to_be_bytes();
+        let procs = if self.abi.endian == crate::abi::Endian::Big {
+            procs
+        } else {
+            si.procs.to_le_bytes()
+        };
+        b.extend_from_slice(&procs);
+        b.resize(b.len().next_multiple_of(self.abi.word_size()), 0);
+        self.abi.put_word(&mut b, mem[6]);
+        self.abi.put_word(&mut b, mem[7]);
+        self.abi.put_u32(&mut b, unit as u32);
+        // _f[20 - 2 * sizeof(long) - sizeof(int)], then the struct's alignment.
+        b.resize(b.len() + 20 - 2 * self.abi.word_size() - 4, 0);
+        b.resize(b.len().next_multiple_of(self.abi.word_size()), 0);
+        put(space, a[0], &b)?;
+        Ok(0)
     }
 
     pub(super) fn getres_ids(

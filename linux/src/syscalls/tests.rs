@@ -515,6 +515,85 @@ fn big_endian_32bit_conversions() {
 }
 
 #[test]
+fn big_endian_32bit_poll_select_sysinfo_rusage() {
+    let mut sp = AddressSpace::new(32).unwrap();
+    sp.mmap(MapRequest {
+        addr: BUF,
+        len: 4 * PAGE_SIZE,
+        prot: Prot::RW,
+        fixed: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let mut s = Syscalls::new(&BE32, vec![]);
+    let mut fds = [0i32; 2];
+    // SAFETY: writes two ints into the local array.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (r, w) = (fds[0], fds[1]);
+    // SAFETY: writes one byte from a static buffer to the test's own pipe.
+    assert_eq!(unsafe { libc::write(w, b"x".as_ptr().cast(), 1) }, 1);
+
+    // poll: { fd, events, revents } big-endian; revents written back.
+    let mut pfd = Vec::new();
+    pfd.extend_from_slice(&r.to_be_bytes());
+    pfd.extend_from_slice(&(libc::POLLIN as i16).to_be_bytes());
+    pfd.extend_from_slice(&0i16.to_be_bytes());
+    sp.write(BUF, &pfd).unwrap();
+    assert_eq!(s.poll(&mut sp, BUF, 1, PollTimeout::Millis(0), 0), Ok(1));
+    let mut b = [0u8; 8];
+    sp.read(BUF, &mut b).unwrap();
+    assert_eq!(i16::from_be_bytes([b[6], b[7]]), libc::POLLIN as i16);
+
+    // select: fd_set words are 32-bit big-endian; the readable pipe end stays set, the
+    // write end (in the read set, never readable) is cleared.
+    let mut set = [0u8; 8];
+    for fd in [r, w] {
+        let word = fd as usize / 32;
+        let v =
+            u32::from_be_bytes(set[word * 4..word * 4 + 4].try_into().unwrap()) | 1 << (fd % 32);
+        set[word * 4..word * 4 + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    sp.write(BUF + 64, &set).unwrap();
+    sp.write(BUF + 128, &[0u8; 8]).unwrap(); // timeval {0, 0}
+    let n = (r.max(w) + 1) as u64;
+    assert_eq!(s.select(&mut sp, [n, BUF + 64, 0, 0, BUF + 128, 0]), Ok(1));
+    sp.read(BUF + 64, &mut set).unwrap();
+    let bit = |fd: i32| {
+        let word = fd as usize / 32;
+        u32::from_be_bytes(set[word * 4..word * 4 + 4].try_into().unwrap()) >> (fd % 32) & 1
+    };
+    assert_eq!((bit(r), bit(w)), (1, 0));
+
+    // sysinfo: 64 bytes of 32-bit words; totalram * mem_unit is the host's total.
+    assert_eq!(s.sysinfo(&mut sp, [BUF + 256, 0, 0, 0, 0, 0]), Ok(0));
+    let mut si = [0u8; 64];
+    sp.read(BUF + 256, &mut si).unwrap();
+    let word = |o: usize| u32::from_be_bytes(si[o..o + 4].try_into().unwrap()) as u64;
+    // SAFETY: plain old data filled by the call.
+    let mut host: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: fills the local struct.
+    unsafe { libc::sysinfo(&mut host) };
+    let total = word(16) * word(52);
+    let host_total = host.totalram * u64::from(host.mem_unit);
+    assert!(
+        total <= host_total && total + 2 * word(52) > host_total,
+        "{total} vs {host_total}"
+    );
+    assert!(word(0) > 0); // uptime
+
+    // getrusage: 18 words; ru_maxrss (word 8) is this process's, non-zero.
+    assert_eq!(s.getrusage(&mut sp, [0, BUF + 512, 0, 0, 0, 0]), Ok(0));
+    let mut ru = [0u8; 72];
+    sp.read(BUF + 512, &mut ru).unwrap();
+    assert!(u32::from_be_bytes(ru[32..36].try_into().unwrap()) > 0);
+    // SAFETY: closes the test's own descriptors.
+    unsafe {
+        libc::close(r);
+        libc::close(w);
+    }
+}
+
+#[test]
 fn sigaction_records_handlers_and_reports_inherited_ignores() {
     const RT_SIGACTION: u64 = 13;
     let (mut s, mut sp) = setup();

@@ -25,6 +25,26 @@ impl Syscalls {
         })
     }
 
+    /// Reads a guest `struct __kernel_timespec` (two 64-bit fields: the `*_time64` calls).
+    pub(super) fn get_timespec64(
+        &self,
+        space: &mut AddressSpace,
+        addr: u64,
+    ) -> Result<libc::timespec, i32> {
+        let b = get(space, addr, 16)?;
+        let field = |o: usize| {
+            let v: [u8; 8] = b[o..o + 8].try_into().expect("8 bytes");
+            match self.abi.endian {
+                crate::abi::Endian::Little => i64::from_le_bytes(v),
+                crate::abi::Endian::Big => i64::from_be_bytes(v),
+            }
+        };
+        Ok(libc::timespec {
+            tv_sec: field(0),
+            tv_nsec: field(8),
+        })
+    }
+
     /// Writes a `timespec`/`timeval` (two guest words) to the guest.
     pub(super) fn put_pair(
         &self,
