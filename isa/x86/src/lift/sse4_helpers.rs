@@ -249,67 +249,64 @@ pub(crate) fn pcmpstr(a: u128, b: u128, la: usize, lb: usize, imm: u8) -> (u32, 
         }
     };
     let (la, lb) = (la.min(n), lb.min(n));
-    let av: Vec<i32> = (0..n).map(|k| elem(a, k)).collect();
-    let bv: Vec<i32> = (0..n).map(|k| elem(b, k)).collect();
-    let mut res1: u32 = 0;
-    match (imm >> 2) & 3 {
+    let mut av = [0i32; 16];
+    let mut bv = [0i32; 16];
+    for k in 0..n {
+        av[k] = elem(a, k);
+        bv[k] = elem(b, k);
+    }
+    let valid_b = (1u32 << lb) - 1;
+    // Bit j set where b[j] satisfies `f` (valid or not: callers mask).
+    let scan = |f: &dyn Fn(i32) -> bool| -> u32 {
+        let mut m = 0u32;
+        for (j, &x) in bv[..n].iter().enumerate() {
+            m |= u32::from(f(x)) << j;
+        }
+        m
+    };
+    let res1: u32 = match (imm >> 2) & 3 {
         // Equal any: b[j] is one of the valid a[i].
         0 => {
-            for j in 0..lb {
-                if av[..la].contains(&bv[j]) {
-                    res1 |= 1 << j;
-                }
+            let mut m = 0;
+            for &x in &av[..la] {
+                m |= scan(&|y| y == x);
             }
+            m & valid_b
         }
         // Ranges: a holds (low, high) pairs; b[j] lies in one of the valid pairs.
         1 => {
-            for j in 0..lb {
-                let mut i = 0;
-                while i + 1 < la {
-                    if bv[j] >= av[i] && bv[j] <= av[i + 1] {
-                        res1 |= 1 << j;
-                        break;
-                    }
-                    i += 2;
-                }
+            let mut m = 0;
+            let mut i = 0;
+            while i + 1 < la {
+                let (lo, hi) = (av[i], av[i + 1]);
+                m |= scan(&|y| y >= lo && y <= hi);
+                i += 2;
             }
+            m & valid_b
         }
         // Equal each: a[i] == b[i]; both invalid compares true, one invalid false.
         2 => {
-            for i in 0..n {
-                let eq = match (i < la, i < lb) {
-                    (true, true) => av[i] == bv[i],
-                    (false, false) => true,
-                    _ => false,
-                };
-                if eq {
-                    res1 |= 1 << i;
-                }
+            let mut eq = 0u32;
+            for i in 0..la.min(lb) {
+                eq |= u32::from(av[i] == bv[i]) << i;
             }
+            let all = (1u32 << n) - 1;
+            let both_invalid = all & !((1u32 << la.max(lb)) - 1);
+            eq | both_invalid
         }
         // Equal ordered: the valid prefix of a occurs in b starting at j (an invalid a
-        // element matches anything; a valid one against an invalid b element fails).
+        // element, or one past the end of b's 16 bytes, matches anything; a valid one
+        // against an invalid b element fails).
         _ => {
-            for j in 0..n {
-                let mut ok = true;
-                for i in 0..n - j {
-                    let k = j + i;
-                    let m = match (i < la, k < lb) {
-                        (false, _) => true,
-                        (true, false) => false,
-                        (true, true) => av[i] == bv[k],
-                    };
-                    if !m {
-                        ok = false;
-                        break;
-                    }
-                }
-                if ok {
-                    res1 |= 1 << j;
-                }
+            let all = (1u32 << n) - 1;
+            let mut m = all;
+            for (i, &x) in av[..la].iter().enumerate() {
+                let past_end = all & !((1u32 << (n - i)) - 1);
+                m &= ((scan(&|y| y == x) & valid_b) >> i) | past_end;
             }
+            m
         }
-    }
+    };
     let all = (1u32 << n) - 1;
     let res2 = match (imm >> 4) & 3 {
         1 => !res1 & all,
@@ -330,6 +327,89 @@ pub(crate) fn pcmpstr(a: u128, b: u128, la: usize, lb: usize, imm: u8) -> (u32, 
         flags |= crate::state::flag::OF;
     }
     (res2, flags)
+}
+
+/// PCMPxSTRx on the host CPU when it has SSE4.2 (the guest's semantics by construction, and
+/// several times faster than [`pcmpstr`], which is the fallback and is checked against this
+/// in the unit tests). The imm8 must be an assembly constant: one instance per value of its
+/// seven defined bits.
+#[cfg(target_arch = "x86_64")]
+mod hw {
+    use std::arch::asm;
+    use std::arch::x86_64::__m128i;
+
+    fn v(x: u128) -> __m128i {
+        // SAFETY: both are 16 plain bytes.
+        unsafe { std::mem::transmute::<u128, __m128i>(x) }
+    }
+
+    fn u(x: __m128i) -> u128 {
+        // SAFETY: both are 16 plain bytes.
+        unsafe { std::mem::transmute::<__m128i, u128>(x) }
+    }
+
+    /// `op` 0x60–0x63 with lengths (explicit forms) already reduced to 0..=16: gives
+    /// (ECX or XMM0, RFLAGS).
+    ///
+    /// # Safety
+    /// The host must have SSE4.2.
+    #[target_feature(enable = "sse4.2")]
+    unsafe fn one<const IMM: u8>(op: u8, a: u128, b: u128, la: u32, lb: u32) -> (u128, u64) {
+        let (a, b) = (v(a), v(b));
+        let fl: u64;
+        let r: u128;
+        // SAFETY: the caller checked SSE4.2; the instructions read two XMM registers (and
+        // EAX/EDX) and write ECX or XMM0 and RFLAGS, which are declared; PUSHFQ/POP use the
+        // stack, so `nostack` is not given.
+        unsafe {
+            match op {
+                0x60 => {
+                    let m: __m128i;
+                    asm!("pcmpestrm {a}, {b}, {imm}", "pushfq", "pop {fl}", a = in(xmm_reg) a, b = in(xmm_reg) b,
+                        imm = const IMM, in("eax") la, in("edx") lb, out("xmm0") m, fl = out(reg) fl);
+                    r = u(m);
+                }
+                0x61 => {
+                    let i: u32;
+                    asm!("pcmpestri {a}, {b}, {imm}", "pushfq", "pop {fl}", a = in(xmm_reg) a, b = in(xmm_reg) b,
+                        imm = const IMM, in("eax") la, in("edx") lb, out("ecx") i, fl = out(reg) fl);
+                    r = u128::from(i);
+                }
+                0x62 => {
+                    let m: __m128i;
+                    asm!("pcmpistrm {a}, {b}, {imm}", "pushfq", "pop {fl}", a = in(xmm_reg) a, b = in(xmm_reg) b,
+                        imm = const IMM, out("xmm0") m, fl = out(reg) fl);
+                    r = u(m);
+                }
+                _ => {
+                    let i: u32;
+                    asm!("pcmpistri {a}, {b}, {imm}", "pushfq", "pop {fl}", a = in(xmm_reg) a, b = in(xmm_reg) b,
+                        imm = const IMM, out("ecx") i, fl = out(reg) fl);
+                    r = u128::from(i);
+                }
+            }
+        }
+        (r, fl & crate::state::flag::ARITH)
+    }
+
+    macro_rules! table {
+        ($($n:literal)*) => {
+            /// Runs the instruction with imm8 bits 0–6 `imm` if the host has SSE4.2.
+            pub(super) fn run(op: u8, imm: u8, a: u128, b: u128, la: u32, lb: u32) -> Option<(u128, u64)> {
+                if !std::arch::is_x86_feature_detected!("sse4.2") {
+                    return None;
+                }
+                // SAFETY: SSE4.2 was detected just above.
+                unsafe {
+                    match imm & 0x7f {
+                        $($n => Some(one::<$n>(op, a, b, la, lb)),)*
+                        _ => None,
+                    }
+                }
+            }
+        };
+    }
+    table!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99 100 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 119 120 121 122 123 124 125 126 127);
 }
 
 /// The implicit length of PCMPISTRx: the index of the first zero element.
@@ -523,6 +603,24 @@ fn exec(st: &X86State, c: u64, s: u128) -> (Option<(usize, u128)>, u64) {
             0x41 => dppd(d, s, imm),
             0x42 => mpsadbw(d, s, imm),
             0x60..=0x63 => {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let n = if imm & 1 != 0 { 8 } else { 16 };
+                    let (la, lb) = if op < 0x62 {
+                        (
+                            explicit_len(st.gpr[0], rex_w, n) as u32,
+                            explicit_len(st.gpr[2], rex_w, n) as u32,
+                        )
+                    } else {
+                        (0, 0)
+                    };
+                    if let Some((r, flags)) = hw::run(op, imm, d, s, la, lb) {
+                        if op & 1 != 0 {
+                            return (None, flags | ((r as u64) << 32));
+                        }
+                        return (Some((0, r)), flags);
+                    }
+                }
                 let words = imm & 1 != 0;
                 let n = if words { 8 } else { 16 };
                 let (la, lb) = if op < 0x62 {
@@ -608,5 +706,70 @@ mod tests {
         assert_eq!(res, 0b10100);
         use crate::state::flag::*;
         assert_eq!(flags, CF | ZF | SF);
+    }
+    /// The portable [`pcmpstr`] (used where the host lacks SSE4.2) against the host's
+    /// instructions: every control byte, strings with embedded zeros, random lengths.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn portable_pcmpstr_matches_the_host() {
+        assert!(
+            std::arch::is_x86_feature_detected!("sse4.2"),
+            "this test needs a host with SSE4.2 to compare against"
+        );
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        for k in 0..200_000u32 {
+            let imm = (k % 128) as u8;
+            let op = 0x60 + ((k / 128) % 4) as u8;
+            let mut val = || {
+                let mut b = [0u8; 16];
+                for v in b.iter_mut() {
+                    let r = next();
+                    *v = [0u8, 0, 1, 0x7f, 0x80, 0xff, b'a', b'b', b'z', r as u8]
+                        [(r >> 32) as usize % 10];
+                }
+                u128::from_le_bytes(b)
+            };
+            let (a, b) = (val(), val());
+            let words = imm & 1 != 0;
+            let n = if words { 8 } else { 16 };
+            let (la, lb) = if op < 0x62 {
+                ((next() % 18) as usize, (next() % 18) as usize)
+            } else {
+                (implicit_len(a, words), implicit_len(b, words))
+            };
+            let (want, want_flags) =
+                hw::run(op, imm, a, b, la.min(n) as u32, lb.min(n) as u32).expect("sse4.2");
+            let (res, flags) = pcmpstr(a, b, la, lb, imm);
+            assert_eq!(
+                flags, want_flags,
+                "flags: op {op:#x} imm {imm:#x} {a:032x} {b:032x} {la} {lb}"
+            );
+            let got = if op & 1 != 0 {
+                u128::from(if res == 0 {
+                    n as u32
+                } else if imm & 0x40 != 0 {
+                    31 - res.leading_zeros()
+                } else {
+                    res.trailing_zeros()
+                })
+            } else if imm & 0x40 == 0 {
+                u128::from(res)
+            } else {
+                let bits = if words { 16 } else { 8 };
+                (0..n)
+                    .filter(|&k| res >> k & 1 != 0)
+                    .fold(0u128, |m, k| m | (((1u128 << bits) - 1) << (k * bits)))
+            };
+            assert_eq!(
+                got, want,
+                "op {op:#x} imm {imm:#x} {a:032x} {b:032x} {la} {lb}"
+            );
+        }
     }
 }
