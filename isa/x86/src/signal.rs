@@ -48,7 +48,9 @@ pub fn setup(
     x.put_u16(0, s.x87.fcw);
     x.put_u16(2, (s.x87.fsw & !0x3800) | ((top as u16) << 11));
     x[4] = s.x87.ftw;
-    x[24..28].copy_from_slice(&s.mxcsr.to_le_bytes());
+    // MXCSR's sticky flags are the host's while the guest runs (lift/mxcsr.rs).
+    let mxcsr = crate::lift::mxcsr::guest_value(s.mxcsr);
+    x[24..28].copy_from_slice(&mxcsr.to_le_bytes());
     x[28..32].copy_from_slice(&0xffffu32.to_le_bytes());
     for i in 0..8 {
         let o = 32 + 16 * i;
@@ -86,6 +88,15 @@ pub fn setup(
     // The kernel clears DF and TF for the handler.
     let fl = s.rflags() & !(crate::state::flag::DF | crate::state::flag::TF);
     s.set_rflags(fl);
+    // And starts it with a fresh FPU (fpu__clear_user_states): FNINIT state, MXCSR 0x1f80,
+    // XMM registers zero.
+    s.x87.fcw = 0x37f;
+    s.x87.fsw = 0;
+    s.x87.top = 0;
+    s.x87.ftw = 0;
+    s.xmm = [0; 16];
+    s.mxcsr = 0x1f80;
+    crate::lift::mxcsr::write_host(0x1f80);
     Ok(())
 }
 
@@ -116,7 +127,10 @@ pub fn restore(state: &mut [u8], mem: &mut dyn SignalMemory) -> Result<u64, Sign
         s.x87.fsw = fsw & !0x3800;
         s.x87.top = top;
         s.x87.ftw = x[4];
-        s.mxcsr = u32::from_le_bytes(x[24..28].try_into().expect("4 bytes"));
+        // Reserved bits are dropped (the kernel refuses such a frame; keep going instead).
+        s.mxcsr = u32::from_le_bytes(x[24..28].try_into().expect("4 bytes"))
+            & crate::lift::mxcsr::MXCSR_VALID;
+        crate::lift::mxcsr::write_host(s.mxcsr);
         for i in 0..8 {
             let o = 32 + 16 * i;
             s.x87.regs[(top as usize + i) & 7] =
@@ -168,6 +182,11 @@ mod tests {
         s.set_rflags(0x202 | crate::state::flag::CF | crate::state::flag::ZF);
         s.xmm[2] = 0xdead_beef;
         s.x87.top = 5;
+        s.x87.fcw = 0x0f7f;
+        s.x87.fsw = 0x4101;
+        s.x87.ftw = 0x60;
+        s.x87.regs[5] = 0x3fff_8000_0000_0000_0000;
+        s.x87.regs[6] = 0xc000_c000_0000_0000_0000;
         let saved = *s;
         let mut mem = Mem(HashMap::new());
         let info = [3u8; 128];
@@ -188,6 +207,18 @@ mod tests {
         let mut rip = [0u8; 8];
         assert!(mem.read(h.gpr[2] + 40 + 128, &mut rip));
         assert_eq!(u64::from_le_bytes(rip), 0x40_1000);
+        // The handler starts with a fresh FPU; the frame's fpstate holds the old one.
+        assert_eq!(
+            (h.x87.fcw, h.x87.ftw, h.x87.top, h.xmm[2], h.mxcsr),
+            (0x37f, 0, 0, 0, 0x1f80)
+        );
+        let mut fp = [0u8; 8];
+        assert!(mem.read(h.gpr[2] + 40 + 192, &mut fp));
+        let mut fx = [0u8; 64];
+        assert!(mem.read(u64::from_le_bytes(fp), &mut fx));
+        assert_eq!(&fx[0..5], &[0x7f, 0x0f, 0x01, 0x41 | 5 << 3, 0x60]);
+        assert_eq!(&fx[32..42], &saved.x87.regs[5].to_le_bytes()[..10]);
+        assert_eq!(&fx[48..58], &saved.x87.regs[6].to_le_bytes()[..10]);
         // The handler returns (pops pretcode) after clobbering registers.
         let s = X86State::from_bytes_mut(&mut st);
         s.gpr[4] += 8;
@@ -201,6 +232,10 @@ mod tests {
         assert_eq!(
             (r.rip, r.rflags(), r.xmm[2], r.x87.top),
             (saved.rip, saved.rflags(), saved.xmm[2], 5)
+        );
+        assert_eq!(
+            (r.x87.fcw, r.x87.fsw, r.x87.ftw, r.x87.regs),
+            (saved.x87.fcw, saved.x87.fsw, saved.x87.ftw, saved.x87.regs)
         );
     }
 }
