@@ -504,3 +504,38 @@ fn mmx_forms_are_undefined() {
     let (_, e) = run(&[0x90, 0x0f, 0x3a, 0x0f, 0xc1, 1], &state(&[]));
     assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, CODE + 1));
 }
+
+#[test]
+fn misaligned_aligned_forms_fault_like_linux() {
+    use xarch_isa_x86::GP_FAULT_TAG;
+    let st = state(&[(RDI, DATA + 4)]);
+    // nop ; movdqa xmm0, [rdi] / movaps [rdi], xmm0 / paddb xmm0, [rdi] / pshufb xmm0, [rdi]
+    // / movntdq [rdi], xmm0 with RDI = DATA + 4: #GP at the instruction (SIGSEGV), after
+    // the NOP.
+    for insn in [
+        &[0x66, 0x0f, 0x6f, 0x07][..],
+        &[0x0f, 0x29, 0x07],
+        &[0x66, 0x0f, 0xfc, 0x07],
+        &[0x66, 0x0f, 0x38, 0x00, 0x07],
+        &[0x66, 0x0f, 0xe7, 0x07],
+    ] {
+        let mut code = vec![0x90];
+        code.extend_from_slice(insn);
+        code.push(0x90);
+        let (_, e, _) = run_with_mem(&code, &st, &[]);
+        assert_eq!(e, BlockExit::Jump(GP_FAULT_TAG | (CODE + 1)), "{insn:02x?}");
+    }
+    // The unaligned forms and PCMPISTRI do not: movdqu xmm0, [rdi] ; movups [rdi], xmm0 ;
+    // lddqu xmm1, [rdi] ; pcmpistri xmm0, [rdi], 0 ; cvtdq2pd xmm2, [rdi] (an m64).
+    let (s, e, _) = run_with_mem(
+        &[
+            0xf3, 0x0f, 0x6f, 0x07, 0x0f, 0x11, 0x07, 0xf2, 0x0f, 0xf0, 0x0f, 0x66, 0x0f, 0x3a,
+            0x63, 0x07, 0x00, 0xf3, 0x0f, 0xe6, 0x17, 0x90,
+        ],
+        &st,
+        &[0, 0, 0, 0, 7, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff],
+    );
+    assert_eq!(e, BlockExit::Jump(CODE + 22));
+    assert_eq!(s.xmm[1] as u64, 0xffff_fffe_0000_0007);
+    assert_eq!(s.xmm[2], f2(7.0, -2.0));
+}

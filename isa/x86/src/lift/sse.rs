@@ -42,13 +42,37 @@ impl Ctx {
     /// The `rm` operand as a full 128-bit value (register or 16-byte load; alignment of the
     /// aligned forms is not checked).
     pub(super) fn xmm_rm(&mut self) -> Value {
-        match self.insn.rm.expect("ModRM") {
+        let i = self.insn;
+        let p = self.pfx();
+        match i.rm.expect("ModRM") {
             Rm::Reg(r) => self.xmm(r),
+            // CVTDQ2PD and CVTPS2PD read an m64.
+            Rm::Mem(m)
+                if (i.opcode, p) == (0xe6, Pfx::F3) || (i.opcode, p) == (0x5a, Pfx::None) =>
+            {
+                let a = self.addr(&m);
+                let s = self.load(Type::I64, a);
+                self.zero_ext_vec(s)
+            }
             Rm::Mem(m) => {
                 let a = self.addr(&m);
+                // MOVUPS/MOVUPD/MOVDQU are the unaligned forms; every other legacy-SSE m128
+                // operand must be 16-byte aligned.
+                let unaligned = (i.opcode == 0x10 && matches!(p, Pfx::None | Pfx::P66))
+                    || (i.opcode == 0x6f && p == Pfx::F3);
+                if !unaligned {
+                    self.check_aligned16(a);
+                }
                 self.load(Type::V128, a)
             }
         }
+    }
+
+    /// #GP (SIGSEGV at the instruction, as Linux delivers it) unless `addr` is 16-byte aligned.
+    pub(super) fn check_aligned16(&mut self, addr: Value) {
+        let low = self.b.and_imm(addr, 15);
+        let bad = self.b.icmp_imm(xarch_translator::ir::IntCC::Ne, low, 0);
+        self.b.exit_if(bad, super::control::GP_FAULT_TAG | self.pc);
     }
 
     /// The `rm` operand as a scalar of `t` (low lane of a register, or a load).
@@ -254,6 +278,10 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
                 }
                 Rm::Mem(m) => {
                     let a = cx.addr(&m);
+                    // MOVUPS/MOVUPD (11) and MOVDQU (F3 7F) are the unaligned stores.
+                    if !(op == 0x11 || (op == 0x7f && p == Pfx::F3)) {
+                        cx.check_aligned16(a);
+                    }
                     cx.store(a, v);
                     Step::Next
                 }

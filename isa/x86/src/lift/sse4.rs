@@ -24,6 +24,13 @@ impl Ctx {
             Rm::Mem(m) => {
                 let a = self.addr(&m);
                 if bits == 128 {
+                    // LDDQU and PCMPxSTRx take unaligned operands; the others #GP.
+                    let i = self.insn;
+                    let unaligned = (i.map == Map::M0F && i.opcode == 0xf0)
+                        || (i.map == Map::M0F3A && (0x60..=0x63).contains(&i.opcode));
+                    if !unaligned {
+                        self.check_aligned16(a);
+                    }
                     self.load(Type::V128, a)
                 } else {
                     let s = self.load(ty(bits), a);
