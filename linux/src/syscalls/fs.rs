@@ -1,30 +1,48 @@
 //! File and directory I/O, pipes, terminals, polling and sockets.
 
+use super::termios;
 use super::{
     PollTimeout, SysResult, Syscalls, get, int, opt_in, opt_out, ptr_in, ptr_out, put, raw,
 };
 use crate::abi::{Abi, StatLayout, Sysno};
 use crate::space::AddressSpace;
 
-/// Terminal and file ioctls that are passed through, with the size of their argument
-/// (0: the argument is an integer, not a pointer).
-const IOCTLS: &[(u32, u64, bool)] = &[
-    // (host request, argument bytes, host writes it)
-    (libc::TCGETS as u32, 36, true),
-    (libc::TCSETS as u32, 36, false),
-    (libc::TCSETSW as u32, 36, false),
-    (libc::TCSETSF as u32, 36, false),
-    (libc::TIOCGWINSZ as u32, 8, true),
-    (libc::TIOCSWINSZ as u32, 8, false),
-    (libc::TIOCGPGRP as u32, 4, true),
-    (libc::TIOCSPGRP as u32, 4, false),
-    (libc::FIONREAD as u32, 4, true),
-    (libc::FIONBIO as u32, 4, false),
-    (libc::TIOCSCTTY as u32, 0, false),
-    (libc::TIOCNOTTY as u32, 0, false),
-    (libc::FIOCLEX as u32, 0, false),
-    (libc::FIONCLEX as u32, 0, false),
-];
+/// The argument of an ioctl xarch passes through, by how it is converted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IoctlArg {
+    /// An integer value, not a pointer.
+    Value,
+    /// A pointer to an `int` the host reads (`In`) or writes (`Out`).
+    IntIn,
+    IntOut,
+    /// A pointer to `struct winsize` (four `unsigned short`s).
+    WinsizeIn,
+    WinsizeOut,
+    /// A pointer to `struct termios` (see `termios.rs`).
+    TermiosIn,
+    TermiosOut,
+}
+
+/// Terminal and file ioctls that are passed through (host request numbers).
+const IOCTLS: &[(u32, IoctlArg)] = {
+    use IoctlArg::*;
+    &[
+        (libc::TCGETS as u32, TermiosOut),
+        (libc::TCSETS as u32, TermiosIn),
+        (libc::TCSETSW as u32, TermiosIn),
+        (libc::TCSETSF as u32, TermiosIn),
+        (libc::TIOCGWINSZ as u32, WinsizeOut),
+        (libc::TIOCSWINSZ as u32, WinsizeIn),
+        (libc::TIOCGPGRP as u32, IntOut),
+        (libc::TIOCSPGRP as u32, IntIn),
+        (libc::FIONREAD as u32, IntOut),
+        (libc::FIONBIO as u32, IntIn),
+        (libc::TIOCSCTTY as u32, Value),
+        (libc::TIOCNOTTY as u32, Value),
+        (libc::FIOCLEX as u32, Value),
+        (libc::FIONCLEX as u32, Value),
+    ]
+};
 
 /// `struct statx` fields as (offset, size) (include/uapi/linux/stat.h): mask, blksize,
 /// attributes, nlink, uid, gid, mode, ino, size, blocks, attributes_mask, four timestamps
@@ -612,24 +630,59 @@ impl Syscalls {
         Ok(0)
     }
 
+    /// ioctl(2) for the requests in [`IOCTLS`]: ints and `winsize` in the guest's byte
+    /// order, `termios` in the guest's layout; anything else is ENOTTY with a warning.
     pub(super) fn ioctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        use IoctlArg::*;
         let req = self.abi.ioctl_to_host(a[1] as u32);
-        let Some(&(_, size, out)) = IOCTLS.iter().find(|&&(r, _, _)| r == req) else {
+        let Some(&(_, arg)) = IOCTLS.iter().find(|&&(r, _)| r == req) else {
             self.warn_once(
                 0x1_0000_0000 | a[1],
                 &format!("unimplemented ioctl {:#x}", a[1]),
             );
             return Err(libc::ENOTTY);
         };
-        if size != 0 && !self.abi.host_struct_layout() {
-            self.host_layout(Sysno::Ioctl, 29)?;
-        }
-        let arg = match (size, out) {
-            (0, _) => a[2] as i64,
-            (n, true) => ptr_out(space, a[2], n)?,
-            (n, false) => ptr_in(space, a[2], n)?,
+        let call = |p: *mut u8| raw(libc::SYS_ioctl, [int(a[0]), req as i64, p as i64, 0, 0, 0]);
+        let big = self.abi.endian == crate::abi::Endian::Big;
+        // Each u16/u32 field of a winsize or int swaps on a big-endian guest.
+        let swap = |b: &mut [u8], unit: usize| {
+            if big {
+                b.chunks_mut(unit).for_each(|c| c.reverse());
+            }
         };
-        raw(libc::SYS_ioctl, [int(a[0]), req as i64, arg, 0, 0, 0])
+        match arg {
+            Value => raw(
+                libc::SYS_ioctl,
+                [int(a[0]), req as i64, a[2] as i64, 0, 0, 0],
+            ),
+            IntIn | WinsizeIn => {
+                let (len, unit) = if arg == IntIn { (4, 4) } else { (8, 2) };
+                let mut b = get(space, a[2], len)?;
+                swap(&mut b, unit);
+                call(b.as_mut_ptr())
+            }
+            IntOut | WinsizeOut => {
+                let (len, unit) = if arg == IntOut { (4, 4) } else { (8, 2) };
+                ptr_out(space, a[2], len as u64)?;
+                let mut b = vec![0u8; len];
+                let r = call(b.as_mut_ptr())?;
+                swap(&mut b, unit);
+                put(space, a[2], &b)?;
+                Ok(r)
+            }
+            TermiosIn => {
+                let g = get(space, a[2], termios::guest_size(self.abi))?;
+                let mut h = termios::to_host(self.abi, &g);
+                call(h.as_mut_ptr())
+            }
+            TermiosOut => {
+                ptr_out(space, a[2], termios::guest_size(self.abi) as u64)?;
+                let mut h = [0u8; termios::HOST_SIZE];
+                let r = call(h.as_mut_ptr())?;
+                put(space, a[2], &termios::to_guest(self.abi, &h))?;
+                Ok(r)
+            }
+        }
     }
 
     pub(super) fn getcwd(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {

@@ -23,6 +23,7 @@ mod fs;
 mod mm;
 mod process;
 mod strace;
+mod termios;
 mod time;
 mod wide;
 
