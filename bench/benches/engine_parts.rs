@@ -7,9 +7,16 @@
 //!   compile/<isa>   optimised IR → CLIF → x86-64  throughput: guest instructions
 //!                   (the engine's Cranelift settings; code is not installed)
 //!   dispatch/*      a loop of IR blocks run by the engine     time per block executed:
-//!                   chained (compiled, direct exits patched), jump-cache (compiled, one
-//!                   indirect exit per iteration), interpreted (tier 0 only)
+//!                   chained (compiled as first seen, direct exits patched), region (the
+//!                   loop compiled as one function, registers in host registers),
+//!                   jump-cache (compiled, one indirect exit per iteration), interpreted
+//!                   (tier 0 only)
 //! ```
+//!
+//! At threshold 0 each block compiles before its successors are lifted, so "chained" runs
+//! tail calls between single-block functions until the last loop block's region takes the
+//! loop; `XARCH_NO_REGIONS=1` keeps every block alone (pure chaining throughout), and
+//! `XARCH_NO_PROMOTION=1` keeps guest registers in memory inside regions.
 //!
 //! `cargo bench -p xarch-bench --bench engine_parts`.
 
@@ -240,6 +247,7 @@ fn dispatch(c: &mut Criterion) {
     let mut g = c.benchmark_group("dispatch");
     for (name, indirect, threshold) in [
         ("chained", false, 0),
+        ("region", false, 1),
         ("jump_cache", true, 0),
         ("interpreted", false, u32::MAX),
     ] {
