@@ -153,6 +153,24 @@ impl Abi {
         }
     }
 
+    /// Decodes a 32-bit value in the guest's byte order from the start of `b`.
+    pub fn get_u32(&self, b: &[u8]) -> u32 {
+        let w: [u8; 4] = b[..4].try_into().expect("4 bytes");
+        match self.endian {
+            Endian::Little => u32::from_le_bytes(w),
+            Endian::Big => u32::from_be_bytes(w),
+        }
+    }
+
+    /// Decodes a 64-bit value in the guest's byte order from the start of `b`.
+    pub fn get_u64(&self, b: &[u8]) -> u64 {
+        let w: [u8; 8] = b[..8].try_into().expect("8 bytes");
+        match self.endian {
+            Endian::Little => u64::from_le_bytes(w),
+            Endian::Big => u64::from_be_bytes(w),
+        }
+    }
+
     /// Encodes a kernel `sigset_t` (signal `n` is bit `n - 1`): an array of guest words, so
     /// a 32-bit guest has signals 1..32 in its first word whatever its byte order.
     pub fn put_sigset(&self, out: &mut Vec<u8>, set: u64) {

@@ -690,21 +690,86 @@ impl Syscalls {
         raw(libc::SYS_getcwd, [buf, a[1] as i64, 0, 0, 0, 0])
     }
 
-    pub(super) fn sendfile(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        let off = opt_out(space, a[2], 8)?;
-        raw(
+    /// sendfile/sendfile64: the offset (`off_t *`, a guest word; sendfile64's `loff_t *`, 64
+    /// bits) is read and written back in the guest's layout.
+    pub(super) fn sendfile(
+        &mut self,
+        space: &mut AddressSpace,
+        a: [u64; 6],
+        wide: bool,
+    ) -> SysResult {
+        let off = self.get_offset(space, a[2], wide)?;
+        let mut o = off.unwrap_or(0);
+        let r = raw(
             libc::SYS_sendfile,
-            [int(a[0]), int(a[1]), off, a[3] as i64, 0, 0],
-        )
+            [
+                int(a[0]),
+                int(a[1]),
+                if off.is_some() { &raw mut o as i64 } else { 0 },
+                a[3] as i64,
+                0,
+                0,
+            ],
+        )?;
+        self.put_offset(space, a[2], off.map(|_| o), wide)?;
+        Ok(r)
     }
 
+    /// A guest `off_t *`/`loff_t *` (`wide`) that may be NULL.
+    fn get_offset(
+        &self,
+        space: &mut AddressSpace,
+        addr: u64,
+        wide: bool,
+    ) -> Result<Option<i64>, i32> {
+        if addr == 0 {
+            return Ok(None);
+        }
+        if wide || self.abi.is_64bit {
+            Ok(Some(self.abi.get_u64(&get(space, addr, 8)?) as i64))
+        } else {
+            Ok(Some(self.abi.get_u32(&get(space, addr, 4)?) as i32 as i64))
+        }
+    }
+
+    fn put_offset(
+        &self,
+        space: &mut AddressSpace,
+        addr: u64,
+        v: Option<i64>,
+        wide: bool,
+    ) -> Result<(), i32> {
+        let Some(v) = v else { return Ok(()) };
+        let mut b = Vec::new();
+        if wide || self.abi.is_64bit {
+            self.abi.put_u64(&mut b, v as u64);
+        } else {
+            self.abi.put_u32(&mut b, v as u32);
+        }
+        put(space, addr, &b)
+    }
+
+    /// copy_file_range(fd_in, loff_t *off_in, fd_out, loff_t *off_out, len, flags).
     pub(super) fn copy_file_range(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        let oin = opt_out(space, a[1], 8)?;
-        let oout = opt_out(space, a[3], 8)?;
-        raw(
+        let (oin, oout) = (
+            self.get_offset(space, a[1], true)?,
+            self.get_offset(space, a[3], true)?,
+        );
+        let (mut i, mut o) = (oin.unwrap_or(0), oout.unwrap_or(0));
+        let r = raw(
             libc::SYS_copy_file_range,
-            [int(a[0]), oin, int(a[2]), oout, a[4] as i64, int(a[5])],
-        )
+            [
+                int(a[0]),
+                if oin.is_some() { &raw mut i as i64 } else { 0 },
+                int(a[2]),
+                if oout.is_some() { &raw mut o as i64 } else { 0 },
+                a[4] as i64,
+                int(a[5]),
+            ],
+        )?;
+        self.put_offset(space, a[1], oin.map(|_| i), true)?;
+        self.put_offset(space, a[3], oout.map(|_| o), true)?;
+        Ok(r)
     }
 
     pub(super) fn poll(
@@ -1068,13 +1133,12 @@ impl Syscalls {
     }
 
     pub(super) fn epoll_ctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        self.host_layout(Sysno::EpollCtl, 21)?;
         let (size, data_off) = self.epoll_layout();
         let mut ev = libc::epoll_event { events: 0, u64: 0 };
         if a[3] != 0 {
             let b = get(space, a[3], size)?;
-            ev.events = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
-            ev.u64 = u64::from_le_bytes(b[data_off..data_off + 8].try_into().expect("8 bytes"));
+            ev.events = self.abi.get_u32(&b);
+            ev.u64 = self.abi.get_u64(&b[data_off..]);
         }
         let evp = if a[3] != 0 { &raw mut ev as i64 } else { 0 };
         raw(
@@ -1084,7 +1148,6 @@ impl Syscalls {
     }
 
     pub(super) fn epoll_pwait(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        self.host_layout(Sysno::EpollPwait, 22)?;
         let (size, data_off) = self.epoll_layout();
         let max = (a[2] as i32).clamp(0, 4096) as usize;
         if max == 0 {
@@ -1093,7 +1156,8 @@ impl Syscalls {
         // Check the guest buffer before blocking.
         ptr_out(space, a[1], (max * size) as u64)?;
         let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; max];
-        let mask = opt_in(space, a[4], 8)?;
+        let mask = self.opt_sigset(space, a[4])?;
+        let maskp = mask.as_ref().map_or(0, |m| m as *const u64 as i64);
         let n = raw(
             libc::SYS_epoll_pwait,
             [
@@ -1101,16 +1165,17 @@ impl Syscalls {
                 evs.as_mut_ptr() as i64,
                 max as i64,
                 int(a[3]),
-                mask,
-                if mask != 0 { 8 } else { 0 },
+                maskp,
+                if maskp != 0 { 8 } else { 0 },
             ],
         )?;
-        let mut out = vec![0u8; n as usize * size];
-        for (i, e) in evs.iter().take(n as usize).enumerate() {
-            let o = i * size;
+        let mut out = Vec::with_capacity(n as usize * size);
+        for e in evs.iter().take(n as usize) {
             let (events, data) = (e.events, e.u64);
-            out[o..o + 4].copy_from_slice(&events.to_le_bytes());
-            out[o + data_off..o + data_off + 8].copy_from_slice(&data.to_le_bytes());
+            self.abi.put_u32(&mut out, events);
+            out.resize(out.len() + data_off - 4, 0);
+            self.abi.put_u64(&mut out, data);
+            out.resize(out.len().next_multiple_of(size), 0);
         }
         put(space, a[1], &out)?;
         Ok(n)
