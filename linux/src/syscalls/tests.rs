@@ -586,10 +586,58 @@ fn big_endian_32bit_poll_select_sysinfo_rusage() {
     let mut ru = [0u8; 72];
     sp.read(BUF + 512, &mut ru).unwrap();
     assert!(u32::from_be_bytes(ru[32..36].try_into().unwrap()) > 0);
+    // epoll: { u32 events; u64 data } with the data at 8, big-endian.
+    let ep = raw(libc::SYS_epoll_create1, [0; 6]).unwrap();
+    let mut ev = Vec::new();
+    ev.extend_from_slice(&(libc::EPOLLIN as u32).to_be_bytes());
+    ev.extend_from_slice(&[0; 4]);
+    ev.extend_from_slice(&0x1122_3344_5566_7788u64.to_be_bytes());
+    sp.write(BUF + 1024, &ev).unwrap();
+    let add = libc::EPOLL_CTL_ADD as u64;
+    assert_eq!(
+        s.epoll_ctl(&mut sp, [ep as u64, add, r as u64, BUF + 1024, 0, 0]),
+        Ok(0)
+    );
+    assert_eq!(
+        s.epoll_pwait(&mut sp, [ep as u64, BUF + 1100, 4, 0, 0, 0]),
+        Ok(1)
+    );
+    let mut got = [0u8; 16];
+    sp.read(BUF + 1100, &mut got).unwrap();
+    assert_eq!(
+        u32::from_be_bytes(got[..4].try_into().unwrap()),
+        libc::EPOLLIN as u32
+    );
+    assert_eq!(
+        u64::from_be_bytes(got[8..].try_into().unwrap()),
+        0x1122_3344_5566_7788
+    );
+
+    // sendfile64: the loff_t offset big-endian, advanced by the bytes sent.
+    let dir = std::env::temp_dir().join(format!("xarch-be-sf-{}", std::process::id()));
+    std::fs::write(&dir, b"0123456789").unwrap();
+    let f = std::fs::File::open(&dir).unwrap();
+    use std::os::fd::AsRawFd;
+    sp.write(BUF + 1200, &3u64.to_be_bytes()).unwrap();
+    let sf = s.sendfile(
+        &mut sp,
+        [w as u64, f.as_raw_fd() as u64, BUF + 1200, 4, 0, 0],
+        true,
+    );
+    assert_eq!(sf, Ok(4));
+    let mut off = [0u8; 8];
+    sp.read(BUF + 1200, &mut off).unwrap();
+    assert_eq!(u64::from_be_bytes(off), 7);
+    let mut b = [0u8; 5];
+    // SAFETY: reads into the local buffer from the test's own pipe.
+    assert_eq!(unsafe { libc::read(r, b.as_mut_ptr().cast(), 5) }, 5);
+    assert_eq!(&b, b"x3456");
+    std::fs::remove_file(dir).unwrap();
     // SAFETY: closes the test's own descriptors.
     unsafe {
         libc::close(r);
         libc::close(w);
+        libc::close(ep as i32);
     }
 }
 
