@@ -380,20 +380,61 @@ impl Syscalls {
         Ok(r)
     }
 
+    /// statfs/fstatfs and the 32-bit ABIs' statfs64/fstatfs64(path, size, buf): the host's
+    /// `struct statfs` rebuilt in the guest's words. `statfs` has one word per field;
+    /// `statfs64` has 64-bit block and file counts (aligned to 8, so 88 bytes on ppc32).
+    /// As in the kernel's compat code, a count that does not fit a 32-bit `statfs` word is
+    /// EOVERFLOW.
     pub(super) fn statfs(
         &mut self,
         space: &mut AddressSpace,
         sys: Sysno,
         a: [u64; 6],
     ) -> SysResult {
-        self.host_layout(sys, 43)?;
-        let buf = ptr_out(space, a[1], 120)?;
-        if sys == Sysno::Fstatfs {
-            raw(libc::SYS_fstatfs, [int(a[0]), buf, 0, 0, 0, 0])
+        let wide = matches!(sys, Sysno::Statfs64 | Sysno::Fstatfs64);
+        let buf = if wide { a[2] } else { a[1] };
+        // The host's struct statfs as its 15 words: type, bsize, blocks, bfree, bavail, files,
+        // ffree, fsid (two ints), namelen, frsize, flags, spare[4].
+        let mut st = [0u64; 15];
+        if matches!(sys, Sysno::Fstatfs | Sysno::Fstatfs64) {
+            raw(
+                libc::SYS_fstatfs,
+                [int(a[0]), &raw mut st as i64, 0, 0, 0, 0],
+            )?;
         } else {
             let p = self.path(space, a[0])?;
-            raw(libc::SYS_statfs, [p.as_ptr() as i64, buf, 0, 0, 0, 0])
+            raw(
+                libc::SYS_statfs,
+                [p.as_ptr() as i64, &raw mut st as i64, 0, 0, 0, 0],
+            )?;
         }
+        let w = self.abi.word_size();
+        let counts = &st[2..7];
+        if !wide && w == 4 && counts.iter().any(|&c| c > u64::from(u32::MAX)) {
+            return Err(libc::EOVERFLOW);
+        }
+        let mut o = Vec::with_capacity(120);
+        self.abi.put_word(&mut o, st[0]);
+        self.abi.put_word(&mut o, st[1]);
+        for &c in counts {
+            if wide {
+                o.resize(o.len().next_multiple_of(8), 0);
+                self.abi.put_u64(&mut o, c);
+            } else {
+                self.abi.put_word(&mut o, c);
+            }
+        }
+        self.abi.put_u32(&mut o, st[7] as u32);
+        self.abi.put_u32(&mut o, (st[7] >> 32) as u32);
+        for &v in &st[8..] {
+            self.abi.put_word(&mut o, v);
+        }
+        o.resize(o.len().next_multiple_of(if wide { 8 } else { w }), 0);
+        if wide && a[1] as usize != o.len() {
+            return Err(libc::EINVAL);
+        }
+        put(space, buf, &o)?;
+        Ok(0)
     }
 
     pub(super) fn getdents64(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {

@@ -285,7 +285,7 @@ impl Syscalls {
                 libc::AT_SYMLINK_NOFOLLOW as u64,
             ),
             Statx => self.statx(space, a),
-            Statfs | Fstatfs => self.statfs(space, sys, a),
+            Statfs | Fstatfs | Statfs64 | Fstatfs64 => self.statfs(space, sys, a),
             Getdents64 => self.getdents64(space, a),
             Readlinkat => self.readlinkat(space, a[0], a[1], a[2], a[3]),
             Readlink => self.readlinkat(space, libc::AT_FDCWD as u64, a[0], a[1], a[2]),
