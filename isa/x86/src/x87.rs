@@ -429,6 +429,12 @@ impl Fpu<'_> {
         if !(op == BinOp::Div && f(b).is_zero()) {
             self.denormal_check(&[a, b]);
         }
+        let pc = self.pc_bits();
+        if pc == 64 {
+            if let Some(r) = self.binop_ext(op, a, b) {
+                return r;
+            }
+        }
         let (x, y) = (widen(f(a)), widen(f(b)));
         let tz = Round::TowardZero;
         let r = match op {
@@ -455,8 +461,45 @@ impl Fpu<'_> {
                 _ => x.sub_r(y, self.round()).value,
             };
         }
-        let pc = self.pc_bits();
         self.finish(w, pc)
+    }
+
+    /// The fast path of [`Fpu::binop`] for PC = 64 (the Linux default): one correctly
+    /// rounded apfloat operation in the 80-bit format itself, and one toward zero for C1
+    /// when inexact. None (nothing changed) when the result is the largest finite value and
+    /// inexact: whether that overflowed needs the exact magnitude (the wide path).
+    fn binop_ext(&mut self, op: BinOp, a: u128, b: u128) -> Option<u128> {
+        let (x, y) = (f(a), f(b));
+        let go = |rc| match op {
+            BinOp::Add => x.add_r(y, rc),
+            BinOp::Sub => x.sub_r(y, rc),
+            BinOp::Mul => x.mul_r(y, rc),
+            BinOp::Div => x.div_r(y, rc),
+        };
+        let r = go(self.round());
+        let st = r.status;
+        if st.contains(Status::INVALID_OP) {
+            self.flag(sw::IE);
+            self.set_c1(false);
+            return Some(INDEFINITE);
+        }
+        if st.contains(Status::DIV_BY_ZERO) {
+            self.flag(sw::ZE);
+            self.set_c1(false);
+            return Some(r.value.is_negative() as u128 * (1 << 79) | 0x7fff_8000_0000_0000_0000);
+        }
+        let inexact = st.contains(Status::INEXACT);
+        if inexact && r.value.is_finite() && r.value.abs().bitwise_eq(F::largest()) {
+            return None;
+        }
+        let up = inexact
+            && r.value
+                .abs()
+                .partial_cmp(&go(Round::TowardZero).value.abs())
+                == Some(Ordering::Greater);
+        self.flag(status_bits(st));
+        self.set_c1(up);
+        Some(r.value.to_bits())
     }
 
     /// FSQRT of `a`: exact integer square root of the significand, then one rounding.

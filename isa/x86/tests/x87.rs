@@ -536,6 +536,13 @@ fn environment_and_state_images() {
 }
 
 #[test]
+fn cpuid_advertises_fpu_fxsr_and_cmov() {
+    // CPUID.1:EDX bit 0 FPU, bit 15 CMOV (with FPU: FCMOVcc, FCOMI), bit 24 FXSR.
+    let edx = xarch_isa_x86::CPUID1_EDX;
+    assert_eq!(edx & (1 | 1 << 15 | 1 << 24), 1 | 1 << 15 | 1 << 24);
+}
+
+#[test]
 fn packed_bcd_is_reported_unimplemented() {
     let mut c = vec![0xd9, 0xe8, 0xdf, 0x27];
     c.push(0x90);

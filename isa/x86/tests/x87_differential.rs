@@ -650,7 +650,7 @@ fn transcendentals_match_the_host_cpu() {
             (0xf0u8, -1.0f64, 1.0f64), // F2XM1
             (0xf1, 1e-6, 1e6),         // FYL2X
             (0xf9, -0.29, 0.29),       // FYL2XP1
-            (0xf2, -6.0, 6.0),         // FPTAN
+            (0xf2, -1.5, 1.5),         // FPTAN (away from its poles)
             (0xf3, -50.0, 50.0),       // FPATAN
             (0xfe, -60.0, 60.0),       // FSIN
             (0xff, -60.0, 60.0),       // FCOS
