@@ -13,23 +13,31 @@
 //! tiers share every line of the arithmetic.
 //!
 //! Arithmetic (FADD…FDIVR, FSQRT, FPREM/FPREM1, FRNDINT, FSCALE, FXTRACT, conversions) is exact
-//! with `rustc_apfloat`: an operation is done in a 127-bit-significand format (`WideS`,
-//! exponent range far beyond the 80-bit one) rounded toward zero with the sticky bit forced
-//! into the last place ("round to odd"), then rounded once to the precision FCW.PC selects (24,
-//! 53 or 64 bits, with the extended exponent range) by FCW.RC. 127 ≥ 64 + 2 bits make that
-//! double rounding equal to one correct rounding. FSQRT uses an exact integer square root.
-//! C1 after an inexact result says whether it was rounded up, as hardware reports it.
+//! with `rustc_apfloat`. With FCW.PC = 64 bits (Linux's default) FADD…FDIVR are one correctly
+//! rounded apfloat operation in the 80-bit format by FCW.RC (plus one toward zero when inexact,
+//! for C1). Otherwise (PC = 24 or 53 bits, FSQRT, FPREM, FSCALE, and results that may have
+//! overflowed) an operation is done in a 127-bit-significand format (`WideS`, exponent range
+//! far beyond the 80-bit one) rounded toward zero with the sticky bit forced into the last
+//! place ("round to odd"), then rounded once to the precision FCW.PC selects (with the
+//! extended exponent range) by FCW.RC; 127 ≥ 64 + 2 bits make that double rounding equal to
+//! one correct rounding. FSQRT uses an exact integer square root. C1 after an inexact result
+//! says whether it was rounded up; IE/DE/ZE/OE/UE/PE/SF, C0–C3 and stack faults follow the
+//! SDM and, where it leaves a choice (NaN of equal significands, C1 of FCOMI/FFREE, C2 after a
+//! faulting FPREM, FPREM's partial-remainder step), what the host CPU does in
+//! `tests/x87_differential.rs`.
 //!
 //! Transcendentals (F2XM1, FYL2X, FYL2XP1, FPTAN, FPATAN, FSIN, FCOS, FSINCOS) are computed
-//! with the host's f64 functions: about 53 correct bits instead of hardware's ~64 (FYL2X
-//! scales exactly by the exponent and takes only log2 of the significand in f64). FSIN/FCOS/
-//! FPTAN/FSINCOS reduce their argument in f64 as well, so they lose relative precision for
-//! |x| beyond a few thousand; hardware's own reduction uses a 66-bit pi.
+//! with the host's f64 functions on the operand split as hi + lo (two f64), adding the
+//! first-order term in lo: about 52 correct bits instead of hardware's ~64 (FYL2X scales
+//! exactly by the exponent and takes only log2 of the significand in f64; the product with
+//! ST(1) is exact-rounded). Near the zeros of sin/cos/tan and the poles of tan only the
+//! absolute error stays below 2^-52; FSIN/FCOS/FPTAN/FSINCOS reduce their argument in f64
+//! (exactly, for the f64 part), where hardware uses a 66-bit pi. Every such result sets PE.
 //!
 //! Not modelled: unmasked exceptions (Linux starts programs with all masked; an unmasked one
 //! only sets ES and B, no #MF/SIGFPE is delivered), FIP/FDP/FOP (stored as 0), denormal
 //! results rounded to PC 24/53 bits (they get that precision's denormal range, not the
-//! extended one), FBLD/FBSTP.
+//! extended one), FBLD/FBSTP (reported as unimplemented instructions).
 
 use crate::state::{X86State, X87State};
 use rustc_apfloat::ieee::{Double, IeeeFloat, Semantics, Single, X87DoubleExtended};
