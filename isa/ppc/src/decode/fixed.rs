@@ -3,6 +3,7 @@
 use super::{Form, a, ds, form, md, mds, op, x, x_rc, xo, xs};
 use crate::lift::fixed::*;
 use crate::lift::ldst::*;
+use crate::lift::string::*;
 
 pub static TABLE: &[Form] = &[
     // 3.3.2-3.3.5 loads and stores (D-, DS-, X-form)
@@ -27,6 +28,10 @@ pub static TABLE: &[Form] = &[
     form("stdu", ds(62, 1), true, stdu),
     form("lmw", op(46), false, lmw),
     form("stmw", op(47), false, stmw),
+    // 3.3.7 load/store string (big-endian only; the lifter rejects little-endian mode)
+    form("lswi", x(31, 597), false, lswi),
+    form("stswi", x(31, 725), false, stswi),
+    // lswx x(31, 533), stswx x(31, 661): not lifted yet (count from XER).
     form("lbzx", x(31, 87), false, lbzx),
     form("lbzux", x(31, 119), false, lbzux),
     form("lhzx", x(31, 279), false, lhzx),

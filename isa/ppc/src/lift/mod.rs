@@ -17,6 +17,7 @@ pub mod branch;
 pub mod fixed;
 pub mod fp;
 pub mod ldst;
+pub mod string;
 pub mod system;
 pub mod vector;
 
