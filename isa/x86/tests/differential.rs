@@ -428,10 +428,14 @@ impl Gen<'_> {
                 let rm = self.opnd(b);
                 let left = self.rng.below(2) == 0;
                 self.modrm(b, &[0x0f, if left { 0xa4 } else { 0xac }], reg, rm, None);
-                let c = 1 + self.rng.below(u64::from(b) - 1) as u8;
+                let c = if self.rng.below(4) == 0 {
+                    1
+                } else {
+                    1 + self.rng.below(u64::from(b) - 1) as u8
+                };
                 self.code.push(c);
                 let mut d = CF_ | SF | ZF | PF;
-                if c == 1 && left {
+                if c == 1 {
                     d |= OF;
                 }
                 self.flags(ARITH, d);

@@ -792,7 +792,21 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             let y = cx.b.select(z, zero, y);
             let r = cx.b.or(x, y);
             let kind = if left { CcKind::Shl } else { CcKind::Shr };
-            if konst.is_some() {
+            if konst == Some(1) && !left {
+                // SHRD by 1: OF is the sign change, MSB(a) ^ MSB(r) (the lazy SHR form gives
+                // MSB(a), right only for SHR, whose result's MSB is 0).
+                cx.set_flags(kind, a, count, r, None);
+                let f = cx.flags_value();
+                let f = cx.b.and_imm(f, !flag::OF);
+                let x = cx.b.xor(a, r);
+                let sh = cx.b.iconst(t, u64::from(bits - 1));
+                let x = cx.b.lshr(x, sh);
+                let x = cx.b.zext_or_trunc(Type::I64, x);
+                let sh = cx.b.const64(11);
+                let x = cx.b.shl(x, sh);
+                let f = cx.b.or(f, x);
+                cx.set_flags_value(f);
+            } else if konst.is_some() {
                 cx.set_flags(kind, a, count, r, None);
             } else {
                 cx.set_flags_unless_zero(kind, a, count, r, count);

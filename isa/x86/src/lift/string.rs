@@ -13,15 +13,13 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
     if !matches!(op, 0xa4..=0xa7 | 0xaa..=0xaf) {
         return Step::Unimplemented;
     }
-    if i.addr32 {
-        // 67-prefixed string instructions use ESI/EDI/ECX: not emitted by compilers.
-        return Step::Unimplemented;
-    }
+    // A 67 prefix: ESI/EDI/ECX, zero-extended as addresses, written back as 32-bit registers.
+    let aw = if i.addr32 { 32 } else { 64 };
     let bits = if op & 1 == 0 { 8 } else { i.osize };
     let n = u64::from(bits / 8);
     let rep = i.rep;
     if rep.is_some() {
-        let c = cx.get_gpr(1, 64);
+        let c = cx.get_gpr(1, aw);
         let z = cx.b.icmp_imm(IntCC::Eq, c, 0);
         cx.b.exit_if(z, cx.next);
     }
@@ -29,12 +27,18 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
     let other = cx.b.get_reg(Type::I64, off::RFLAGS_OTHER);
     let df = cx.b.and_imm(other, flag::DF);
     let df = cx.b.icmp_imm(IntCC::Ne, df, 0);
-    let up = cx.b.const64(n);
-    let down = cx.b.const64(n.wrapping_neg());
+    let up = cx.b.iconst(ty(aw), n);
+    let down = cx.b.iconst(ty(aw), n.wrapping_neg());
     let delta = cx.b.select(df, down, up);
-    let rsi = cx.get_gpr(6, 64);
-    let rdi = cx.get_gpr(7, 64);
-    let src = cx.seg_add(i.seg, rsi);
+    let rsi = cx.get_gpr(6, aw);
+    let rdi = cx.get_gpr(7, aw);
+    let (rsi_a, rdi_a) = (
+        cx.b.zext_or_trunc(Type::I64, rsi),
+        cx.b.zext_or_trunc(Type::I64, rdi),
+    );
+    let src = cx.seg_add(i.seg, rsi_a);
+    let rdi_v = rdi;
+    let rdi = rdi_a;
     let t = ty(bits);
     let compares = match op {
         0xa4 | 0xa5 => {
@@ -69,16 +73,17 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
     };
     if matches!(op, 0xa4..=0xa7 | 0xac | 0xad) {
         let v = cx.b.add(rsi, delta);
-        cx.set_gpr(6, 64, v);
+        cx.set_gpr(6, aw, v);
     }
     if !matches!(op, 0xac | 0xad) {
-        let v = cx.b.add(rdi, delta);
-        cx.set_gpr(7, 64, v);
+        let v = cx.b.add(rdi_v, delta);
+        cx.set_gpr(7, aw, v);
     }
     let Some(rep) = rep else { return Step::Next };
-    let c = cx.get_gpr(1, 64);
-    let c = cx.b.add_imm(c, u64::MAX);
-    cx.set_gpr(1, 64, c);
+    let c = cx.get_gpr(1, aw);
+    let one = cx.b.iconst(ty(aw), 1);
+    let c = cx.b.sub(c, one);
+    cx.set_gpr(1, aw, c);
     let mut again = cx.b.icmp_imm(IntCC::Ne, c, 0);
     if compares {
         let z = cx.flag(b'z');
