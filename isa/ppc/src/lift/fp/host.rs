@@ -217,6 +217,7 @@ fn quiet(x: u64) -> u64 {
 const DEFAULT_NAN: u64 = 0x7ff8_0000_0000_0000;
 
 /// FPRF (C FL FG FE FU) of a double result.
+#[inline]
 pub fn fprf_of(x: u64) -> u32 {
     let neg = x >> 63 == 1;
     let v = if is_nan(x) {
@@ -314,6 +315,7 @@ fn round(rn: u32, single: bool, f: impl Fn(u32) -> (f64, u32)) -> Rounded {
 
 /// The FPSCR after an instruction: `set` ORed in (FX for new exception bits), FR/FI/FPRF as
 /// given when `status` is Some, summaries recomputed.
+#[inline]
 fn finish(old: u32, set: u32, status: Option<(bool, bool, u32)>) -> u32 {
     let mut f = old | set;
     if let Some((fr, fi, fprf)) = status {
@@ -332,6 +334,7 @@ fn finish(old: u32, set: u32, status: Option<(bool, bool, u32)>) -> u32 {
 }
 
 /// VX and FEX from their bits.
+#[inline]
 pub fn summaries(f: u32) -> u32 {
     let mut f = f & !(VX | FEX);
     if f & VX_ALL != 0 {
@@ -352,6 +355,169 @@ pub fn summaries(f: u32) -> u32 {
 /// Result truncated to single precision (a NaN of a single-precision instruction).
 fn nan_single(x: u64) -> u64 {
     x & !((1 << 29) - 1)
+}
+
+/// a * c + b rounded once to nearest under the current MXCSR: the Linux default (round to
+/// nearest, no flush to zero) on a thread running PowerPC code, which never changes it (the
+/// general path restores what it finds). Reading it here (STMXCSR) would cost more than the
+/// whole fast path.
+#[inline]
+fn fma_nearest(a: f64, c: f64, b: f64) -> f64 {
+    if std::arch::is_x86_feature_detected!("fma") {
+        let mut x = b;
+        // SAFETY: VFMADD231SD on registers only; the FMA extension is present (checked above).
+        unsafe {
+            std::arch::asm!(
+                "vfmadd231sd {x}, {y}, {z}",
+                x = inout(xmm_reg) x,
+                y = in(xmm_reg) a,
+                z = in(xmm_reg) c,
+                options(pure, nomem, nostack),
+            )
+        };
+        x
+    } else {
+        a.mul_add(c, b)
+    }
+}
+
+/// a + b = s + e exactly (TwoSum).
+#[inline]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// A value with the sign of the exact sum of `xs` (0 when it is 0): the largest component of
+/// the nonoverlapping expansion of the sum (exact barring overflow and underflow).
+#[inline]
+fn sum_sign(xs: [f64; 4]) -> f64 {
+    let mut e = [0.0f64; 8];
+    let mut n = 0;
+    for x in xs {
+        let mut q = x;
+        let mut m = 0;
+        for i in 0..n {
+            let (s, h) = two_sum(q, e[i]);
+            if h != 0.0 {
+                e[m] = h;
+                m += 1;
+            }
+            q = s;
+        }
+        if q != 0.0 {
+            e[m] = q;
+            m += 1;
+        }
+        n = m;
+    }
+    if n == 0 {
+        0.0
+    } else {
+        e[n - 1]
+    }
+}
+
+/// The common case without touching MXCSR (whose writes dominate the general path's cost):
+/// add, subtract, multiply, divide, square root, the fused forms and frsp, double or single,
+/// to nearest, of
+/// finite operands with a result well inside the normal range. The error of the double result
+/// is exact there (TwoSum, or an FMA residual), which gives FI and FR; a single result rounds
+/// that double once more, which is the correct single rounding except when the double sits
+/// exactly halfway between two singles with a nonzero error (then: None, the general path).
+/// Returns (result, inexact, FR).
+#[inline(always)]
+fn fast(kind: u64, single: bool, a: f64, b: f64, c: f64) -> Option<(f64, bool, bool)> {
+    const BIG: f64 = 1e300;
+    const SMALL: f64 = 1e-270;
+    let ok = |x: f64| x.abs() <= BIG;
+    let (r, err) = match kind {
+        op::ADD | op::SUB if ok(a) && ok(b) => {
+            let b = if kind == op::SUB { -b } else { b };
+            let s = a + b;
+            let bb = s - a;
+            (s, (a - (s - bb)) + (b - bb))
+        }
+        op::MUL if ok(a) && ok(c) => {
+            let p = a * c;
+            if p == 0.0 && a != 0.0 && c != 0.0 {
+                return None; // underflow
+            }
+            (p, fma_nearest(a, c, -p))
+        }
+        op::DIV if ok(a) && ok(b) && (a == 0.0 || a.abs() >= SMALL) && b != 0.0 => {
+            let q = a / b;
+            let rem = fma_nearest(-q, b, a);
+            // the error q_exact - q = rem / b
+            (q, if b < 0.0 { -rem } else { rem })
+        }
+        op::SQRT if (b == 0.0 || b >= SMALL) && ok(b) => {
+            let q = b.sqrt();
+            (q, fma_nearest(-q, q, b))
+        }
+        op::RSP if ok(b) => (b, 0.0),
+        op::MADD | op::MSUB | op::NMADD | op::NMSUB => {
+            // a*c ± b: the product is p + pe exactly; the error's sign is that of the exact
+            // sum p + pe + b - r (an expansion, Shewchuk's Grow-Expansion).
+            let b = if matches!(kind, op::MSUB | op::NMSUB) {
+                -b
+            } else {
+                b
+            };
+            let term = |x: f64| x == 0.0 || (x.abs() >= SMALL && x.abs() <= 1e150);
+            if !(term(a) && term(c) && term(b)) {
+                return None;
+            }
+            let p = a * c;
+            if (p == 0.0 && a != 0.0 && c != 0.0) || (p != 0.0 && p.abs() < SMALL) {
+                return None; // the product underflows: its error is not a double
+            }
+            let r = fma_nearest(a, c, b);
+            let pe = fma_nearest(a, c, -p);
+            (r, sum_sign([p, pe, b, -r]))
+        }
+        _ => return None,
+    };
+    // An exact zero has the sign the host's round to nearest gave it.
+    if !((r.abs() >= SMALL && r.abs() <= BIG) || (r == 0.0 && err == 0.0)) {
+        return None;
+    }
+    let up = |r: f64, err: f64| err != 0.0 && (err < 0.0) == (r > 0.0);
+    if !(single || kind == op::RSP) {
+        return Some((r, err != 0.0, up(r, err)));
+    }
+    if r.to_bits() & 0x1fff_ffff == 0x1000_0000 && err != 0.0 {
+        return None;
+    }
+    let s = r as f32;
+    // Tiny, overflowing or at the smallest normal (tininess before rounding): general path.
+    if !((s.abs() > f32::MIN_POSITIVE && s.abs() <= f32::MAX) || r == 0.0) {
+        return None;
+    }
+    let s = s as f64;
+    let fr = if s != r {
+        s.abs() > r.abs()
+    } else {
+        up(r, err)
+    };
+    Some((s, s != r || err != 0.0, fr))
+}
+
+/// [`fast`] with the FPSCR update, when FPSCR[RN] is 0 and the operation is one it serves.
+#[inline(always)]
+fn quick(fpscr: u32, a: u64, b: u64, c: u64, kind: u64, single: bool) -> Option<(u64, u32)> {
+    if fpscr & 3 != 0 || !(kind <= op::NMSUB || kind == op::RSP) {
+        return None;
+    }
+    let (fa, fb, fc) = (f64::from_bits(a), f64::from_bits(b), f64::from_bits(c));
+    let (r, fi, fr) = fast(kind, single, fa, fb, fc)?;
+    let mut bits = r.to_bits();
+    if matches!(kind, op::NMADD | op::NMSUB) {
+        bits ^= 1 << 63;
+    }
+    let set = if fi { XX } else { 0 };
+    Some((bits, finish(fpscr, set, Some((fr, fi, fprf_of(bits))))))
 }
 
 /// Arithmetic: `a`, `b`, `c` are FRA, FRB, FRC; returns (result, new FPSCR).
@@ -383,6 +549,11 @@ fn arith(fpscr: u32, kind: u64, single: bool, a: u64, b: u64, c: u64) -> (u64, u
             r
         };
         return (r, finish(fpscr, set, Some((false, false, fprf_of(r)))));
+    }
+    if rn == 0 && set == 0 {
+        if let Some(done) = quick(fpscr, a, b, c, kind, single) {
+            return done;
+        }
     }
     let negate = matches!(kind, op::NMADD | op::NMSUB);
     let r = match kind {
@@ -578,7 +749,8 @@ fn compare(fpscr: u32, ordered: bool, a: u64, b: u64) -> (u64, u32) {
 extern "C" fn fp_op(st: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, d: u64) -> u64 {
     // SAFETY: `st` is the engine's state buffer of a `CpuState`; FPSCR is 4 bytes inside it.
     let fpscr = unsafe { std::ptr::read_unaligned(st.add(state::FPSCR as usize) as *const u32) };
-    let (r, f) = compute(fpscr, a, b, c, d);
+    let quick = quick(fpscr, a, b, c, d & 0xff, d & SINGLE != 0);
+    let (r, f) = quick.unwrap_or_else(|| compute(fpscr, a, b, c, d));
     // SAFETY: as above.
     unsafe { std::ptr::write_unaligned(st.add(state::FPSCR as usize) as *mut u32, f) };
     r
@@ -702,6 +874,96 @@ mod tests {
         // exact 2^-1022: no underflow
         let (_, f) = compute(0, d(1.0), 0, d(a), op::MUL);
         assert_eq!(f & UX, 0);
+    }
+
+    /// The general path alone (what `arith` does when `fast` declines).
+    fn general(kind: u64, single: bool, a: f64, b: f64, c: f64) -> (u64, bool, bool) {
+        let f = |m| match kind {
+            op::ADD => h_add(a, b, m),
+            op::SUB => h_sub(a, b, m),
+            op::MUL => h_mul(a, c, m),
+            op::DIV => h_div(a, b, m),
+            op::SQRT => h_sqrt(b, b, m),
+            op::MADD => h_fma(a, c, b, m),
+            op::MSUB => h_fma(a, c, -b, m),
+            _ => (b, 0),
+        };
+        let r = round(0, single || kind == op::RSP, f);
+        (r.bits, r.flags & PE != 0, r.fr)
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_path() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut checked = 0;
+        for i in 0..200_000 {
+            let mut v = || {
+                let m = next();
+                // exponents near 0 (and some single-precision values, which tie more often)
+                if m % 97 == 0 {
+                    return 0.0;
+                }
+                let e = 1023 - 40 + (m >> 58);
+                let f = if i % 3 == 0 { m & !0x1fff_ffff } else { m };
+                f64::from_bits(m & 1 << 63 | e << 52 | (f >> 12) & ((1 << 52) - 1))
+            };
+            let (a, b, c) = (v(), v(), v());
+            let kind = [
+                op::ADD,
+                op::SUB,
+                op::MUL,
+                op::DIV,
+                op::SQRT,
+                op::RSP,
+                op::MADD,
+                op::MSUB,
+            ][i % 8];
+            // fused: make b cancel most of a*c now and then
+            let b = if kind >= op::MADD && i % 5 == 0 {
+                -(a * c)
+            } else {
+                b
+            };
+            let b = if kind == op::SQRT { b.abs() } else { b };
+            for single in [false, true] {
+                if let Some((r, fi, fr)) = fast(kind, single, a, b, c) {
+                    let (g, gfi, gfr) = general(kind, single, a, b, c);
+                    assert_eq!(
+                        (r.to_bits(), fi, fr),
+                        (g, gfi, gfr),
+                        "{kind} {single} {a} {b} {c}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 300_000, "{checked}");
+        // zeros: exact, signed as round to nearest signs them
+        assert_eq!(
+            fast(op::SUB, false, 2.0, 2.0, 0.0),
+            Some((0.0, false, false))
+        );
+        assert_eq!(
+            fast(op::MUL, false, -0.0, 0.0, 3.0).map(|r| r.0.to_bits()),
+            Some(1 << 63)
+        );
+        assert_eq!(fast(op::MUL, false, 1e-200, 0.0, 1e-200), None, "underflow");
+        assert_eq!(
+            fast(op::MADD, false, 1e-200, 1.0, 1e-200),
+            None,
+            "underflowing product"
+        );
+        // exact fused results are recognised
+        assert_eq!(
+            fast(op::MADD, false, 3.0, 1.0, 2.0),
+            Some((7.0, false, false))
+        );
     }
 
     #[test]
