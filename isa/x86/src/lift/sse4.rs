@@ -296,6 +296,10 @@ impl Ctx {
 /// forms) and the flags are written here so the lazy-flag tracking sees them.
 fn pcmpstr(cx: &mut Ctx) -> Step {
     let s = cx.xmm_src(128);
+    let imm = cx.insn.imm as u8;
+    if cx.insn.opcode == 0x63 && imm & 0x0d == 0x08 {
+        return pcmpistri_bytes_equal_each(cx, s, imm);
+    }
     let ret = cx.vec_call(s);
     if cx.insn.opcode & 1 != 0 {
         let sh = cx.b.const64(32);
@@ -304,6 +308,79 @@ fn pcmpstr(cx: &mut Ctx) -> Step {
     }
     let f = cx.b.and_imm(ret, 0xffff_ffff);
     cx.set_flags_value(f);
+    Step::Next
+}
+
+/// PCMPISTRI on bytes with "equal each" aggregation (glibc's strcmp/strncmp-sse42 loop), in
+/// IR: byte-equality and zero masks, validity by the first zero, then polarity, index and
+/// flags as [`sse4_helpers::pcmpstr`] computes them (which the differential test checks).
+fn pcmpistri_bytes_equal_each(cx: &mut Ctx, b: Value, imm: u8) -> Step {
+    let a = cx.xmm(cx.insn.reg);
+    let z = cx.b.v128const(0);
+    let eq = cx.b.vbinary(VecOp::CmpEq, Lane::I8x16, a, b);
+    let eq = cx.movemask(eq, Lane::I8x16);
+    let za = cx.b.vbinary(VecOp::CmpEq, Lane::I8x16, a, z);
+    let za = cx.movemask(za, Lane::I8x16);
+    let zb = cx.b.vbinary(VecOp::CmpEq, Lane::I8x16, b, z);
+    let zb = cx.movemask(zb, Lane::I8x16);
+    // Valid elements: the bits below the first zero (the lowest set bit of zeros | 1 << 16).
+    let valid = |cx: &mut Ctx, zm: Value| {
+        let t = {
+            let c = cx.b.const32(0x1_0000);
+            cx.b.or(zm, c)
+        };
+        let n = cx.b.neg(t);
+        let low = cx.b.and(t, n);
+        let one = cx.b.const32(1);
+        cx.b.sub(low, one)
+    };
+    let va = valid(cx, za);
+    let vb = valid(cx, zb);
+    let both = cx.b.and(va, vb);
+    let either = cx.b.or(va, vb);
+    let ffff = cx.b.const32(0xffff);
+    let none = cx.b.xor(either, ffff);
+    let r1 = cx.b.and(eq, both);
+    let r1 = cx.b.or(r1, none);
+    let r2 = match (imm >> 4) & 3 {
+        1 => cx.b.xor(r1, ffff),
+        3 => cx.b.xor(r1, vb),
+        _ => r1,
+    };
+    let idx = if imm & 0x40 == 0 {
+        let t = {
+            let c = cx.b.const32(0x1_0000);
+            cx.b.or(r2, c)
+        };
+        cx.b.ctz(t)
+    } else {
+        let c = cx.b.clz(r2);
+        let k31 = cx.b.const32(31);
+        let hi = cx.b.sub(k31, c);
+        let sixteen = cx.b.const32(16);
+        let zero = cx.b.icmp_imm(IntCC::Eq, r2, 0);
+        cx.b.select(zero, sixteen, hi)
+    };
+    let idx = cx.b.zext(Type::I64, idx);
+    cx.b.set_reg(crate::state::off::gpr(1), idx);
+    // CF = IntRes2 != 0, ZF = b ends, SF = a ends, OF = IntRes2[0]; AF = PF = 0.
+    let mut acc = cx.b.const64(0);
+    for (cond, bit) in [
+        (cx.b.icmp_imm(IntCC::Ne, r2, 0), 0u64),
+        (cx.b.icmp_imm(IntCC::Ne, zb, 0), 6),
+        (cx.b.icmp_imm(IntCC::Ne, za, 0), 7),
+    ] {
+        let x = cx.b.zext(Type::I64, cond);
+        let sh = cx.b.const64(bit);
+        let x = cx.b.shl(x, sh);
+        acc = cx.b.or(acc, x);
+    }
+    let of = cx.b.and_imm(r2, 1);
+    let of = cx.b.zext(Type::I64, of);
+    let sh = cx.b.const64(11);
+    let of = cx.b.shl(of, sh);
+    acc = cx.b.or(acc, of);
+    cx.set_flags_value(acc);
     Step::Next
 }
 
