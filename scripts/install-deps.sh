@@ -20,8 +20,8 @@ PACKAGES=(
     qemu-user busybox-static
     # Tools the scripts use.
     dpkg-dev xz-utils ca-certificates
-    # Headless browser for the HTML report's browser test.
-    chromium
+    # Headless browser for the HTML report's browser test; the font the charts' text uses.
+    chromium fonts-dejavu-core
 )
 # Foreign architectures whose binary packages (busybox-static) scripts/fetch-busybox.sh downloads.
 # 32-bit powerpc is a Debian ports architecture, not in bookworm: no busybox for it.

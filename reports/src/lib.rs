@@ -19,6 +19,41 @@ use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 use std::path::{Path, PathBuf};
 use xarch_bench::Results;
 
+/// TrueType fonts tried, in order, for chart text (`XARCH_FONT` first when set). Debian's
+/// `fonts-dejavu-core` provides the first; `scripts/install-deps.sh` installs it.
+const FONT_FILES: [&str; 3] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
+];
+
+/// Registers the chart font as plotters' "sans-serif" once per process.
+fn load_font() -> Result<(), ReportError> {
+    static LOADED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let candidates: Vec<PathBuf> = std::env::var_os("XARCH_FONT")
+                .map(PathBuf::from)
+                .into_iter()
+                .chain(FONT_FILES.iter().map(PathBuf::from))
+                .collect();
+            let (path, bytes) = candidates
+                .iter()
+                .find_map(|p| std::fs::read(p).ok().map(|b| (p, b)))
+                .ok_or_else(|| {
+                    "no font for chart text: install fonts-dejavu-core \
+                     (or set XARCH_FONT to a .ttf file)"
+                        .to_string()
+                })?;
+            // The font lives as long as the process: plotters keeps a &'static reference.
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            plotters::style::register_font("sans-serif", plotters::style::FontStyle::Normal, bytes)
+                .map_err(|_| format!("{}: not a usable TrueType font", path.display()))
+        })
+        .clone()
+        .map_err(ReportError::Draw)
+}
+
 /// Pixel size of every chart.
 pub const CHART_SIZE: (u32, u32) = (1100, 600);
 
@@ -55,6 +90,7 @@ pub fn render_chart(
     if let Err(reason) = chart.data(r) {
         return Ok(Err(reason));
     }
+    load_font()?;
     let svg = dir.join(format!("{}.svg", chart.file_stem()));
     let png = dir.join(format!("{}.png", chart.file_stem()));
     {
