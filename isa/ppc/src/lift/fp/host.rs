@@ -389,33 +389,25 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - (s - bb)) + (b - bb))
 }
 
-/// A value with the sign of the exact sum of `xs` (0 when it is 0): the largest component of
-/// the nonoverlapping expansion of the sum (exact barring overflow and underflow).
+/// A value with the sign of the exact sum of `x` (0 when it is 0): the largest nonzero
+/// component of its nonoverlapping expansion, built by Shewchuk's Grow-Expansion unrolled
+/// (exact barring overflow and underflow).
 #[inline]
-fn sum_sign(xs: [f64; 4]) -> f64 {
-    let mut e = [0.0f64; 8];
-    let mut n = 0;
-    for x in xs {
-        let mut q = x;
-        let mut m = 0;
-        for i in 0..n {
-            let (s, h) = two_sum(q, e[i]);
-            if h != 0.0 {
-                e[m] = h;
-                m += 1;
-            }
-            q = s;
-        }
-        if q != 0.0 {
-            e[m] = q;
-            m += 1;
-        }
-        n = m;
-    }
-    if n == 0 {
-        0.0
+fn sum_sign(x: [f64; 4]) -> f64 {
+    let (q, e0) = two_sum(x[1], x[0]);
+    let (q1, h0) = two_sum(x[2], e0);
+    let (q2, h1) = two_sum(q1, q);
+    let (r1, g0) = two_sum(x[3], h0);
+    let (r2, g1) = two_sum(r1, h1);
+    let (r3, g2) = two_sum(r2, q2);
+    if r3 != 0.0 {
+        r3
+    } else if g2 != 0.0 {
+        g2
+    } else if g1 != 0.0 {
+        g1
     } else {
-        e[n - 1]
+        g0
     }
 }
 
@@ -959,6 +951,10 @@ mod tests {
             None,
             "underflowing product"
         );
+        // the sign of an exact sum with heavy cancellation
+        assert_eq!(sum_sign([1e20, 1.0, -1e20, -0.5]), 0.5);
+        assert_eq!(sum_sign([1.0, 1e-30, -1.0, 0.0]), 1e-30);
+        assert_eq!(sum_sign([3.0, -1.0, -2.0, 0.0]), 0.0);
         // exact fused results are recognised
         assert_eq!(
             fast(op::MADD, false, 3.0, 1.0, 2.0),
