@@ -44,6 +44,11 @@ const IOCTLS: &[(u32, IoctlArg)] = {
     ]
 };
 
+/// fcntl commands of 32-bit ABIs for `struct flock64` (asm-generic/fcntl.h).
+const F_GETLK64_32: i32 = 12;
+const F_SETLK64_32: i32 = 13;
+const F_SETLKW64_32: i32 = 14;
+
 /// `struct statx` fields as (offset, size) (include/uapi/linux/stat.h): mask, blksize,
 /// attributes, nlink, uid, gid, mode, ino, size, blocks, attributes_mask, four timestamps
 /// (tv_sec, tv_nsec), rdev and dev major/minor, mnt_id, dio alignments, subvol, atomic-write
@@ -600,6 +605,72 @@ impl Syscalls {
         )
     }
 
+    /// The record locks of fcntl: `struct flock` converted both ways. 64-bit guests and the
+    /// OFD commands use the 64-bit layout (short type, short whence, loff_t start and len,
+    /// pid: 32 bytes); a 32-bit guest's F_GETLK/F_SETLK/F_SETLKW use `off_t` words (16
+    /// bytes) and its F_*LK64 commands the 64-bit layout.
+    fn fcntl_lock(&mut self, space: &mut AddressSpace, fd: i64, cmd: i32, addr: u64) -> SysResult {
+        let small =
+            !self.abi.is_64bit && matches!(cmd, libc::F_GETLK | libc::F_SETLK | libc::F_SETLKW);
+        let host_cmd = match cmd {
+            F_GETLK64_32 if !self.abi.is_64bit => libc::F_GETLK,
+            F_SETLK64_32 if !self.abi.is_64bit => libc::F_SETLK,
+            F_SETLKW64_32 if !self.abi.is_64bit => libc::F_SETLKW,
+            F_GETLK64_32 | F_SETLK64_32 | F_SETLKW64_32 => return Err(libc::EINVAL),
+            c => c,
+        };
+        let len = if small { 16 } else { 32 };
+        let b = get(space, addr, len)?;
+        let half = |o: usize| match self.abi.endian {
+            crate::abi::Endian::Big => i16::from_be_bytes([b[o], b[o + 1]]),
+            crate::abi::Endian::Little => i16::from_le_bytes([b[o], b[o + 1]]),
+        };
+        let mut lk = libc::flock {
+            l_type: half(0),
+            l_whence: half(2),
+            l_start: 0,
+            l_len: 0,
+            l_pid: 0,
+        };
+        if small {
+            lk.l_start = self.abi.get_u32(&b[4..]) as i32 as i64;
+            lk.l_len = self.abi.get_u32(&b[8..]) as i32 as i64;
+            lk.l_pid = self.abi.get_u32(&b[12..]) as i32;
+        } else {
+            lk.l_start = self.abi.get_u64(&b[8..]) as i64;
+            lk.l_len = self.abi.get_u64(&b[16..]) as i64;
+            lk.l_pid = self.abi.get_u32(&b[24..]) as i32;
+        }
+        let r = raw(
+            libc::SYS_fcntl,
+            [fd, host_cmd as i64, &raw mut lk as i64, 0, 0, 0],
+        )?;
+        if matches!(host_cmd, libc::F_GETLK | libc::F_OFD_GETLK) {
+            let mut o = Vec::with_capacity(len);
+            let put16 = |o: &mut Vec<u8>, v: i16| {
+                o.extend_from_slice(&match self.abi.endian {
+                    crate::abi::Endian::Big => v.to_be_bytes(),
+                    crate::abi::Endian::Little => v.to_le_bytes(),
+                })
+            };
+            put16(&mut o, lk.l_type);
+            put16(&mut o, lk.l_whence);
+            if small {
+                self.abi.put_u32(&mut o, lk.l_start as u32);
+                self.abi.put_u32(&mut o, lk.l_len as u32);
+                self.abi.put_u32(&mut o, lk.l_pid as u32);
+            } else {
+                o.resize(8, 0);
+                self.abi.put_u64(&mut o, lk.l_start as u64);
+                self.abi.put_u64(&mut o, lk.l_len as u64);
+                self.abi.put_u32(&mut o, lk.l_pid as u32);
+                o.resize(32, 0);
+            }
+            put(space, addr, &o)?;
+        }
+        Ok(r)
+    }
+
     pub(super) fn fcntl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
         let (fd, cmd) = (int(a[0]), a[1] as i32);
         match cmd {
@@ -621,15 +692,10 @@ impl Syscalls {
             | libc::F_SETLKW
             | libc::F_OFD_GETLK
             | libc::F_OFD_SETLK
-            | libc::F_OFD_SETLKW => {
-                self.host_layout(Sysno::Fcntl, 25)?;
-                let p = if cmd == libc::F_GETLK || cmd == libc::F_OFD_GETLK {
-                    ptr_out(space, a[2], 32)?
-                } else {
-                    ptr_in(space, a[2], 32)?
-                };
-                raw(libc::SYS_fcntl, [fd, cmd as i64, p, 0, 0, 0])
-            }
+            | libc::F_OFD_SETLKW
+            | F_GETLK64_32
+            | F_SETLK64_32
+            | F_SETLKW64_32 => self.fcntl_lock(space, fd, cmd, a[2]),
             libc::F_DUPFD
             | libc::F_DUPFD_CLOEXEC
             | libc::F_GETFD
