@@ -632,6 +632,29 @@ fn big_endian_32bit_poll_select_sysinfo_rusage() {
     // SAFETY: reads into the local buffer from the test's own pipe.
     assert_eq!(unsafe { libc::read(r, b.as_mut_ptr().cast(), 5) }, 5);
     assert_eq!(&b, b"x3456");
+    // fcntl F_GETLK64 (12 on 32-bit ABIs): struct flock64 big-endian, l_start at 8; no
+    // other process holds a lock, so only l_type changes (to F_UNLCK).
+    let mut lk = Vec::new();
+    lk.extend_from_slice(&(libc::F_WRLCK as i16).to_be_bytes());
+    lk.extend_from_slice(&0i16.to_be_bytes());
+    lk.extend_from_slice(&[0; 4]);
+    lk.extend_from_slice(&0x1_0000_0002u64.to_be_bytes());
+    lk.extend_from_slice(&5u64.to_be_bytes());
+    lk.extend_from_slice(&[0; 8]);
+    sp.write(BUF + 1300, &lk).unwrap();
+    let rw = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&dir)
+        .unwrap();
+    assert_eq!(
+        s.fcntl(&mut sp, [rw.as_raw_fd() as u64, 12, BUF + 1300, 0, 0, 0]),
+        Ok(0)
+    );
+    let mut got = [0u8; 32];
+    sp.read(BUF + 1300, &mut got).unwrap();
+    assert_eq!(i16::from_be_bytes([got[0], got[1]]), libc::F_UNLCK as i16);
+    assert_eq!(&got[2..32], &lk[2..32]);
     std::fs::remove_file(dir).unwrap();
     // SAFETY: closes the test's own descriptors.
     unsafe {
