@@ -20,16 +20,18 @@ use xarch_linux::abi::Endian;
 use xarch_linux::signal::FrameBytes;
 use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 
-const UC: u64 = 8;
-const MCONTEXT: u64 = UC + 40;
-const SIGMASK: u64 = UC + 296;
-const INFO: u64 = 312;
-const FRAME_SIZE: u64 = INFO + 128;
-const FPSTATE_SIZE: u64 = 512;
+// The layout is public for the KVM path (accel/src/sigframe.rs), which writes the same frame
+// from vCPU registers.
+pub const UC: u64 = 8;
+pub const MCONTEXT: u64 = UC + 40;
+pub const SIGMASK: u64 = UC + 296;
+pub const INFO: u64 = 312;
+pub const FRAME_SIZE: u64 = INFO + 128;
+pub const FPSTATE_SIZE: u64 = 512;
 /// sigcontext register order → `X86State::gpr` index.
-const SC_ORDER: [usize; 16] = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
+pub const SC_ORDER: [usize; 16] = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
 /// RFLAGS bits a user may change through sigreturn (the kernel's FIX_EFLAGS, less TF/RF).
-const USER_FLAGS: u64 = 0x0000_0000_0025_0dd5;
+pub const USER_FLAGS: u64 = 0x0000_0000_0025_0dd5;
 
 /// Builds the frame and enters the handler (see the module header).
 pub fn setup(
