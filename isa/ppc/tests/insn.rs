@@ -6,7 +6,7 @@
 use xarch_isa_ppc::state::{self, CpuState};
 use xarch_isa_ppc::{PPC32, PPC64LE, Ppc};
 use xarch_translator::StateBytes;
-use xarch_translator::ir::Endian;
+use xarch_translator::ir::{Endian, TrapKind};
 use xarch_translator::testing;
 use xarch_translator::{BlockExit, CodeBuffer, Frontend};
 
@@ -859,4 +859,42 @@ fn divide_by_zero_gives_the_dividend() {
         st(|s| (s.gpr[4], s.gpr[5]) = (0x1234, 0)),
     );
     assert_eq!((s.gpr[3], s.ov), (0x1234, 1));
+}
+
+#[test]
+fn conditional_traps() {
+    // twi 4, r3, 5 (trap if equal): traps when r3 = 5 (low word), goes on when not
+    let twi = |to: u32, ra: u32, imm: i32| d(3, to, ra, imm);
+    let (_, _, e) = run_on(
+        &PPC64LE,
+        &[twi(4, 3, 5)],
+        st(|s| s.gpr[3] = 0xffff_0000_0000_0005),
+        &[],
+    );
+    assert_eq!(e, BlockExit::Trap(TrapKind::Breakpoint, PC));
+    let (_, _, e) = run_on(&PPC64LE, &[twi(4, 3, 5)], st(|s| s.gpr[3] = 6), &[]);
+    assert_eq!(e, BlockExit::Jump(PC + 4));
+    // tw 8 (signed >), 2 (unsigned <) on the low words, in 32-bit mode too
+    let tw = |to: u32| xf(31, to, 3, 4, 4, 0);
+    let init = st(|s| (s.gpr[3], s.gpr[4]) = (0xffff_ffff, 1));
+    for f in [&PPC64LE, &PPC32] {
+        let (_, _, e) = run_on(f, &[tw(8)], init, &[]);
+        assert_eq!(e, BlockExit::Jump(PC + 4), "-1 > 1 is false");
+        let (_, _, e) = run_on(f, &[tw(1)], init, &[]);
+        assert_eq!(
+            e,
+            BlockExit::Trap(TrapKind::Breakpoint, PC),
+            "0xffffffff >u 1"
+        );
+    }
+    // td 16 (signed <) compares 64 bits; tdi 0 never traps
+    let (_, _, e) = run_on(
+        &PPC64LE,
+        &[xf(31, 16, 3, 4, 68, 0)],
+        st(|s| (s.gpr[3], s.gpr[4]) = (u64::MAX, 0)),
+        &[],
+    );
+    assert_eq!(e, BlockExit::Trap(TrapKind::Breakpoint, PC));
+    let (_, _, e) = run_on(&PPC64LE, &[d(2, 0, 3, 0)], st(|_| ()), &[]);
+    assert_eq!(e, BlockExit::Jump(PC + 4));
 }

@@ -5,7 +5,7 @@ use super::{Ctx, LiftResult};
 use crate::decode::fields::{bits, oe, ra, rb, rc, rt, si, ui};
 use crate::helpers;
 use crate::state;
-use xarch_translator::ir::{IntCC, TrapKind, Type, Value};
+use xarch_translator::ir::{Exit, IntCC, TrapKind, Type, Value};
 
 /// MASK(mb, me) of the ISA (bit 0 is the most significant of 64), wrapping when mb > me.
 pub const fn mask64(mb: u32, me: u32) -> u64 {
@@ -280,12 +280,56 @@ pub fn cmp(ctx: &mut Ctx, w: u32) -> LiftResult {
 
 /// tw/twi/td/tdi: the unconditional form (`trap`, TO=31) raises SIGTRAP; conditional traps
 /// are not implemented.
-pub fn trap(_ctx: &mut Ctx, w: u32) -> LiftResult {
-    if bits(w, 6, 10) == 31 {
-        Err(TrapKind::Breakpoint)
-    } else {
-        Err(TrapKind::Unimplemented)
+/// tw, twi, td, tdi: a program-check trap (guest SIGTRAP, as Linux delivers it) when one of
+/// the comparisons TO selects holds (TO bits: signed <, signed >, =, unsigned <, unsigned >).
+/// The word forms compare the low words, the doubleword forms all 64 bits. The block ends
+/// here: a side exit to the next instruction when no condition holds, else the trap.
+pub fn trap(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let to = bits(w, 6, 10);
+    let word = matches!(w >> 26, 3) || (w >> 26 == 31 && bits(w, 21, 30) == 4);
+    if to == 31 && word {
+        // `trap`: unconditional
+        return Err(TrapKind::Breakpoint);
     }
+    let imm = matches!(w >> 26, 2 | 3);
+    if !imm && rc(w) {
+        return Err(TrapKind::Undefined);
+    }
+    let a = ctx.gpr(ra(w));
+    let b = if imm {
+        ctx.b.const64(si(w))
+    } else {
+        ctx.gpr(rb(w))
+    };
+    let (a, b) = if word {
+        let a = ctx.b.trunc(Type::I32, a);
+        let b = ctx.b.trunc(Type::I32, b);
+        (ctx.b.sext(Type::I64, a), ctx.b.sext(Type::I64, b))
+    } else {
+        (a, b)
+    };
+    // For unsigned word compares the sign-extended low words order as the low words do.
+    let mut cond = ctx.b.iconst(Type::I8, 0);
+    for (bit, cc) in [
+        (16, IntCC::Slt),
+        (8, IntCC::Sgt),
+        (4, IntCC::Eq),
+        (2, IntCC::Ult),
+        (1, IntCC::Ugt),
+    ] {
+        if to & bit != 0 {
+            let c = ctx.b.icmp(cc, a, b);
+            cond = ctx.b.or(cond, c);
+        }
+    }
+    let none = ctx.b.icmp_imm(IntCC::Eq, cond, 0);
+    let next = ctx.next_pc();
+    ctx.b.exit_if(none, next);
+    ctx.end_block(Exit::Trap {
+        kind: TrapKind::Breakpoint,
+        pc: ctx.pc,
+    });
+    Ok(())
 }
 
 pub fn logical_imm(ctx: &mut Ctx, w: u32) -> LiftResult {

@@ -5,11 +5,16 @@
 //!   lift/fp.rs ──Op::CallHelper(FP_OP; a, b, c, op)──► fp_op ──► result bits, state.fpscr
 //! ```
 //!
-//! How each part is computed, and how exact it is:
-//! - Arithmetic is host SSE arithmetic run with the host MXCSR set from FPSCR[RN] for that one
-//!   instruction (inline asm: load MXCSR, the operation, read the flags, restore MXCSR), so the
-//!   rounding of every rounding mode is the IEEE one, and the host's IE/ZE/OE/UE/PE flags of
-//!   that instruction are known exactly.
+//! How each part is computed, and how exact it is (every bit below is modelled; the one
+//! choice left to the implementation is noted where the ISA leaves a bit undefined):
+//! - The common case, FPSCR[RN] = 0 with finite operands and a result well inside the normal
+//!   range (`fast`), is host arithmetic in the thread's default MXCSR (round to nearest)
+//!   plus an exact error term (TwoSum, FMA residuals, an expansion for the fused forms), which
+//!   gives FI and FR without touching MXCSR; tests check it against the general path.
+//! - The general path is host SSE arithmetic run with the host MXCSR set from FPSCR[RN] for
+//!   that one instruction (inline asm: load MXCSR, the operation, read the flags, restore
+//!   MXCSR), so the rounding of every rounding mode is the IEEE one, and the host's
+//!   IE/ZE/OE/UE/PE flags of that instruction are known exactly.
 //! - Single-precision results round once: the double operation runs toward zero with the
 //!   sticky bit ORed into the last place (round to odd: 53 bits >= 24 + 2), then one rounding
 //!   to single in the guest mode. This holds for the fused forms too (`fmadds`).
@@ -27,6 +32,11 @@
 //!   from 0 to 1; VX and FEX are the summaries of their bits.
 //! - Enabled exceptions (VE, OE, UE, ZE, XE = 1) set FEX, but the results are those of the
 //!   disabled case (Linux runs with MSR[FE0,FE1] = 0, so no trap is taken); NI is ignored.
+//! - Undefined in the ISA, chosen as qemu does: FPRF after fcti* (kept; C|FU when invalid),
+//!   the high word of a 32-bit fcti* result (sign-extended), FR/FI/XX of fre/frsqrte (those of
+//!   the division they compute exactly). fre(+-0) is +-infinity with ZX as the ISA says (qemu
+//!   7.2 returns +-0.5); fnmadd/fnmsub round before negating as the ISA says (qemu negates
+//!   first).
 //!
 //! The helper reads and writes `CpuState::fpscr` through the state pointer; everything else it
 //! needs comes in its arguments.
