@@ -1188,13 +1188,35 @@ impl Syscalls {
 
     /// sendmsg/recvmsg: the guest's `struct msghdr` is rebuilt with host pointers (name,
     /// iovecs, control); recvmsg writes the lengths and flags back.
+    /// sendmsg/recvmsg: `struct msghdr` in guest words (name, namelen, iov, iovlen,
+    /// control, controllen, flags). Ancillary data is passed through where the guest's
+    /// `cmsghdr` is the host's; on 32-bit or big-endian guests it is not converted yet, so
+    /// sendmsg with control data is EOPNOTSUPP (with a warning) and recvmsg reports it cut
+    /// (MSG_CTRUNC, controllen 0).
     pub(super) fn msg(&mut self, space: &mut AddressSpace, sys: Sysno, a: [u64; 6]) -> SysResult {
-        self.host_layout(sys, 211)?;
         let recv = sys == Sysno::Recvmsg;
-        let b = get(space, a[1], 56)?;
-        let w = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
-        let (name, namelen, iov, iovlen, control, controllen) =
-            (w(0), w(8) as u32 as u64, w(16), w(24), w(32), w(40));
+        let ws = self.abi.word_size();
+        let b = get(space, a[1], 7 * ws)?;
+        let w = |i: usize| self.abi.get_word(&b[i * ws..]);
+        let (name, namelen, iov, iovlen, control, mut controllen) = (
+            w(0),
+            u64::from(self.abi.get_u32(&b[ws..])),
+            w(2),
+            w(3),
+            w(4),
+            w(5),
+        );
+        let cmsg_as_host = self.abi.host_struct_layout();
+        if !cmsg_as_host && controllen != 0 {
+            if !recv {
+                self.warn_once(
+                    0x2_0000_0000,
+                    "sendmsg ancillary data is not converted for this guest's layout",
+                );
+                return Err(libc::EOPNOTSUPP);
+            }
+            controllen = 0;
+        }
         let iovs = self.iovecs(space, iov, iovlen, recv)?;
         let hname = if recv {
             opt_out(space, name, namelen)?
@@ -1222,9 +1244,16 @@ impl Syscalls {
         };
         let r = raw(nr, [int(a[0]), &raw mut m as i64, int(a[2]), 0, 0, 0])?;
         if recv {
-            put(space, a[1] + 8, &m.msg_namelen.to_le_bytes())?;
-            put(space, a[1] + 40, &(m.msg_controllen as u64).to_le_bytes())?;
-            put(space, a[1] + 48, &m.msg_flags.to_le_bytes())?;
+            let mut o = Vec::new();
+            self.abi.put_u32(&mut o, m.msg_namelen);
+            put(space, a[1] + ws as u64, &o)?;
+            let mut o = Vec::new();
+            self.abi.put_word(&mut o, m.msg_controllen as u64);
+            put(space, a[1] + 5 * ws as u64, &o)?;
+            let mut o = Vec::new();
+            // With the control buffer withheld, the host kernel flags MSG_CTRUNC itself.
+            self.abi.put_u32(&mut o, m.msg_flags as u32);
+            put(space, a[1] + 6 * ws as u64, &o)?;
         }
         Ok(r)
     }

@@ -15,9 +15,11 @@
 //! program is re-executed under xarch), signal dispositions (recorded; guest handlers are
 //! run by the run loop through `crate::signal`).
 //!
-//! Structs whose layout equals the host's on 64-bit little-endian guests (`timespec` aside,
-//! which is converted everywhere) are passed through only when [`Abi::host_struct_layout`]
-//! holds; on other guests those calls return -ENOSYS with a warning until converted.
+//! Structs are converted through the guest's word size and byte order (`stat`, `statx`,
+//! `statfs`, `timespec`, `itimerval`, `rusage`, `sysinfo`, `pollfd`, `fd_set`, `flock`,
+//! `epoll_event`, `msghdr`, `termios`, …); a 32-bit guest's 64-bit arguments are widened
+//! from register pairs first (`wide.rs`). Ancillary socket data (`cmsghdr`) passes through
+//! only where [`Abi::host_struct_layout`] holds.
 
 mod fs;
 mod mm;
@@ -590,22 +592,6 @@ impl Syscalls {
     fn unimplemented(&mut self, sys: Sysno, nr: u64) -> i32 {
         self.warn_once(nr, &format!("unimplemented syscall {} ({nr})", sys.name()));
         libc::ENOSYS
-    }
-
-    /// Calls that pass host-layout structs through: -ENOSYS on guests whose layout differs.
-    fn host_layout(&mut self, sys: Sysno, nr: u64) -> Result<(), i32> {
-        if self.abi.host_struct_layout() {
-            Ok(())
-        } else {
-            self.warn_once(
-                nr,
-                &format!(
-                    "syscall {} ({nr}) not converted for this guest's struct layout",
-                    sys.name()
-                ),
-            );
-            Err(libc::ENOSYS)
-        }
     }
 
     fn warn_once(&mut self, key: u64, msg: &str) {
