@@ -7,6 +7,7 @@
 //!  vm       VM + vCPU setup (long mode, GDT/IDT/TSS, LSTAR), run → VmExit
 //!  backend  kvm_intel / kvm_amd / kvm_pvm: how a syscall returns to ring 3
 //!  signal   guest exceptions → Linux signals, the crash report
+//!  sigframe the x86-64 rt_sigframe written from vCPU registers and XSAVE state
 //!  process  load, run, serve syscalls (xarch-linux), fork into a new VM
 //! ```
 
@@ -15,6 +16,7 @@ mod error;
 pub mod layout;
 pub mod paging;
 pub mod process;
+pub mod sigframe;
 pub mod signal;
 pub mod vm;
 

@@ -3,8 +3,17 @@
 //! ```text
 //!  loader::load ─► AddressSpace ─► change log ─► Vm page tables
 //!  loop: Vm::run ─► Syscall ─► Syscalls::handle ─► finish_syscall / exit / fork / TLS
-//!                 └► Exception ─► signal report, the process dies by that signal
+//!                 ├► Exception ─► guest handler (frame) or report, death by that signal
+//!                 └► Interrupted (a host signal the guest handles)
+//!  after each: deliver_signals ─► sigframe::setup, the handler's registers and fresh FPU
+//!  rt_sigreturn ─► sigframe::restore: registers, FP/XSAVE state, signal mask
 //! ```
+//!
+//! Signals follow `xarch run` (src/cmd_run.rs): the Linux layer records the host signals the
+//! guest handles and keeps the guest's actions and mask; this loop decides per signal (mask,
+//! SA_NODEFER, SA_RESETHAND, SA_RESTART vs EINTR) and writes the x86-64 frame from the vCPU.
+//! A guest fault whose signal has a guest handler runs that handler (registers are exact at a
+//! VM exit), as Linux would; without one the process dies by the signal with a report.
 //!
 //! A forked child cannot use its parent's VM (KVM ties a VM to the process that made it), so
 //! it builds a new one over its own copy of the memory and carries the vCPU state across.
@@ -19,14 +28,28 @@ use xarch_linux::{AddressSpace, GuestAddr, MemEvent, Prot, SyscallOutcome, Sysca
 use crate::backend::Backend;
 use crate::error::RunError;
 use crate::paging::Rights;
+use crate::sigframe::{self, Delivery, Xstate};
 use crate::signal;
-use crate::vm::{Vm, VmExit, VmStats};
+use crate::vm::{self, Vm, VmExit, VmStats};
+use xarch_linux::signal as gsig;
 
 /// x86-64 syscall numbers the runner looks at itself.
 const NR_CLONE: u64 = 56;
 const NR_FORK: u64 = 57;
 const NR_VFORK: u64 = 58;
 const NR_CLONE3: u64 = 435;
+const NR_RT_SIGRETURN: u64 = 15;
+
+/// Syscalls that Linux never restarts after a handler ran (-ERESTARTNOHAND and
+/// -ERESTART_RESTARTBLOCK become EINTR), whatever SA_RESTART says (as `xarch run`'s list):
+/// pause, rt_sigsuspend, rt_sigtimedwait, nanosleep, clock_nanosleep, poll, ppoll, select,
+/// pselect6, epoll_wait, epoll_pwait, epoll_pwait2.
+fn never_restarts(nr: u64) -> bool {
+    matches!(
+        nr,
+        34 | 130 | 128 | 35 | 230 | 7 | 271 | 23 | 270 | 232 | 281 | 441
+    )
+}
 
 /// How to run the program.
 #[derive(Clone, Debug, Default)]
@@ -218,6 +241,10 @@ pub fn run(
     let mut sys = Syscalls::new(&ABI, opts.exec_prefix.clone());
     sys.set_exe_path(path);
     sys.set_strace(opts.strace);
+    // Guest handlers run: the host records their signals and stops KVM_RUN.
+    sys.set_deliver_signals(true);
+    gsig::set_interrupt_hook(vm::request_exit);
+    let xstate = Xstate::host();
 
     let load = t0.elapsed();
     let (mut vm, vm_create) = build_vm(&mut space)?;
@@ -237,6 +264,15 @@ pub fn run(
                 if opts.trace_exits {
                     let name = ABI.sysno(nr).map_or("unknown", |s| s.name());
                     eprintln!("xarch-kvm: exit syscall rip={rip:#x} {name}({nr})");
+                }
+                if nr == NR_RT_SIGRETURN {
+                    if let Err(e) = sigreturn(&mut vm, &mut space, &mut sys, xstate) {
+                        break e;
+                    }
+                    if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, xstate, None) {
+                        break e;
+                    }
+                    continue;
                 }
                 let forking = matches!(nr, NR_CLONE | NR_FORK | NR_VFORK | NR_CLONE3);
                 let snapshot = if forking { Some(vm.snapshot()?) } else { None };
@@ -270,6 +306,8 @@ pub fn run(
                         // KVM refuses the parent's VM here: build our own over our memory.
                         let carried = vm.stats.clone();
                         drop(vm);
+                        // A new process starts with no pending signals.
+                        let _ = gsig::take_pending();
                         vm = build_vm(&mut space)?.0;
                         vms_built += 1;
                         vm.restore(&snap)?;
@@ -284,16 +322,56 @@ pub fn run(
                     }
                 };
                 apply_events(&mut vm, &mut space)?;
+                // A blocking call cut short by a signal the guest handles: SA_RESTART
+                // decides between -EINTR and running the call again.
+                let interrupted =
+                    (ret == -i64::from(libc::EINTR) && gsig::any_pending() && !never_restarts(nr))
+                        .then_some(nr);
                 vm.finish_syscall(ret as u64)?;
+                if interrupted.is_some() || gsig::any_pending() {
+                    let r = deliver_signals(&mut vm, &mut space, &mut sys, xstate, interrupted);
+                    if let Err(e) = r {
+                        break e;
+                    }
+                }
             }
-            VmExit::Exception { vector, rip, .. } => {
+            VmExit::Exception {
+                vector,
+                error_code,
+                rip,
+                cr2,
+            } => {
                 if opts.trace_exits {
                     eprintln!("xarch-kvm: exit exception vector={vector} rip={rip:#x}");
                 }
-                let Some((signal, report)) = signal::crash_report(&exit) else {
-                    unreachable!()
-                };
-                break Ending::Killed { signal, report };
+                let sig = signal::signal_for(vector);
+                let act = sys.guest_action(sig as u32);
+                if !act.is_handler() {
+                    let Some((signal, report)) = signal::crash_report(&exit) else {
+                        unreachable!()
+                    };
+                    break Ending::Killed { signal, report };
+                }
+                let mapped = space.find_vma(cr2).is_some();
+                let info = signal::fault_info(vector, rip, cr2, mapped);
+                let trap = (u64::from(vector), error_code, cr2);
+                let r = deliver_one(
+                    &mut vm, &mut space, &mut sys, xstate, sig as u32, &info, trap,
+                );
+                if let Err(e) = r {
+                    break e;
+                }
+                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, xstate, None) {
+                    break e;
+                }
+            }
+            VmExit::Interrupted => {
+                if opts.trace_exits {
+                    eprintln!("xarch-kvm: exit interrupted rip={:#x}", vm.regs().rip);
+                }
+                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, xstate, None) {
+                    break e;
+                }
             }
         }
     };
@@ -311,4 +389,177 @@ pub fn run(
     drop(vm);
     drop(space);
     Ok((ending, stats))
+}
+
+/// The ending of a guest whose signal cannot be delivered (no restorer, no room for the
+/// frame): SIGSEGV, as Linux forces it.
+fn undeliverable(sig: u32, why: &str) -> Ending {
+    Ending::Killed {
+        signal: libc::SIGSEGV,
+        report: format!("xarch: guest SIGSEGV: cannot deliver signal {sig}: {why}"),
+    }
+}
+
+/// Runs the guest handler of a fault signal `sig` (exception exit, registers exact).
+fn deliver_one(
+    vm: &mut Vm,
+    space: &mut AddressSpace,
+    sys: &mut Syscalls,
+    xstate: Option<Xstate>,
+    sig: u32,
+    info: &[u8; 128],
+    trap: (u64, u64, u64),
+) -> Result<(), Ending> {
+    let mut regs = vm.user_regs();
+    let mut fp = vm.fp_state().map_err(|e| host_failure(&e.to_string()))?;
+    push_frame(
+        vm,
+        space,
+        sys,
+        xstate,
+        sig,
+        info,
+        Some(trap),
+        &mut regs,
+        &mut fp,
+    )?;
+    vm.set_user_regs(&regs);
+    vm.set_fp_state(&fp)
+        .map_err(|e| host_failure(&e.to_string()))
+}
+
+/// A KVM failure while delivering: the run cannot go on.
+fn host_failure(msg: &str) -> Ending {
+    Ending::Killed {
+        signal: libc::SIGSEGV,
+        report: format!("xarch: signal delivery failed: {msg}"),
+    }
+}
+
+/// Pushes one frame for `sig` on top of `regs`/`fp` (the state it interrupts) and makes them
+/// the handler's; the guest mask widens by the action (sa_mask, the signal unless
+/// SA_NODEFER) and SA_RESETHAND resets it.
+#[allow(clippy::too_many_arguments)]
+fn push_frame(
+    vm: &Vm,
+    space: &mut AddressSpace,
+    sys: &mut Syscalls,
+    xstate: Option<Xstate>,
+    sig: u32,
+    info: &[u8; 128],
+    trap: Option<(u64, u64, u64)>,
+    regs: &mut kvm_bindings::kvm_regs,
+    fp: &mut Vec<u8>,
+) -> Result<(), Ending> {
+    let act = sys.guest_action(sig);
+    let mask = sys.guest_mask();
+    // x86-64 Linux requires SA_RESTORER (glibc always sets it); without it the kernel
+    // cannot return from the handler and forces SIGSEGV.
+    if act.flags & gsig::SA_RESTORER == 0 || act.restorer == 0 {
+        return Err(undeliverable(sig, "the handler has no SA_RESTORER"));
+    }
+    let d = Delivery {
+        sig,
+        info,
+        handler: act.handler,
+        restorer: act.restorer,
+        mask,
+        trap,
+    };
+    sigframe::setup(space, regs, fp, xstate, vm.user_selectors(), &d)
+        .map_err(|e| undeliverable(sig, &e.to_string()))?;
+    *fp = sigframe::init_fp_state(fp);
+    let bit = 1u64 << (sig - 1);
+    let mut new_mask = mask | act.mask;
+    if act.flags & gsig::SA_NODEFER == 0 {
+        new_mask |= bit;
+    }
+    sys.set_guest_mask(new_mask);
+    if act.flags & gsig::SA_RESETHAND != 0 {
+        sys.reset_to_default(sig);
+    }
+    Ok(())
+}
+
+/// Runs the guest handlers of the signals the host recorded: one frame per signal, each on
+/// top of the last (as Linux stacks them). `interrupted` is the number of a syscall cut
+/// short by -EINTR (already in RAX): the first handler's SA_RESTART runs it again; with no
+/// handler run at all it restarts.
+fn deliver_signals(
+    vm: &mut Vm,
+    space: &mut AddressSpace,
+    sys: &mut Syscalls,
+    xstate: Option<Xstate>,
+    mut interrupted: Option<u64>,
+) -> Result<(), Ending> {
+    let bits = gsig::take_pending();
+    if bits == 0 && interrupted.is_none() {
+        return Ok(());
+    }
+    let mut regs = vm.user_regs();
+    let mut fp: Option<Vec<u8>> = None;
+    for sig in 1..=64u32 {
+        let bit = 1u64 << (sig - 1);
+        if bits & bit == 0 {
+            continue;
+        }
+        let act = sys.guest_action(sig);
+        if !act.is_handler() || sys.guest_mask() & bit != 0 {
+            // The guest dropped its handler since (the host action applies now), or an
+            // earlier frame of this round blocks it (it waits in the host kernel).
+            gsig::raise_on_host(sig);
+            continue;
+        }
+        if let Some(nr) = interrupted.take()
+            && act.flags & gsig::SA_RESTART != 0
+        {
+            restart(&mut regs, nr);
+        }
+        let mut cur = match fp.take() {
+            Some(f) => f,
+            None => vm.fp_state().map_err(|e| host_failure(&e.to_string()))?,
+        };
+        let info = gsig::info_of(sig);
+        push_frame(
+            vm, space, sys, xstate, sig, &info, None, &mut regs, &mut cur,
+        )?;
+        fp = Some(cur);
+    }
+    if let Some(nr) = interrupted {
+        // No handler ran (the signal's action changed): Linux restarts the call.
+        restart(&mut regs, nr);
+    }
+    vm.set_user_regs(&regs);
+    if let Some(f) = fp {
+        vm.set_fp_state(&f)
+            .map_err(|e| host_failure(&e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Makes ring 3 run syscall `nr` again: back over the 2-byte `syscall`, RAX = the number.
+fn restart(regs: &mut kvm_bindings::kvm_regs, nr: u64) {
+    regs.rip = regs.rip.wrapping_sub(2);
+    regs.rax = nr;
+}
+
+/// `rt_sigreturn`: registers, FP state and mask from the frame at rsp - 8.
+fn sigreturn(
+    vm: &mut Vm,
+    space: &mut AddressSpace,
+    sys: &mut Syscalls,
+    xstate: Option<Xstate>,
+) -> Result<(), Ending> {
+    let mut regs = vm.user_regs();
+    let cur = vm.fp_state().map_err(|e| host_failure(&e.to_string()))?;
+    let r = sigframe::restore(space, &mut regs, &cur, xstate).map_err(|e| Ending::Killed {
+        signal: libc::SIGSEGV,
+        report: format!("xarch: guest SIGSEGV: rt_sigreturn: {e}"),
+    })?;
+    sys.set_guest_mask(r.mask);
+    vm.set_user_regs(&regs);
+    vm.set_fp_state(&r.fp).map_err(|e| Ending::Killed {
+        signal: libc::SIGSEGV,
+        report: format!("xarch: guest SIGSEGV: rt_sigreturn: bad FP state ({e})"),
+    })
 }

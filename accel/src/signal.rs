@@ -13,6 +13,28 @@ pub fn signal_for(vector: u8) -> i32 {
     }
 }
 
+/// The siginfo Linux gives a handler of the fault signal for exception `vector` (signo,
+/// si_code, si_addr): `mapped` tells a page fault on a mapping without the right
+/// (SEGV_ACCERR) from one outside every mapping (SEGV_MAPERR).
+pub fn fault_info(vector: u8, rip: u64, cr2: u64, mapped: bool) -> [u8; 128] {
+    const SI_KERNEL: i32 = 0x80;
+    let sig = signal_for(vector);
+    let (code, addr) = match vector {
+        14 => (if mapped { 2 } else { 1 }, cr2),
+        0 => (1, rip),  // FPE_INTDIV
+        6 => (2, rip),  // ILL_ILLOPN
+        17 => (1, rip), // BUS_ADRALN
+        1 => (2, rip),  // TRAP_TRACE
+        16 | 19 => (0, rip),
+        _ => (SI_KERNEL, 0), // #GP, int3, ...: force_sig
+    };
+    let mut b = [0u8; 128];
+    b[0..4].copy_from_slice(&sig.to_le_bytes());
+    b[8..12].copy_from_slice(&code.to_le_bytes());
+    b[16..24].copy_from_slice(&addr.to_le_bytes());
+    b
+}
+
 /// The signal's name as `kill -l` prints it, with the SIG prefix.
 pub fn signal_name(sig: i32) -> String {
     match sig {

@@ -10,6 +10,7 @@
 //! Ring-0 code is two instructions per entry: under `kvm_pvm` each ring-0 instruction is
 //! emulated, so all the work happens in the host.
 
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::{Duration, Instant};
 
 use kvm_bindings::{
@@ -112,6 +113,25 @@ pub enum VmExit {
         rip: u64,
         cr2: u64,
     },
+    /// A host signal that the guest handles arrived while the program ran in ring 3
+    /// (`xarch_linux::signal::any_pending`); `regs` holds the program's registers.
+    Interrupted,
+}
+
+/// The `immediate_exit` byte of the running VM's `kvm_run` (null: none). The Linux layer's
+/// signal hook sets it (`request_exit`), so that a signal recorded just before `KVM_RUN`
+/// still makes the vCPU return at once instead of running on until its next exit.
+static IMMEDIATE_EXIT: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Makes the current `KVM_RUN` (or the next one) return with EINTR. Async-signal-safe: for
+/// `xarch_linux::signal::set_interrupt_hook`.
+pub fn request_exit() {
+    let p = IMMEDIATE_EXIT.load(Ordering::SeqCst);
+    if !p.is_null() {
+        // SAFETY: the pointer is the `immediate_exit` field of the live vCPU's `kvm_run`
+        // mapping; `Vm`'s Drop clears it before the mapping goes away.
+        unsafe { p.write_volatile(1) };
+    }
 }
 
 /// Exit counts and times, for `--stats`.
@@ -769,6 +789,12 @@ impl Vm {
             self.sregs_dirty = false;
         }
         self.resume_in_stub = false;
+        let imm: *mut u8 = &raw mut self.vcpu.get_kvm_run().immediate_exit;
+        IMMEDIATE_EXIT.store(imm, Ordering::SeqCst);
+        if xarch_linux::signal::any_pending() {
+            // Recorded after the caller's last look: return before running on.
+            request_exit();
+        }
         loop {
             let t = Instant::now();
             let exit = self.vcpu.run();
@@ -789,6 +815,17 @@ impl Vm {
                 }
                 Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
                     self.stats.interrupted += 1;
+                    // SAFETY: `imm` is this vCPU's live `kvm_run` field (see `request_exit`).
+                    unsafe { imm.write_volatile(0) };
+                    let sync = self.vcpu.sync_regs();
+                    // In ring 3 with a guest signal recorded: hand the program's state to the
+                    // caller. In a ring-0 stub the next exit comes at once; deliver after it.
+                    if xarch_linux::signal::any_pending() && sync.sregs.cs.selector & 3 == 3 {
+                        self.regs = sync.regs;
+                        self.user_sregs.fs.base = sync.sregs.fs.base;
+                        self.user_sregs.gs.base = sync.sregs.gs.base;
+                        return Ok(VmExit::Interrupted);
+                    }
                     continue;
                 }
                 Err(e) => return Err(AccelError::Kvm("KVM_RUN", e.errno())),
@@ -858,6 +895,112 @@ impl Vm {
         }
     }
 
+    /// The registers ring 3 continues with: after a syscall, with RIP and RFLAGS as the
+    /// return from it sets them (RAX is the result once `finish_syscall` ran).
+    pub fn user_regs(&self) -> kvm_regs {
+        let mut r = self.regs;
+        if self.in_syscall || self.resume_in_stub {
+            r.rip = r.rcx;
+            r.rflags = (r.r11 & 0x3c_7fd7) | 0x2;
+        }
+        r
+    }
+
+    /// Sets every ring-3 register for the next `run`, which enters ring 3 directly (ending a
+    /// pending syscall without a result of its own): signal delivery, sigreturn, restarts,
+    /// resuming after an exception.
+    pub fn set_user_regs(&mut self, regs: &kvm_regs) {
+        self.regs = *regs;
+        self.in_syscall = false;
+        self.resume_in_stub = false;
+        self.regs_dirty = true;
+        self.sregs_dirty = true;
+    }
+
+    /// The ring-3 CS and SS selectors.
+    pub fn user_selectors(&self) -> (u16, u16) {
+        (self.user_sregs.cs.selector, self.user_sregs.ss.selector)
+    }
+
+    /// Whether the FP state is the full XSAVE area (`fp_state` in the standard XSAVE format),
+    /// not only the legacy FXSAVE part.
+    pub fn has_xsave_state(&self) -> bool {
+        self.carry_xsave
+    }
+
+    /// The program's FP/vector state: the XSAVE area (standard format, 4 KiB) where KVM has
+    /// it, else the 512-byte FXSAVE image.
+    pub fn fp_state(&self) -> Result<Vec<u8>, AccelError> {
+        if self.carry_xsave {
+            let x = self
+                .vcpu
+                .get_xsave()
+                .map_err(|e| AccelError::Kvm("KVM_GET_XSAVE", e.errno()))?;
+            Ok(x.region.iter().flat_map(|w| w.to_le_bytes()).collect())
+        } else {
+            let f = self
+                .vcpu
+                .get_fpu()
+                .map_err(|e| AccelError::Kvm("KVM_GET_FPU", e.errno()))?;
+            let mut b = vec![0u8; 512];
+            b[0..2].copy_from_slice(&f.fcw.to_le_bytes());
+            b[2..4].copy_from_slice(&f.fsw.to_le_bytes());
+            b[4] = f.ftwx;
+            b[6..8].copy_from_slice(&f.last_opcode.to_le_bytes());
+            b[8..16].copy_from_slice(&f.last_ip.to_le_bytes());
+            b[16..24].copy_from_slice(&f.last_dp.to_le_bytes());
+            b[24..28].copy_from_slice(&f.mxcsr.to_le_bytes());
+            b[28..32].copy_from_slice(&0xffffu32.to_le_bytes());
+            for (i, r) in f.fpr.iter().enumerate() {
+                b[32 + 16 * i..48 + 16 * i].copy_from_slice(r);
+            }
+            for (i, r) in f.xmm.iter().enumerate() {
+                b[160 + 16 * i..176 + 16 * i].copy_from_slice(r);
+            }
+            Ok(b)
+        }
+    }
+
+    /// Loads an FP/vector state in the form `fp_state` gives (shorter images are padded with
+    /// zeros).
+    pub fn set_fp_state(&mut self, img: &[u8]) -> Result<(), AccelError> {
+        if self.carry_xsave {
+            let mut x = kvm_bindings::kvm_xsave::default();
+            for (w, c) in x.region.iter_mut().zip(img.chunks(4)) {
+                let mut b = [0u8; 4];
+                b[..c.len()].copy_from_slice(c);
+                *w = u32::from_le_bytes(b);
+            }
+            // SAFETY: a legacy-size (4 KiB) XSAVE area; KVM reads no more than `kvm_xsave`'s
+            // size and checks its header.
+            unsafe { self.vcpu.set_xsave(&x) }
+                .map_err(|e| AccelError::Kvm("KVM_SET_XSAVE", e.errno()))
+        } else {
+            let mut b = [0u8; 512];
+            let n = img.len().min(512);
+            b[..n].copy_from_slice(&img[..n]);
+            let mut f = kvm_bindings::kvm_fpu {
+                fcw: u16::from_le_bytes([b[0], b[1]]),
+                fsw: u16::from_le_bytes([b[2], b[3]]),
+                ftwx: b[4],
+                last_opcode: u16::from_le_bytes([b[6], b[7]]),
+                last_ip: u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")),
+                last_dp: u64::from_le_bytes(b[16..24].try_into().expect("8 bytes")),
+                mxcsr: u32::from_le_bytes(b[24..28].try_into().expect("4 bytes")),
+                ..Default::default()
+            };
+            for (i, r) in f.fpr.iter_mut().enumerate() {
+                r.copy_from_slice(&b[32 + 16 * i..48 + 16 * i]);
+            }
+            for (i, r) in f.xmm.iter_mut().enumerate() {
+                r.copy_from_slice(&b[160 + 16 * i..176 + 16 * i]);
+            }
+            self.vcpu
+                .set_fpu(&f)
+                .map_err(|e| AccelError::Kvm("KVM_SET_FPU", e.errno()))
+        }
+    }
+
     fn rip_now(&self) -> u64 {
         self.vcpu.get_regs().map(|r| r.rip).unwrap_or(0)
     }
@@ -913,6 +1056,19 @@ fn write_system_tables(sys: &HostRegion) {
             | (((off >> 16) & 0xffff) << 48);
         sys.write_u64(IDT_OFF + 16 * v, lo);
         sys.write_u64(IDT_OFF + 16 * v + 8, off >> 32);
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        // The signal hook must not write into this vCPU's `kvm_run` once it is unmapped.
+        let mine: *mut u8 = &raw mut self.vcpu.get_kvm_run().immediate_exit;
+        let _ = IMMEDIATE_EXIT.compare_exchange(
+            mine,
+            std::ptr::null_mut(),
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
     }
 }
 

@@ -1,0 +1,280 @@
+//! The x86-64 `rt_sigframe` for the KVM path, written from vCPU registers and the vCPU's
+//! XSAVE area, as Linux writes it (arch/x86/kernel/signal_64.c, fpu/signal.c).
+//!
+//! ```text
+//!  new rsp ─► +0    pretcode (sa_restorer)
+//!             +8    ucontext { uc_flags, uc_link, uc_stack, uc_mcontext (sigcontext),
+//!                              uc_sigmask }                      (xarch_isa_x86::signal)
+//!             +312  siginfo
+//!  below the 128-byte red zone, 64-aligned: fpstate = the XSAVE area (standard format, its
+//!  first 512 bytes the FXSAVE image, sw_reserved with FP_XSTATE_MAGIC1) + FP_XSTATE_MAGIC2
+//! ```
+//!
+//! The offsets of the ucontext come from the DBT's x86 frame writer; the fpstate here is the
+//! real XSAVE area (AVX, AVX-512 state included) because under kvm_pvm the program sees the
+//! host's CPUID and XCR0 and uses those registers. Without KVM_CAP_XSAVE the fpstate is the
+//! 512-byte FXSAVE image alone, as Linux writes it on a CPU without XSAVE.
+
+use kvm_bindings::kvm_regs;
+use xarch_isa_x86::signal::{FRAME_SIZE, INFO, MCONTEXT, SC_ORDER, SIGMASK, UC, USER_FLAGS};
+use xarch_linux::AddressSpace;
+
+/// sigcontext fields after the 16 general registers (arch/x86/include/uapi/asm/sigcontext.h).
+const SC_RIP: u64 = MCONTEXT + 128;
+const SC_FLAGS: u64 = MCONTEXT + 136;
+const SC_CS: u64 = MCONTEXT + 144;
+const SC_SS: u64 = MCONTEXT + 150;
+const SC_ERR: u64 = MCONTEXT + 152;
+const SC_TRAPNO: u64 = MCONTEXT + 160;
+const SC_OLDMASK: u64 = MCONTEXT + 168;
+const SC_CR2: u64 = MCONTEXT + 176;
+const SC_FPSTATE: u64 = MCONTEXT + 184;
+
+/// uc_flags: the frame has an XSAVE fpstate; the sigcontext's SS is meaningful.
+const UC_FP_XSTATE: u64 = 1;
+const UC_SIGCONTEXT_SS: u64 = 2;
+const UC_STRICT_RESTORE_SS: u64 = 4;
+
+const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
+/// `struct _fpx_sw_bytes` inside the FXSAVE image's software-reserved bytes.
+const SW_BYTES: usize = 464;
+/// The XSAVE header (XSTATE_BV, XCOMP_BV).
+const XSAVE_HEADER: usize = 512;
+/// RFLAGS.DF and TF, cleared for the handler.
+const DF_TF: u64 = 0x400 | 0x100;
+
+/// The layout of the guest's XSAVE state: size for its enabled features and XCR0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Xstate {
+    pub size: u32,
+    pub features: u64,
+}
+
+impl Xstate {
+    /// The guest's: the host's CPUID leaf 0xD and XCR0. Under kvm_pvm ring 3 runs `cpuid`
+    /// and `xgetbv` natively, so these are exactly what the program sees. None without
+    /// OSXSAVE or if the area does not fit KVM's 4 KiB `kvm_xsave`.
+    pub fn host() -> Option<Xstate> {
+        use std::arch::x86_64::__cpuid_count;
+        if __cpuid_count(1, 0).ecx & (1 << 27) == 0 {
+            return None;
+        }
+        let size = __cpuid_count(0xd, 0).ebx;
+        let (lo, hi): (u32, u32);
+        // SAFETY: CPUID lists OSXSAVE, so `xgetbv` with ECX = 0 is allowed in ring 3; it
+        // only reads XCR0.
+        unsafe {
+            std::arch::asm!("xgetbv", in("ecx") 0, out("eax") lo, out("edx") hi,
+                options(nomem, nostack, preserves_flags));
+        }
+        (576..=4096).contains(&size).then_some(Xstate {
+            size,
+            features: u64::from(lo) | (u64::from(hi) << 32),
+        })
+    }
+}
+
+/// What the frame is for: the signal, its siginfo and the guest's action.
+pub struct Delivery<'a> {
+    pub sig: u32,
+    pub info: &'a [u8; 128],
+    pub handler: u64,
+    pub restorer: u64,
+    /// The mask before delivery (restored by sigreturn).
+    pub mask: u64,
+    /// For a fault: the exception vector, error code and CR2 (sigcontext trapno, err, cr2).
+    pub trap: Option<(u64, u64, u64)>,
+}
+
+/// Why a frame could not be written or read: the guest gets SIGSEGV.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadFrame(pub u64);
+
+impl std::fmt::Display for BadFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "signal frame at {:#x} is not accessible", self.0)
+    }
+}
+
+/// General registers in `SC_ORDER`'s index order (rax rcx rdx rbx rsp rbp rsi rdi r8..r15).
+fn gprs(r: &kvm_regs) -> [u64; 16] {
+    [
+        r.rax, r.rcx, r.rdx, r.rbx, r.rsp, r.rbp, r.rsi, r.rdi, r.r8, r.r9, r.r10, r.r11, r.r12,
+        r.r13, r.r14, r.r15,
+    ]
+}
+
+fn set_gprs(r: &mut kvm_regs, g: &[u64; 16]) {
+    [
+        r.rax, r.rcx, r.rdx, r.rbx, r.rsp, r.rbp, r.rsi, r.rdi, r.r8, r.r9, r.r10, r.r11, r.r12,
+        r.r13, r.r14, r.r15,
+    ] = *g;
+}
+
+fn put(b: &mut [u8], off: u64, v: &[u8]) {
+    b[off as usize..off as usize + v.len()].copy_from_slice(v);
+}
+
+fn get64(b: &[u8], off: usize) -> u64 {
+    u64::from_le_bytes(b[off..off + 8].try_into().expect("8 bytes"))
+}
+
+fn get32(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes(b[off..off + 4].try_into().expect("4 bytes"))
+}
+
+/// The FP state a handler starts with (Linux's `fpu__clear_user_states`): FNINIT state,
+/// MXCSR 0x1f80, every vector register zero. `like` is an image from `Vm::fp_state`
+/// (its length and MXCSR_MASK are kept).
+pub fn init_fp_state(like: &[u8]) -> Vec<u8> {
+    let mut b = vec![0u8; like.len()];
+    b[0..2].copy_from_slice(&0x37fu16.to_le_bytes());
+    b[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+    b[28..32].copy_from_slice(&like[28..32]);
+    if b.len() > XSAVE_HEADER + 8 {
+        // x87 and SSE state as above; the other components in their init state.
+        b[XSAVE_HEADER..XSAVE_HEADER + 8].copy_from_slice(&3u64.to_le_bytes());
+    }
+    b
+}
+
+/// Builds the frame for `d` on the guest stack below `regs.rsp` and points the registers at
+/// the handler (rdi = signal, rsi = &info, rdx = &uc, rax = 0, DF and TF clear). `fp` is the
+/// program's FP state from `Vm::fp_state`; the caller then loads `init_fp_state`.
+pub fn setup(
+    space: &mut AddressSpace,
+    regs: &mut kvm_regs,
+    fp: &[u8],
+    xstate: Option<Xstate>,
+    selectors: (u16, u16),
+    d: &Delivery<'_>,
+) -> Result<(), BadFrame> {
+    let xstate = xstate.filter(|x| fp.len() >= x.size as usize);
+    let fp_len = xstate.map_or(512, |x| u64::from(x.size) + 4);
+    let sp = regs.rsp.wrapping_sub(128);
+    let fp_addr = sp.wrapping_sub(fp_len) & !63;
+    let frame = (fp_addr.wrapping_sub(FRAME_SIZE) & !15).wrapping_sub(8);
+
+    let mut f = vec![0u8; fp_len as usize];
+    let n = (fp_len as usize).min(fp.len());
+    f[..n].copy_from_slice(&fp[..n]);
+    // Software-reserved bytes: Linux's _fpx_sw_bytes with an XSAVE frame, zero without.
+    f[SW_BYTES..512].fill(0);
+    if let Some(x) = xstate {
+        let s = SW_BYTES;
+        f[s..s + 4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
+        f[s + 4..s + 8].copy_from_slice(&(x.size + 4).to_le_bytes());
+        f[s + 8..s + 16].copy_from_slice(&x.features.to_le_bytes());
+        f[s + 16..s + 20].copy_from_slice(&x.size.to_le_bytes());
+        // XCOMP_BV: the standard format.
+        f[XSAVE_HEADER + 8..XSAVE_HEADER + 16].fill(0);
+        let m = x.size as usize;
+        f[m..m + 4].copy_from_slice(&FP_XSTATE_MAGIC2.to_le_bytes());
+    }
+
+    let mut b = vec![0u8; FRAME_SIZE as usize];
+    put(&mut b, 0, &d.restorer.to_le_bytes());
+    let uc_flags =
+        UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | if xstate.is_some() { UC_FP_XSTATE } else { 0 };
+    put(&mut b, UC, &uc_flags.to_le_bytes());
+    // uc_stack: no alternate stack (ss_flags = SS_DISABLE).
+    put(&mut b, UC + 24, &2u32.to_le_bytes());
+    let g = gprs(regs);
+    for (i, &r) in SC_ORDER.iter().enumerate() {
+        put(&mut b, MCONTEXT + 8 * i as u64, &g[r].to_le_bytes());
+    }
+    put(&mut b, SC_RIP, &regs.rip.to_le_bytes());
+    put(&mut b, SC_FLAGS, &regs.rflags.to_le_bytes());
+    put(&mut b, SC_CS, &selectors.0.to_le_bytes());
+    put(&mut b, SC_SS, &selectors.1.to_le_bytes());
+    if let Some((trapno, err, cr2)) = d.trap {
+        put(&mut b, SC_TRAPNO, &trapno.to_le_bytes());
+        put(&mut b, SC_ERR, &err.to_le_bytes());
+        put(&mut b, SC_CR2, &cr2.to_le_bytes());
+    }
+    put(&mut b, SC_OLDMASK, &d.mask.to_le_bytes());
+    put(&mut b, SC_FPSTATE, &fp_addr.to_le_bytes());
+    put(&mut b, SIGMASK, &d.mask.to_le_bytes());
+    put(&mut b, INFO, d.info);
+    if space.write(fp_addr, &f).is_err() || space.write(frame, &b).is_err() {
+        return Err(BadFrame(frame));
+    }
+    regs.rdi = u64::from(d.sig);
+    regs.rsi = frame + INFO;
+    regs.rdx = frame + UC;
+    regs.rax = 0;
+    regs.rsp = frame;
+    regs.rip = d.handler;
+    regs.rflags &= !DF_TF;
+    Ok(())
+}
+
+/// What `rt_sigreturn` restores besides the registers: the signal mask and the FP state
+/// to load (None: none in the frame, the FP state is reset as Linux does).
+pub struct Restored {
+    pub mask: u64,
+    pub fp: Vec<u8>,
+}
+
+/// Reads the frame at `regs.rsp - 8` (the handler's `ret` popped pretcode) back into
+/// `regs`. `current` is the vCPU's FP state now (its form tells XSAVE from FXSAVE).
+pub fn restore(
+    space: &mut AddressSpace,
+    regs: &mut kvm_regs,
+    current: &[u8],
+    xstate: Option<Xstate>,
+) -> Result<Restored, BadFrame> {
+    let frame = regs.rsp.wrapping_sub(8);
+    let mut b = vec![0u8; FRAME_SIZE as usize];
+    space.read(frame, &mut b).map_err(|_| BadFrame(frame))?;
+    let mut g = [0u64; 16];
+    for (i, &r) in SC_ORDER.iter().enumerate() {
+        g[r] = get64(&b, (MCONTEXT + 8 * i as u64) as usize);
+    }
+    set_gprs(regs, &g);
+    regs.rip = get64(&b, SC_RIP as usize);
+    let fl = get64(&b, SC_FLAGS as usize);
+    regs.rflags = (regs.rflags & !USER_FLAGS) | (fl & USER_FLAGS) | 0x2;
+    let mask = get64(&b, SIGMASK as usize);
+    let fp_addr = get64(&b, SC_FPSTATE as usize);
+    if fp_addr == 0 {
+        return Ok(Restored {
+            mask,
+            fp: init_fp_state(current),
+        });
+    }
+    let mut fx = vec![0u8; 512];
+    space
+        .read(fp_addr, &mut fx)
+        .map_err(|_| BadFrame(fp_addr))?;
+    let mut img = current.to_vec();
+    let xstate = xstate.filter(|x| current.len() >= x.size as usize);
+    let full = xstate.filter(|x| {
+        get32(&fx, SW_BYTES) == FP_XSTATE_MAGIC1 && get32(&fx, SW_BYTES + 4) == x.size + 4
+    });
+    if let Some(x) = full {
+        let mut area = vec![0u8; x.size as usize + 4];
+        space
+            .read(fp_addr, &mut area)
+            .map_err(|_| BadFrame(fp_addr))?;
+        if get32(&area, x.size as usize) != FP_XSTATE_MAGIC2 {
+            return Err(BadFrame(fp_addr));
+        }
+        img[..x.size as usize].copy_from_slice(&area[..x.size as usize]);
+        // Only the features the guest has, in the standard format.
+        let bv = get64(&img, XSAVE_HEADER) & x.features;
+        img[XSAVE_HEADER..XSAVE_HEADER + 8].copy_from_slice(&bv.to_le_bytes());
+        img[XSAVE_HEADER + 8..XSAVE_HEADER + 64].fill(0);
+    } else {
+        // An FXSAVE-only frame: x87 and SSE from it, the other components to their init state.
+        img[..SW_BYTES].copy_from_slice(&fx[..SW_BYTES]);
+        if img.len() > XSAVE_HEADER + 8 {
+            img[XSAVE_HEADER..XSAVE_HEADER + 8].copy_from_slice(&3u64.to_le_bytes());
+        }
+    }
+    // MXCSR's reserved bits (the kernel refuses such a frame; KVM would too): dropped.
+    let mxcsr = get32(&img, 24) & 0xffff;
+    img[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+    Ok(Restored { mask, fp: img })
+}
