@@ -335,8 +335,12 @@ unsafe fn atomic_cas(p: *mut u8, ty: Type, expected: u128, new: u128, endian: En
         2 => cas!(AtomicU16, u16),
         4 => cas!(AtomicU32, u32),
         8 => cas!(AtomicU64, u64),
+        _ if (p as usize) % 16 == 0 => {
+            // SAFETY: aligned pointer into the guest window; host faults are guest faults.
+            unsafe { cas128(p, e, w) }
+        }
         _ => {
-            // 128-bit: no portable atomic in std; the guest runs one thread per engine here.
+            // Misaligned (both guests fault on it before reaching here): non-atomic, as above.
             // SAFETY: pointer in the guest window.
             let old = unsafe { std::ptr::read_unaligned(p.cast::<u128>()) };
             if old == e {
@@ -351,6 +355,32 @@ unsafe fn atomic_cas(p: *mut u8, ty: Type, expected: u128, new: u128, endian: En
     } else {
         old
     }
+}
+
+/// 128-bit compare-and-swap with the host's `lock cmpxchg16b` (std has no AtomicU128), the
+/// same instruction the Cranelift tier emits for a 128-bit `atomic_cas`.
+///
+/// # Safety
+/// `p` must be 16-byte aligned and in the guest window.
+unsafe fn cas128(p: *mut u8, expected: u128, new: u128) -> u128 {
+    let (mut lo, mut hi) = (expected as u64, (expected >> 64) as u64);
+    // SAFETY: the caller guarantees an aligned pointer into the guest window; the instruction
+    // reads and writes exactly those 16 bytes. RBX is reserved by LLVM, so it is swapped in
+    // and out around the instruction.
+    unsafe {
+        std::arch::asm!(
+            "xchg {nlo}, rbx",
+            "lock cmpxchg16b [{p}]",
+            "mov rbx, {nlo}",
+            p = in(reg) p,
+            nlo = inout(reg) new as u64 => _,
+            in("rcx") (new >> 64) as u64,
+            inout("rax") lo,
+            inout("rdx") hi,
+            options(nostack),
+        );
+    }
+    u128::from(lo) | u128::from(hi) << 64
 }
 
 /// # Safety

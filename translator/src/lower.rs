@@ -643,8 +643,8 @@ impl Lowerer<'_, '_, '_> {
                 endian,
             } => {
                 let ty = self.ty(*expected);
-                if ty.bits() > 64 {
-                    return Err(unsupported("a 128-bit AtomicCas"));
+                if ty.bits() > 64 && *endian == Endian::Big {
+                    return Err(unsupported("a big-endian 128-bit AtomicCas"));
                 }
                 let a = self.v(*addr);
                 let h = self.host_addr(a);

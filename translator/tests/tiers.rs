@@ -468,6 +468,33 @@ fn memory_ops_agree_in_both_byte_orders() {
     }
 }
 
+/// 128-bit compare-and-swap (x86 CMPXCHG16B, AArch64 CASP): a host `lock cmpxchg16b` on both
+/// tiers; the swap happens only when memory equals `expected`, and the old value comes back.
+#[test]
+fn atomic_cas_128_on_both_tiers() {
+    let mem = test_memory(&[(0x10000, 0x12000)]);
+    let mut b = Builder::new(0);
+    let a = b.const64(0x11010);
+    let init = b.get_reg(Type::I128, IN_A);
+    b.store(a, init, Endian::Little);
+    let expected = b.get_reg(Type::I128, IN_B);
+    let new = b.get_reg(Type::I128, IN_C);
+    let old = b.atomic_cas(a, expected, new, Endian::Little);
+    let fin = b.load(Type::I128, a, Endian::Little);
+    b.set_reg(OUT, old);
+    b.set_reg(OUT + 16, fin);
+    let blk = b.finish(Exit::Jump { target: 4 }, 4);
+    let mut check = TierCheck::new(&blk, PC).unwrap();
+    let m = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210u128;
+    let n = 0xdead_beef_0000_0001_8000_0000_ffff_fffeu128;
+    for (expected, swapped) in [(m, true), (m ^ 1 << 100, false), (m ^ 1, false)] {
+        let (out, _) = check.run(&state_with(m, expected, n), &mem).unwrap();
+        let word = |off: u32| u128::from_le_bytes(out[off as usize..][..16].try_into().unwrap());
+        assert_eq!(word(OUT), m, "old value, expected {expected:#x}");
+        assert_eq!(word(OUT + 16), if swapped { n } else { m }, "memory after");
+    }
+}
+
 static HELPER: Helper = Helper {
     name: "mix",
     func: mix,
