@@ -152,7 +152,7 @@ impl Gen<'_> {
                 self.sse()
             };
         }
-        match self.rng.below(20) {
+        match self.rng.below(21) {
             // ALU r/m, r and r, r/m (ADD OR ADC SBB AND SUB XOR CMP).
             0 | 1 => {
                 let op = self.rng.below(8) as u8;
@@ -439,6 +439,29 @@ impl Gen<'_> {
                     d |= OF;
                 }
                 self.flags(ARITH, d);
+            }
+            // CMPXCHG8B / LOCK CMPXCHG16B (16-byte aligned): half of the time RDX:RAX is first
+            // loaded from the operand, so the compare succeeds.
+            19 => {
+                let wide = self.rng.below(2) == 0;
+                let size: u8 = if wide { 16 } else { 8 };
+                let d = size * self.rng.below(MEM_LEN as u64 / u64::from(size)) as u8;
+                if self.rng.below(2) == 0 {
+                    let b = if wide { 64 } else { 32 };
+                    self.modrm(b, &[0x8b], 0, Opnd::Mem(d), None);
+                    self.modrm(b, &[0x8b], 2, Opnd::Mem(d + size / 2), None);
+                }
+                if wide {
+                    self.code.push(0xf0);
+                }
+                self.modrm(
+                    if wide { 64 } else { 32 },
+                    &[0x0f, 0xc7],
+                    1,
+                    Opnd::Mem(d),
+                    None,
+                );
+                self.flags(ZF, ZF);
             }
             // SAHF; LAHF when the flags it copies are defined.
             _ => {

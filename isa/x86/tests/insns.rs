@@ -242,6 +242,36 @@ fn memory_rmw_and_lock() {
 }
 
 #[test]
+fn cmpxchg16b_swaps_once_then_loads_the_old_value() {
+    // lock cmpxchg16b [rdi] twice: the first compares equal (ZF = 1, RCX:RBX stored), the
+    // second does not (ZF = 0, RDX:RAX = the value now in memory).
+    let code = [
+        0xf0, 0x48, 0x0f, 0xc7, 0x0f, 0xf0, 0x48, 0x0f, 0xc7, 0x0f, 0x90,
+    ];
+    let mut mem = [0u8; 16];
+    mem[0..8].copy_from_slice(&1u64.to_le_bytes());
+    mem[8..16].copy_from_slice(&(u64::MAX - 1).to_le_bytes());
+    let regs = [
+        (RDI, DATA),
+        (RAX, 1),
+        (RDX, u64::MAX - 1),
+        (RBX, 0x3333_0000_0000_0033),
+        (RCX, 0x4444),
+    ];
+    let (s, _, m) = run_with_mem(&code, &state(&regs), &mem);
+    assert_eq!(
+        u64::from_le_bytes(m[0..8].try_into().unwrap()),
+        0x3333_0000_0000_0033
+    );
+    assert_eq!(u64::from_le_bytes(m[8..16].try_into().unwrap()), 0x4444);
+    assert_eq!((s.gpr[RAX], s.gpr[RDX]), (0x3333_0000_0000_0033, 0x4444));
+    assert_eq!(flags(&s) & ZF, 0);
+    // A misaligned operand raises #GP (SIGSEGV on Linux): the block exits to the tagged PC.
+    let (_, e) = run(&code[..5], &state(&[(RDI, DATA + 8)]));
+    assert_eq!(e, BlockExit::Jump(xarch_isa_x86::GP_FAULT_TAG | CODE));
+}
+
+#[test]
 fn rep_movsb_iterates_by_branching_back() {
     // rep movsb with rcx = 3: one iteration per run, then a branch back to itself. (Only the
     // interpreter here: compiled code chains the self-branch and runs all iterations.)
@@ -317,11 +347,11 @@ fn cpuid_advertises_only_implemented_features() {
     assert_eq!(s.gpr[RDX] as u32, xarch_isa_x86::CPUID1_EDX);
     let ecx = s.gpr[RCX] as u32;
     assert_eq!(ecx, xarch_isa_x86::CPUID1_ECX);
-    // SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT; not CX16 (13), MOVBE (22), AVX (28); no MMX (EDX 23).
-    for bit in [0, 9, 19, 20, 23] {
+    // SSE3, SSSE3, CX16, SSE4.1, SSE4.2, POPCNT; not MOVBE (22), AVX (28); no MMX (EDX 23).
+    for bit in [0, 9, 13, 19, 20, 23] {
         assert_ne!(ecx & (1 << bit), 0, "ECX bit {bit}");
     }
-    for bit in [13, 22, 28] {
+    for bit in [22, 28] {
         assert_eq!(ecx & (1 << bit), 0, "ECX bit {bit}");
     }
     assert_eq!(s.gpr[RDX] as u32 & (1 << 23), 0, "no MMX");

@@ -863,25 +863,34 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             }
             Step::Next
         }
-        // CMPXCHG8B (CMPXCHG16B is not advertised: CPUID.1:ECX.CX16 = 0).
-        0xc7 if i.ext() == 1 && !i.rex_w() => {
+        // CMPXCHG8B m64 / CMPXCHG16B m128 (REX.W; #GP unless 16-byte aligned): compare
+        // EDX:EAX (RDX:RAX) with memory; equal → ZF = 1 and ECX:EBX (RCX:RBX) stored, else
+        // ZF = 0 and the old value loaded into EDX:EAX (RDX:RAX). Always one atomic CAS.
+        0xc7 if i.ext() == 1 => {
             let Some(Rm::Mem(m)) = i.rm else {
                 return Step::Undefined;
             };
+            let half = if i.rex_w() { 64 } else { 32 };
+            let (hty, wty) = if half == 64 {
+                (Type::I64, Type::I128)
+            } else {
+                (Type::I32, Type::I64)
+            };
             let addr = cx.addr(&m);
-            let eax = cx.get_gpr(0, 32);
-            let edx = cx.get_gpr(2, 32);
-            let ebx = cx.get_gpr(3, 32);
-            let ecx = cx.get_gpr(1, 32);
-            let pair = |cx: &mut Ctx, lo: Value, hi: Value| {
-                let lo = cx.b.zext(Type::I64, lo);
-                let hi = cx.b.zext(Type::I64, hi);
-                let sh = cx.b.const64(32);
+            if half == 64 {
+                cx.check_aligned16(addr);
+            }
+            let pair = |cx: &mut Ctx, lo: u8, hi: u8| {
+                let lo = cx.get_gpr(lo, half);
+                let hi = cx.get_gpr(hi, half);
+                let lo = cx.b.zext(wty, lo);
+                let hi = cx.b.zext(wty, hi);
+                let sh = cx.b.const64(half as u64);
                 let hi = cx.b.shl(hi, sh);
                 cx.b.or(hi, lo)
             };
-            let expected = pair(cx, eax, edx);
-            let new = pair(cx, ebx, ecx);
+            let expected = pair(cx, 0, 2);
+            let new = pair(cx, 3, 1);
             let old = cx.b.atomic_cas(addr, expected, new, Endian::Little);
             let eq = cx.b.icmp(IntCC::Eq, old, expected);
             let flags = cx.flags_value();
@@ -891,15 +900,15 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
             let z = cx.b.shl(z, sh);
             let f = cx.b.or(keep, z);
             cx.set_flags_value(f);
-            let lo = cx.b.trunc(Type::I32, old);
-            let sh = cx.b.const64(32);
+            let lo = cx.b.trunc(hty, old);
+            let sh = cx.b.const64(half as u64);
             let hi = cx.b.lshr(old, sh);
-            let hi = cx.b.trunc(Type::I32, hi);
+            let hi = cx.b.trunc(hty, hi);
             // EDX:EAX are written only on failure (then zero-extended).
             let rax = cx.get_gpr(0, 64);
             let rdx = cx.get_gpr(2, 64);
-            let lo = cx.b.zext(Type::I64, lo);
-            let hi = cx.b.zext(Type::I64, hi);
+            let lo = cx.b.zext_or_trunc(Type::I64, lo);
+            let hi = cx.b.zext_or_trunc(Type::I64, hi);
             let a = cx.b.select(eq, rax, lo);
             let d = cx.b.select(eq, rdx, hi);
             cx.set_gpr(0, 64, a);

@@ -342,10 +342,10 @@ pub const GP_FAULT_TAG: u64 = 0x6b00_0000_0000_0000;
 /// the x86-64 AT_HWCAP.
 pub const CPUID1_EDX: u32 =
     1 | (1 << 4) | (1 << 8) | (1 << 15) | (1 << 19) | (1 << 24) | (1 << 25) | (1 << 26);
-/// CPUID.1:ECX: SSE3 (0), SSSE3 (9), SSE4.1 (19), SSE4.2 (20), POPCNT (23) — each set
-/// complete in `sse.rs`/`sse4.rs` (FISTTP in `x87.rs`) and checked against the host CPU by the
-/// differential test. Not CX16 (CMPXCHG16B), PCLMULQDQ, MOVBE, AVX, MONITOR.
-pub const CPUID1_ECX: u32 = 1 | (1 << 9) | (1 << 19) | (1 << 20) | (1 << 23);
+/// CPUID.1:ECX: SSE3 (0), SSSE3 (9), CX16 (13), SSE4.1 (19), SSE4.2 (20), POPCNT (23) — each
+/// set complete in `sse.rs`/`sse4.rs` (FISTTP in `x87.rs`, CMPXCHG16B in `alu.rs`) and checked
+/// against the host CPU by the differential test. Not PCLMULQDQ, MOVBE, AVX, MONITOR.
+pub const CPUID1_ECX: u32 = 1 | (1 << 9) | (1 << 13) | (1 << 19) | (1 << 20) | (1 << 23);
 
 /// The CPUID leaves xarch presents: vendor GenuineIntel (so glibc reads cache sizes from
 /// leaf 4), family 6, and only the features implemented here.
