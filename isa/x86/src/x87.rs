@@ -438,10 +438,13 @@ impl Fpu<'_> {
             self.denormal_check(&[a, b]);
         }
         let pc = self.pc_bits();
-        if pc == 64 {
-            if let Some(r) = self.binop_ext(op, a, b) {
-                return r;
-            }
+        let fast = if pc == 64 {
+            self.binop_ext(op, a, b)
+        } else {
+            None
+        };
+        if let Some(r) = fast {
+            return r;
         }
         let (x, y) = (widen(f(a)), widen(f(b)));
         let tz = Round::TowardZero;
@@ -459,7 +462,7 @@ impl Fpu<'_> {
         if r.status.contains(Status::DIV_BY_ZERO) {
             self.flag(sw::ZE);
             self.set_c1(false);
-            return r.value.is_negative() as u128 * (1 << 79) | 0x7fff_8000_0000_0000_0000;
+            return (r.value.is_negative() as u128) << 79 | 0x7fff_8000_0000_0000_0000;
         }
         let mut w = odd(r);
         if w.is_zero() && matches!(op, BinOp::Add | BinOp::Sub) {
@@ -494,7 +497,7 @@ impl Fpu<'_> {
         if st.contains(Status::DIV_BY_ZERO) {
             self.flag(sw::ZE);
             self.set_c1(false);
-            return Some(r.value.is_negative() as u128 * (1 << 79) | 0x7fff_8000_0000_0000_0000);
+            return Some((r.value.is_negative() as u128) << 79 | 0x7fff_8000_0000_0000_0000);
         }
         let inexact = st.contains(Status::INEXACT);
         if inexact && r.value.is_finite() && r.value.abs().bitwise_eq(F::largest()) {
@@ -1346,7 +1349,7 @@ fn from_f64(fpu: &mut Fpu, v: f64) -> u128 {
 }
 
 /// 2^63: FSIN/FCOS/FPTAN/FSINCOS leave larger operands unchanged with C2 = 1.
-const TRIG_LIMIT: f64 = 9.223_372_036_854_775_808e18;
+const TRIG_LIMIT: f64 = 9_223_372_036_854_775_808.0;
 
 fn transcendental(fpu: &mut Fpu, a: u64, x: u128) {
     match a {
