@@ -74,8 +74,8 @@ pub fn setup(
     b.put_u64(MCONTEXT + 136, s.rflags());
     b.put_u16(MCONTEXT + 144, 0x33); // cs
     b.put_u16(MCONTEXT + 150, 0x2b); // ss
-    b.put_u64(MCONTEXT + 176, f.mask); // oldmask
-    b.put_u64(MCONTEXT + 192, fp);
+    b.put_u64(MCONTEXT + 168, f.mask); // oldmask
+    b.put_u64(MCONTEXT + 184, fp); // fpstate
     b.put_u64(SIGMASK, f.mask);
     b[INFO as usize..].copy_from_slice(f.info);
     if !mem.write(fp, &x) || !mem.write(frame, &b) {
@@ -117,7 +117,7 @@ pub fn restore(state: &mut [u8], mem: &mut dyn SignalMemory) -> Result<u64, Sign
     let fl = b.get_u64(MCONTEXT + 136);
     let keep = s.rflags() & !USER_FLAGS;
     s.set_rflags(keep | (fl & USER_FLAGS));
-    let fp = b.get_u64(MCONTEXT + 192);
+    let fp = b.get_u64(MCONTEXT + 184);
     if fp != 0 {
         let mut x = FrameBytes::new(FPSTATE_SIZE, Endian::Little);
         if !mem.read(fp, &mut x) {
@@ -215,7 +215,7 @@ mod tests {
             (0x37f, 0, 0, 0, 0x1f80)
         );
         let mut fp = [0u8; 8];
-        assert!(mem.read(h.gpr[2] + 40 + 192, &mut fp));
+        assert!(mem.read(h.gpr[2] + 40 + 184, &mut fp));
         let mut fx = [0u8; 64];
         assert!(mem.read(u64::from_le_bytes(fp), &mut fx));
         assert_eq!(&fx[0..5], &[0x7f, 0x0f, 0x01, 0x41 | 5 << 3, 0x60]);
