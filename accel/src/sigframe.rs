@@ -278,3 +278,154 @@ pub fn restore(
     img[24..28].copy_from_slice(&mxcsr.to_le_bytes());
     Ok(Restored { mask, fp: img })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xarch_linux::abi::x86_64::ABI;
+    use xarch_linux::{MapRequest, Prot};
+
+    fn stack() -> (AddressSpace, u64) {
+        let mut space = AddressSpace::for_abi(&ABI).unwrap();
+        let base = space
+            .mmap(MapRequest {
+                addr: 0,
+                len: 0x10000,
+                prot: Prot::READ | Prot::WRITE,
+                fixed: false,
+                noreplace: false,
+                shared: false,
+                file: None,
+            })
+            .unwrap();
+        (space, base + 0x10000 - 0x100)
+    }
+
+    fn regs(rsp: u64) -> kvm_regs {
+        let mut r = kvm_regs::default();
+        let mut g = [0u64; 16];
+        for (i, v) in g.iter_mut().enumerate() {
+            *v = 0x1000 + i as u64;
+        }
+        g[4] = rsp;
+        set_gprs(&mut r, &g);
+        r.rip = 0x40_1234;
+        r.rflags = 0x202 | 0x400 | 0x1; // IF, DF, CF
+        r
+    }
+
+    fn u32_at(space: &mut AddressSpace, a: u64) -> u32 {
+        let mut b = [0u8; 4];
+        space.read(a, &mut b).unwrap();
+        u32::from_le_bytes(b)
+    }
+
+    #[test]
+    fn xsave_frame_as_linux_writes_it_and_round_trips() {
+        let (mut space, rsp) = stack();
+        let x = Xstate {
+            size: 2432,
+            features: 0xe7,
+        };
+        let mut fp = vec![0u8; 4096];
+        for (i, b) in fp.iter_mut().enumerate() {
+            *b = (i * 7 + 3) as u8;
+        }
+        fp[24..28].copy_from_slice(&0x9fc0u32.to_le_bytes());
+        fp[XSAVE_HEADER..XSAVE_HEADER + 8].copy_from_slice(&0xe7u64.to_le_bytes());
+        fp[XSAVE_HEADER + 8..XSAVE_HEADER + 64].fill(0);
+        let before = regs(rsp);
+        let mut r = before;
+        let info = [9u8; 128];
+        let d = Delivery {
+            sig: 10,
+            info: &info,
+            handler: 0x40_2000,
+            restorer: 0x40_3000,
+            mask: 0x400,
+            trap: Some((14, 6, 0x10)),
+        };
+        setup(&mut space, &mut r, &fp, Some(x), (0x2b, 0x23), &d).unwrap();
+        let frame = r.rsp;
+        assert_eq!((r.rip, r.rdi, r.rax), (0x40_2000, 10, 0));
+        assert_eq!((r.rsi, r.rdx), (frame + INFO, frame + UC));
+        assert_eq!((frame + 8) % 16, 0);
+        assert_eq!(r.rflags & 0x400, 0, "DF clear for the handler");
+        let mut b = vec![0u8; FRAME_SIZE as usize];
+        space.read(frame, &mut b).unwrap();
+        assert_eq!(get64(&b, 0), 0x40_3000);
+        assert_eq!(get64(&b, UC as usize), 7);
+        assert_eq!(get64(&b, SC_RIP as usize), 0x40_1234);
+        assert_eq!(get64(&b, MCONTEXT as usize + 8 * 13), before.rax);
+        assert_eq!(get64(&b, SC_CR2 as usize), 0x10);
+        assert_eq!(get64(&b, SC_TRAPNO as usize), 14);
+        assert_eq!(get64(&b, SC_OLDMASK as usize), 0x400);
+        assert_eq!(&b[INFO as usize..], &info[..]);
+        let fpa = get64(&b, SC_FPSTATE as usize);
+        assert_eq!(fpa % 64, 0);
+        assert!(fpa > frame && fpa + 2436 <= rsp - 128);
+        assert_eq!(u32_at(&mut space, fpa + 464), FP_XSTATE_MAGIC1);
+        assert_eq!(u32_at(&mut space, fpa + 468), 2436);
+        assert_eq!(u32_at(&mut space, fpa + 2432), FP_XSTATE_MAGIC2);
+
+        // The handler runs with a fresh FPU, clobbers registers and returns (pops pretcode).
+        let init = init_fp_state(&fp);
+        assert_eq!((get32(&init, 24), init[0], init[160]), (0x1f80, 0x7f, 0));
+        r.rsp += 8;
+        r.rbx = 0;
+        r.r15 = 0;
+        let back = restore(&mut space, &mut r, &init, Some(x)).unwrap();
+        assert_eq!(back.mask, 0x400);
+        assert_eq!(gprs(&r), gprs(&before));
+        assert_eq!((r.rip, r.rflags), (before.rip, before.rflags));
+        assert_eq!(&back.fp[..SW_BYTES], &fp[..SW_BYTES]);
+        assert_eq!(&back.fp[512..2432], &fp[512..2432]);
+    }
+
+    #[test]
+    fn fxsave_only_frame_without_xsave() {
+        let (mut space, rsp) = stack();
+        let mut fp = vec![0u8; 512];
+        fp[0..2].copy_from_slice(&0x27fu16.to_le_bytes());
+        fp[160..176].copy_from_slice(&[0xab; 16]);
+        let before = regs(rsp);
+        let mut r = before;
+        let info = [0u8; 128];
+        let d = Delivery {
+            sig: 14,
+            info: &info,
+            handler: 0x40_2000,
+            restorer: 0x40_3000,
+            mask: 0,
+            trap: None,
+        };
+        setup(&mut space, &mut r, &fp, None, (0x2b, 0x23), &d).unwrap();
+        let mut b = vec![0u8; FRAME_SIZE as usize];
+        space.read(r.rsp, &mut b).unwrap();
+        assert_eq!(get64(&b, UC as usize), 6, "no UC_FP_XSTATE");
+        let fpa = get64(&b, SC_FPSTATE as usize);
+        assert_eq!(u32_at(&mut space, fpa + 464), 0);
+        r.rsp += 8;
+        let back = restore(&mut space, &mut r, &init_fp_state(&fp), None).unwrap();
+        assert_eq!(gprs(&r), gprs(&before));
+        assert_eq!(back.fp, fp);
+    }
+
+    #[test]
+    fn a_frame_outside_memory_is_refused() {
+        let (mut space, _) = stack();
+        let mut r = regs(0x1000);
+        let fp = vec![0u8; 512];
+        let info = [0u8; 128];
+        let d = Delivery {
+            sig: 10,
+            info: &info,
+            handler: 1 << 20,
+            restorer: 1 << 20,
+            mask: 0,
+            trap: None,
+        };
+        assert!(setup(&mut space, &mut r, &fp, None, (0x2b, 0x23), &d).is_err());
+        assert!(restore(&mut space, &mut r, &fp, None).is_err());
+    }
+}

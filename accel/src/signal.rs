@@ -97,6 +97,31 @@ mod tests {
     }
 
     #[test]
+    fn fault_siginfo_as_linux_gives_it() {
+        let w32 = |b: &[u8; 128], o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+        let w64 = |b: &[u8; 128], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+        let i = fault_info(14, 0x401000, 0x10, false);
+        assert_eq!(
+            (w32(&i, 0), w32(&i, 8), w64(&i, 16)),
+            (libc::SIGSEGV, 1, 0x10)
+        );
+        let i = fault_info(14, 0x401000, 0x7000, true);
+        assert_eq!((w32(&i, 8), w64(&i, 16)), (2, 0x7000));
+        let i = fault_info(0, 0x401002, 0, false);
+        assert_eq!(
+            (w32(&i, 0), w32(&i, 8), w64(&i, 16)),
+            (libc::SIGFPE, 1, 0x401002)
+        );
+        let i = fault_info(3, 0x401003, 0, false);
+        assert_eq!(
+            (w32(&i, 0), w32(&i, 8), w64(&i, 16)),
+            (libc::SIGTRAP, 0x80, 0)
+        );
+        let i = fault_info(13, 0x401003, 0, false);
+        assert_eq!((w32(&i, 0), w32(&i, 8)), (libc::SIGSEGV, 0x80));
+    }
+
+    #[test]
     fn page_fault_report_names_the_address() {
         let e = VmExit::Exception {
             vector: 14,
