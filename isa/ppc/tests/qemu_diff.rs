@@ -3,12 +3,15 @@
 //! CR logical, isel, mfcr/mtcrf, mfspr/mtspr of LR/CTR/XER), branch (forward `bc` with any BO
 //! and BI, with and without link), load/store (every size, update, indexed and byte-reversed
 //! forms, FP loads and stores) and floating-point classes (arithmetic, fused multiply-add,
-//! rounding and conversion, compares, moves, fsel, mffs/mtfsf/mtfsfi/mtfsb0/1), each started
+//! rounding and conversion, compares, moves, fsel, mtfsf/mtfsfi/mtfsb0/1; mffs in the
+//! harness), each started
 //! from random GPRs, CR, XER, LR, CTR, FPRs, FPSCR (any rounding mode, any sticky bits) and
 //! scratch memory, wrapped in one static program that stores GPRs, CR, XER, LR, CTR, FPRs and
 //! FPSCR after every sequence and writes them, with the scratch memory, to stdout. The same ELF
 //! runs under qemu and under `target/release/xarch run` (both tiers); the outputs must be
-//! identical. Both ppc64le and 32-bit big-endian powerpc.
+//! identical. Both ppc64le and 32-bit big-endian powerpc (qemu-ppc runs a G4, `-cpu 7457`: the
+//! forms it lacks, and the ISA 3.0 cnttzw/cnttzd that POWER8 lacks, are not generated). XER is
+//! compared in its defined bits (SO, OV, CA, byte count).
 //!
 //! FPSCR bits masked in the comparison: FR only ([`FPSCR_MASK`]): qemu 7.2 does not compute
 //! FR (it keeps the old value and clears it only on invalid operations and divide by zero);
@@ -772,7 +775,7 @@ fn diff_mode(mode: &Mode) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x0bad_cafe);
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let (fixed, fp) = candidates(mode);
     let seqs: Vec<Vec<u32>> = (0..n)
         .map(|_| random_sequence(&mut rng, mode, &fixed, &fp))
