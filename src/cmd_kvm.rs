@@ -3,7 +3,8 @@
 //! Same I/O and exit-status rules as `xarch run`: the program's stdin/stdout/stderr are
 //! xarch's own, its exit status is xarch's, and a guest killed by a fatal exception prints a
 //! one-line report and kills xarch with the same signal. Errors are one `xarch: …` line and
-//! exit status 1.
+//! exit status 1. Guest signal handlers run as under Linux, fault handlers included (see
+//! `xarch_accel::process`).
 
 use std::ffi::OsString;
 use std::io::Write;
