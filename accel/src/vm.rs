@@ -791,6 +791,10 @@ impl Vm {
         self.resume_in_stub = false;
         let imm: *mut u8 = &raw mut self.vcpu.get_kvm_run().immediate_exit;
         IMMEDIATE_EXIT.store(imm, Ordering::SeqCst);
+        // A request from a signal the caller has delivered since costs an empty KVM_RUN:
+        // clear it, then look again (a signal recorded after the look sets it anew).
+        // SAFETY: `imm` is this vCPU's live `kvm_run` field (see `request_exit`).
+        unsafe { imm.write_volatile(0) };
         if xarch_linux::signal::any_pending() {
             // Recorded after the caller's last look: return before running on.
             request_exit();
