@@ -28,7 +28,7 @@ use xarch_linux::{AddressSpace, GuestAddr, MemEvent, Prot, SyscallOutcome, Sysca
 use crate::backend::Backend;
 use crate::error::RunError;
 use crate::paging::Rights;
-use crate::sigframe::{self, Delivery, Xstate};
+use crate::sigframe::{self, AltStack, Delivery, Xstate};
 use crate::signal;
 use crate::vm::{self, Vm, VmExit, VmStats};
 use xarch_linux::signal as gsig;
@@ -39,6 +39,14 @@ const NR_FORK: u64 = 57;
 const NR_VFORK: u64 = 58;
 const NR_CLONE3: u64 = 435;
 const NR_RT_SIGRETURN: u64 = 15;
+const NR_SIGALTSTACK: u64 = 131;
+
+/// The signal state the run loop keeps itself: the guest's XSAVE layout and its alternate
+/// signal stack (sigaltstack is served here, where frames are placed).
+struct SigState {
+    xstate: Option<Xstate>,
+    alt: AltStack,
+}
 
 /// Syscalls that Linux never restarts after a handler ran (-ERESTARTNOHAND and
 /// -ERESTART_RESTARTBLOCK become EINTR), whatever SA_RESTART says (as `xarch run`'s list):
@@ -244,7 +252,10 @@ pub fn run(
     // Guest handlers run: the host records their signals and stops KVM_RUN.
     sys.set_deliver_signals(true);
     gsig::set_interrupt_hook(vm::request_exit);
-    let xstate = Xstate::host();
+    let mut sigs = SigState {
+        xstate: Xstate::host(),
+        alt: AltStack::default(),
+    };
 
     let load = t0.elapsed();
     let (mut vm, vm_create) = build_vm(&mut space)?;
@@ -265,11 +276,22 @@ pub fn run(
                     let name = ABI.sysno(nr).map_or("unknown", |s| s.name());
                     eprintln!("xarch-kvm: exit syscall rip={rip:#x} {name}({nr})");
                 }
-                if nr == NR_RT_SIGRETURN {
-                    if let Err(e) = sigreturn(&mut vm, &mut space, &mut sys, xstate) {
+                if nr == NR_SIGALTSTACK {
+                    let rsp = vm.user_regs().rsp;
+                    let ret = sigs.alt.syscall(&mut space, args[0], args[1], rsp);
+                    vm.finish_syscall(ret as u64)?;
+                    if gsig::any_pending()
+                        && let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None)
+                    {
                         break e;
                     }
-                    if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, xstate, None) {
+                    continue;
+                }
+                if nr == NR_RT_SIGRETURN {
+                    if let Err(e) = sigreturn(&mut vm, &mut space, &mut sys, &mut sigs) {
+                        break e;
+                    }
+                    if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None) {
                         break e;
                     }
                     continue;
@@ -329,7 +351,7 @@ pub fn run(
                         .then_some(nr);
                 vm.finish_syscall(ret as u64)?;
                 if interrupted.is_some() || gsig::any_pending() {
-                    let r = deliver_signals(&mut vm, &mut space, &mut sys, xstate, interrupted);
+                    let r = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, interrupted);
                     if let Err(e) = r {
                         break e;
                     }
@@ -356,12 +378,12 @@ pub fn run(
                 let info = signal::fault_info(vector, rip, cr2, mapped);
                 let trap = (u64::from(vector), error_code, cr2);
                 let r = deliver_one(
-                    &mut vm, &mut space, &mut sys, xstate, sig as u32, &info, trap,
+                    &mut vm, &mut space, &mut sys, &sigs, sig as u32, &info, trap,
                 );
                 if let Err(e) = r {
                     break e;
                 }
-                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, xstate, None) {
+                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None) {
                     break e;
                 }
             }
@@ -369,7 +391,7 @@ pub fn run(
                 if opts.trace_exits {
                     eprintln!("xarch-kvm: exit interrupted rip={:#x}", vm.regs().rip);
                 }
-                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, xstate, None) {
+                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None) {
                     break e;
                 }
             }
@@ -405,7 +427,7 @@ fn deliver_one(
     vm: &mut Vm,
     space: &mut AddressSpace,
     sys: &mut Syscalls,
-    xstate: Option<Xstate>,
+    sigs: &SigState,
     sig: u32,
     info: &[u8; 128],
     trap: (u64, u64, u64),
@@ -416,7 +438,7 @@ fn deliver_one(
         vm,
         space,
         sys,
-        xstate,
+        sigs,
         sig,
         info,
         Some(trap),
@@ -444,7 +466,7 @@ fn push_frame(
     vm: &Vm,
     space: &mut AddressSpace,
     sys: &mut Syscalls,
-    xstate: Option<Xstate>,
+    sigs: &SigState,
     sig: u32,
     info: &[u8; 128],
     trap: Option<(u64, u64, u64)>,
@@ -465,8 +487,10 @@ fn push_frame(
         restorer: act.restorer,
         mask,
         trap,
+        altstack: sigs.alt,
+        onstack: act.flags & gsig::SA_ONSTACK != 0,
     };
-    sigframe::setup(space, regs, fp, xstate, vm.user_selectors(), &d)
+    sigframe::setup(space, regs, fp, sigs.xstate, vm.user_selectors(), &d)
         .map_err(|e| undeliverable(sig, &e.to_string()))?;
     *fp = sigframe::init_fp_state(fp);
     let bit = 1u64 << (sig - 1);
@@ -489,7 +513,7 @@ fn deliver_signals(
     vm: &mut Vm,
     space: &mut AddressSpace,
     sys: &mut Syscalls,
-    xstate: Option<Xstate>,
+    sigs: &SigState,
     mut interrupted: Option<u64>,
 ) -> Result<(), Ending> {
     let bits = gsig::take_pending();
@@ -520,9 +544,7 @@ fn deliver_signals(
             None => vm.fp_state().map_err(|e| host_failure(&e.to_string()))?,
         };
         let info = gsig::info_of(sig);
-        push_frame(
-            vm, space, sys, xstate, sig, &info, None, &mut regs, &mut cur,
-        )?;
+        push_frame(vm, space, sys, sigs, sig, &info, None, &mut regs, &mut cur)?;
         fp = Some(cur);
     }
     if let Some(nr) = interrupted {
@@ -548,14 +570,16 @@ fn sigreturn(
     vm: &mut Vm,
     space: &mut AddressSpace,
     sys: &mut Syscalls,
-    xstate: Option<Xstate>,
+    sigs: &mut SigState,
 ) -> Result<(), Ending> {
     let mut regs = vm.user_regs();
+    let frame = regs.rsp.wrapping_sub(8);
     let cur = vm.fp_state().map_err(|e| host_failure(&e.to_string()))?;
-    let r = sigframe::restore(space, &mut regs, &cur, xstate).map_err(|e| Ending::Killed {
+    let r = sigframe::restore(space, &mut regs, &cur, sigs.xstate).map_err(|e| Ending::Killed {
         signal: libc::SIGSEGV,
         report: format!("xarch: guest SIGSEGV: rt_sigreturn: {e}"),
     })?;
+    sigframe::restore_altstack(space, frame, regs.rsp, &mut sigs.alt);
     sys.set_guest_mask(r.mask);
     vm.set_user_regs(&regs);
     vm.set_fp_state(&r.fp).map_err(|e| Ending::Killed {

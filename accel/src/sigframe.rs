@@ -75,6 +75,94 @@ impl Xstate {
     }
 }
 
+/// `ss_flags` values (include/uapi/linux/signal.h).
+const SS_ONSTACK: u32 = 1;
+const SS_DISABLE: u32 = 2;
+/// `ss_flags` bit the kernel accepts besides the mode (SS_AUTODISARM).
+const SS_AUTODISARM: u32 = 1 << 31;
+/// The smallest alternate stack x86-64 Linux accepts (MINSIGSTKSZ).
+const MINSIGSTKSZ: u64 = 2048;
+
+/// The guest's alternate signal stack (sigaltstack), for SA_ONSTACK handlers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AltStack {
+    sp: u64,
+    size: u64,
+    enabled: bool,
+}
+
+impl AltStack {
+    /// Whether `rsp` is on the alternate stack (the kernel's `on_sig_stack`).
+    fn on(&self, rsp: u64) -> bool {
+        self.enabled && rsp > self.sp && rsp - self.sp <= self.size
+    }
+
+    /// `stack_t` as the guest reads it with `rsp` its stack pointer: ss_sp, ss_flags, ss_size.
+    fn stack_t(&self, rsp: u64) -> [u8; 24] {
+        let flags = if !self.enabled {
+            SS_DISABLE
+        } else if self.on(rsp) {
+            SS_ONSTACK
+        } else {
+            0
+        };
+        let mut b = [0u8; 24];
+        b[0..8].copy_from_slice(&self.sp.to_le_bytes());
+        b[8..12].copy_from_slice(&flags.to_le_bytes());
+        b[16..24].copy_from_slice(&self.size.to_le_bytes());
+        b
+    }
+
+    /// Sets it from a guest `stack_t` (the kernel's `do_sigaltstack`); Err(errno).
+    fn set(&mut self, b: &[u8; 24], rsp: u64) -> Result<(), i32> {
+        if self.on(rsp) {
+            return Err(libc::EPERM);
+        }
+        let sp = get64(b, 0);
+        let flags = get32(b, 8);
+        let size = get64(b, 16);
+        match flags & !SS_AUTODISARM {
+            SS_DISABLE => *self = AltStack::default(),
+            0 | SS_ONSTACK => {
+                if size < MINSIGSTKSZ {
+                    return Err(libc::ENOMEM);
+                }
+                *self = AltStack {
+                    sp,
+                    size,
+                    enabled: true,
+                };
+            }
+            _ => return Err(libc::EINVAL),
+        }
+        Ok(())
+    }
+
+    /// The `sigaltstack(ss, old_ss)` syscall from a program whose stack pointer is `rsp`.
+    pub fn syscall(&mut self, space: &mut AddressSpace, ss: u64, old: u64, rsp: u64) -> i64 {
+        let before = self.stack_t(rsp);
+        if ss != 0 {
+            let mut b = [0u8; 24];
+            if space.read(ss, &mut b).is_err() {
+                return -i64::from(libc::EFAULT);
+            }
+            if let Err(e) = self.set(&b, rsp) {
+                return -i64::from(e);
+            }
+        }
+        if old != 0 && space.write(old, &before).is_err() {
+            return -i64::from(libc::EFAULT);
+        }
+        0
+    }
+
+    /// Where the frame of an SA_ONSTACK handler goes: the top of the alternate stack, unless
+    /// it is disabled or already in use (then the current stack, as Linux does).
+    pub fn top_for(&self, rsp: u64) -> Option<u64> {
+        (self.enabled && !self.on(rsp)).then_some(self.sp.wrapping_add(self.size))
+    }
+}
+
 /// What the frame is for: the signal, its siginfo and the guest's action.
 pub struct Delivery<'a> {
     pub sig: u32,
@@ -85,6 +173,9 @@ pub struct Delivery<'a> {
     pub mask: u64,
     /// For a fault: the exception vector, error code and CR2 (sigcontext trapno, err, cr2).
     pub trap: Option<(u64, u64, u64)>,
+    /// The alternate stack: uc_stack, and the frame's place for SA_ONSTACK (`onstack`).
+    pub altstack: AltStack,
+    pub onstack: bool,
 }
 
 /// Why a frame could not be written or read: the guest gets SIGSEGV.
@@ -153,6 +244,10 @@ pub fn setup(
     let xstate = xstate.filter(|x| fp.len() >= x.size as usize);
     let fp_len = xstate.map_or(512, |x| u64::from(x.size) + 4);
     let sp = regs.rsp.wrapping_sub(128);
+    let sp = match d.altstack.top_for(sp) {
+        Some(top) if d.onstack => top,
+        _ => sp,
+    };
     let fp_addr = sp.wrapping_sub(fp_len) & !63;
     let frame = (fp_addr.wrapping_sub(FRAME_SIZE) & !15).wrapping_sub(8);
 
@@ -178,8 +273,7 @@ pub fn setup(
     let uc_flags =
         UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | if xstate.is_some() { UC_FP_XSTATE } else { 0 };
     put(&mut b, UC, &uc_flags.to_le_bytes());
-    // uc_stack: no alternate stack (ss_flags = SS_DISABLE).
-    put(&mut b, UC + 24, &2u32.to_le_bytes());
+    put(&mut b, UC + 16, &d.altstack.stack_t(regs.rsp));
     let g = gprs(regs);
     for (i, &r) in SC_ORDER.iter().enumerate() {
         put(&mut b, MCONTEXT + 8 * i as u64, &g[r].to_le_bytes());
@@ -215,6 +309,16 @@ pub fn setup(
 pub struct Restored {
     pub mask: u64,
     pub fp: Vec<u8>,
+}
+
+/// `rt_sigreturn`'s `restore_altstack`: the alternate stack from the uc_stack of the frame
+/// at `frame`, judged with the restored stack pointer `rsp` (EPERM and EINVAL ignored, as
+/// the kernel does).
+pub fn restore_altstack(space: &mut AddressSpace, frame: u64, rsp: u64, alt: &mut AltStack) {
+    let mut b = [0u8; 24];
+    if space.read(frame + UC + 16, &mut b).is_ok() {
+        let _ = alt.set(&b, rsp);
+    }
 }
 
 /// Reads the frame at `regs.rsp - 8` (the handler's `ret` popped pretcode) back into
@@ -344,6 +448,8 @@ mod tests {
             restorer: 0x40_3000,
             mask: 0x400,
             trap: Some((14, 6, 0x10)),
+            altstack: AltStack::default(),
+            onstack: false,
         };
         setup(&mut space, &mut r, &fp, Some(x), (0x2b, 0x23), &d).unwrap();
         let frame = r.rsp;
@@ -398,6 +504,8 @@ mod tests {
             restorer: 0x40_3000,
             mask: 0,
             trap: None,
+            altstack: AltStack::default(),
+            onstack: false,
         };
         setup(&mut space, &mut r, &fp, None, (0x2b, 0x23), &d).unwrap();
         let mut b = vec![0u8; FRAME_SIZE as usize];
@@ -409,6 +517,29 @@ mod tests {
         let back = restore(&mut space, &mut r, &init_fp_state(&fp), None).unwrap();
         assert_eq!(gprs(&r), gprs(&before));
         assert_eq!(back.fp, fp);
+    }
+
+    #[test]
+    fn sigaltstack_rules_as_the_kernel_has_them() {
+        let st = |sp: u64, flags: u32, size: u64| {
+            let mut b = [0u8; 24];
+            b[0..8].copy_from_slice(&sp.to_le_bytes());
+            b[8..12].copy_from_slice(&flags.to_le_bytes());
+            b[16..24].copy_from_slice(&size.to_le_bytes());
+            b
+        };
+        let mut a = AltStack::default();
+        assert_eq!(get32(&a.stack_t(0x9000), 8), SS_DISABLE);
+        assert_eq!(a.set(&st(0x1000, 0, 1024), 0x9000), Err(libc::ENOMEM));
+        assert_eq!(a.set(&st(0x1000, 4, 0x4000), 0x9000), Err(libc::EINVAL));
+        assert_eq!(a.set(&st(0x1000, 0, 0x4000), 0x9000), Ok(()));
+        assert_eq!(a.top_for(0x9000), Some(0x5000));
+        // On it: reported SS_ONSTACK, no nested switch, no change allowed.
+        assert_eq!(get32(&a.stack_t(0x4000), 8), SS_ONSTACK);
+        assert_eq!(a.top_for(0x4000), None);
+        assert_eq!(a.set(&st(0, SS_DISABLE, 0), 0x4000), Err(libc::EPERM));
+        assert_eq!(a.set(&st(0, SS_DISABLE, 0), 0x9000), Ok(()));
+        assert_eq!(a.top_for(0x9000), None);
     }
 
     #[test]
@@ -424,6 +555,8 @@ mod tests {
             restorer: 1 << 20,
             mask: 0,
             trap: None,
+            altstack: AltStack::default(),
+            onstack: false,
         };
         assert!(setup(&mut space, &mut r, &fp, None, (0x2b, 0x23), &d).is_err());
         assert!(restore(&mut space, &mut r, &fp, None).is_err());

@@ -93,6 +93,31 @@ static void vec(int s, siginfo_t *si, void *ucv) {
     }
 }
 
+/* "altstack": SA_ONSTACK handlers run on the sigaltstack, also for a stack overflow. */
+static char alt[65536];
+static volatile int aon, aflags;
+static int on_alt(void *p) { return (char *)p >= alt && (char *)p < alt + sizeof alt; }
+static void onalt(int s) {
+    char x;
+    stack_t c;
+    (void)s;
+    aon = on_alt(&x);
+    sigaltstack(0, &c);
+    aflags = c.ss_flags;
+}
+static void segv_alt(int s, siginfo_t *si, void *ucv) {
+    char x;
+    (void)s; (void)ucv;
+    aon = on_alt(&x);
+    hcode = si->si_code;
+    siglongjmp(env, 1);
+}
+static int recurse(int n) {
+    volatile char buf[1024];
+    buf[0] = (char)n;
+    return recurse(n + 1) + buf[0];
+}
+
 int main(int argc, char **argv) {
     const char *t = argc > 1 ? argv[1] : "";
     if (!strcmp(t, "segv")) {
@@ -162,6 +187,30 @@ int main(int argc, char **argv) {
             ok = zmm_kept();
             printf("vec: zmm kept %d\n", ok);
         }
+    } else if (!strcmp(t, "altstack")) {
+        stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0}, cur;
+        if (sigaltstack(&ss, 0)) return 3;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = onalt;
+        sa.sa_flags = SA_ONSTACK;
+        sigaction(SIGUSR1, &sa, 0);
+        raise(SIGUSR1);
+        sigaltstack(0, &cur);
+        printf("altstack: handler on it %d flags in handler %d after %d\n", aon, aflags,
+               cur.ss_flags);
+        sa.sa_flags = 0;
+        sigaction(SIGUSR1, &sa, 0);
+        raise(SIGUSR1);
+        printf("no SA_ONSTACK: on it %d\n", aon);
+        on(SIGSEGV, segv_alt, SA_ONSTACK);
+        aon = 0;
+        if (!sigsetjmp(env, 1)) recurse(0);
+        printf("overflow: handled on the altstack %d code %d\n", aon, hcode);
+        ss.ss_flags = SS_DISABLE;
+        sigaltstack(&ss, 0);
+        sigaltstack(0, &cur);
+        printf("disabled: flags %d\n", cur.ss_flags);
     } else {
         return 2;
     }
