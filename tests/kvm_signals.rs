@@ -1,9 +1,10 @@
 //! Guest signal handlers under `xarch kvm`: the x86-64 programs of `tests/signals.rs`
 //! (`tests/signals/sig.c`) and `tests/kvm_signals/ks.c` (fault handlers with siginfo and
-//! sigcontext, handlers that change the interrupted registers through the frame, AVX and
-//! AVX-512 registers and MXCSR across a handler through the XSAVE fpstate, SA_ONSTACK on a
-//! sigaltstack, a stack overflow included) run natively and under `xarch kvm`; stdout and
-//! exit status must match. Busybox's `sh` `trap` must too.
+//! sigcontext, faults with their signal blocked, handlers that change the interrupted
+//! registers through the frame, AVX and AVX-512 registers and MXCSR across a handler
+//! through the XSAVE fpstate, SA_ONSTACK on a sigaltstack, a stack overflow included) run
+//! natively and under `xarch kvm`; stdout and exit status must match. Busybox's `sh` `trap`
+//! must too.
 //!
 //! Inputs: gcc, /dev/kvm, busybox (`make busybox`). Without /dev/kvm the tests fail saying so.
 
@@ -32,7 +33,18 @@ const SIG_CASES: &[&str] = &[
 ];
 
 /// The cases of `tests/kvm_signals/ks.c`.
-const KS_CASES: &[&str] = &["segv", "fpe", "ill", "trap", "resethand", "vec", "altstack"];
+const KS_CASES: &[&str] = &[
+    "segv",
+    "fpe",
+    "ill",
+    "trap",
+    "resethand",
+    "vec",
+    "altstack",
+    "nested",
+    "nested_nodefer",
+    "nested_blocked",
+];
 
 fn require_kvm() {
     let ok = std::fs::OpenOptions::new()

@@ -40,12 +40,20 @@ const NR_VFORK: u64 = 58;
 const NR_CLONE3: u64 = 435;
 const NR_RT_SIGRETURN: u64 = 15;
 const NR_SIGALTSTACK: u64 = 131;
+const NR_RT_SIGPROCMASK: u64 = 14;
+
+/// The fault signals' bits (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV). The Linux layer keeps
+/// them unblocked on the host (the emulator needs them), so their guest mask bits live here.
+const FAULT_SIGNALS: u64 = (1 << 3) | (1 << 4) | (1 << 6) | (1 << 7) | (1 << 10);
 
 /// The signal state the run loop keeps itself: the guest's XSAVE layout and its alternate
 /// signal stack (sigaltstack is served here, where frames are placed).
 struct SigState {
     xstate: Option<Xstate>,
     alt: AltStack,
+    /// The guest's mask bits of FAULT_SIGNALS: a fault whose signal is blocked kills, as
+    /// Linux's force_sig_fault does (a handler that faults again, say).
+    fault_mask: u64,
 }
 
 /// Syscalls that Linux never restarts after a handler ran (-ERESTARTNOHAND and
@@ -255,6 +263,7 @@ pub fn run(
     let mut sigs = SigState {
         xstate: Xstate::host(),
         alt: AltStack::default(),
+        fault_mask: 0,
     };
 
     let load = t0.elapsed();
@@ -281,7 +290,8 @@ pub fn run(
                     let ret = sigs.alt.syscall(&mut space, args[0], args[1], rsp);
                     vm.finish_syscall(ret as u64)?;
                     if gsig::any_pending()
-                        && let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None)
+                        && let Err(e) =
+                            deliver_signals(&mut vm, &mut space, &mut sys, &mut sigs, None)
                     {
                         break e;
                     }
@@ -291,11 +301,23 @@ pub fn run(
                     if let Err(e) = sigreturn(&mut vm, &mut space, &mut sys, &mut sigs) {
                         break e;
                     }
-                    if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None) {
+                    if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &mut sigs, None)
+                    {
                         break e;
                     }
                     continue;
                 }
+                // rt_sigprocmask's new set, read before the call (it may share the old one's
+                // buffer), for the fault signals' bits.
+                let new_set = if nr == NR_RT_SIGPROCMASK && args[1] != 0 {
+                    let mut b = [0u8; 8];
+                    space
+                        .read(args[1], &mut b)
+                        .ok()
+                        .map(|_| u64::from_le_bytes(b))
+                } else {
+                    None
+                };
                 let forking = matches!(nr, NR_CLONE | NR_FORK | NR_VFORK | NR_CLONE3);
                 let snapshot = if forking { Some(vm.snapshot()?) } else { None };
                 let ret = match sys.handle(&mut space, nr, args) {
@@ -343,6 +365,9 @@ pub fn run(
                         ret
                     }
                 };
+                if nr == NR_RT_SIGPROCMASK && ret == 0 {
+                    fault_sigprocmask(&mut space, &mut sigs, args, new_set);
+                }
                 apply_events(&mut vm, &mut space)?;
                 // A blocking call cut short by a signal the guest handles: SA_RESTART
                 // decides between -EINTR and running the call again.
@@ -351,7 +376,7 @@ pub fn run(
                         .then_some(nr);
                 vm.finish_syscall(ret as u64)?;
                 if interrupted.is_some() || gsig::any_pending() {
-                    let r = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, interrupted);
+                    let r = deliver_signals(&mut vm, &mut space, &mut sys, &mut sigs, interrupted);
                     if let Err(e) = r {
                         break e;
                     }
@@ -368,7 +393,7 @@ pub fn run(
                 }
                 let sig = signal::signal_for(vector);
                 let act = sys.guest_action(sig as u32);
-                if !act.is_handler() {
+                if !act.is_handler() || sigs.fault_mask & (1 << (sig - 1)) != 0 {
                     let Some((signal, report)) = signal::crash_report(&exit) else {
                         unreachable!()
                     };
@@ -378,12 +403,12 @@ pub fn run(
                 let info = signal::fault_info(vector, rip, cr2, mapped);
                 let trap = (u64::from(vector), error_code, cr2);
                 let r = deliver_one(
-                    &mut vm, &mut space, &mut sys, &sigs, sig as u32, &info, trap,
+                    &mut vm, &mut space, &mut sys, &mut sigs, sig as u32, &info, trap,
                 );
                 if let Err(e) = r {
                     break e;
                 }
-                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None) {
+                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &mut sigs, None) {
                     break e;
                 }
             }
@@ -391,7 +416,7 @@ pub fn run(
                 if opts.trace_exits {
                     eprintln!("xarch-kvm: exit interrupted rip={:#x}", vm.regs().rip);
                 }
-                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &sigs, None) {
+                if let Err(e) = deliver_signals(&mut vm, &mut space, &mut sys, &mut sigs, None) {
                     break e;
                 }
             }
@@ -427,7 +452,7 @@ fn deliver_one(
     vm: &mut Vm,
     space: &mut AddressSpace,
     sys: &mut Syscalls,
-    sigs: &SigState,
+    sigs: &mut SigState,
     sig: u32,
     info: &[u8; 128],
     trap: (u64, u64, u64),
@@ -466,7 +491,7 @@ fn push_frame(
     vm: &Vm,
     space: &mut AddressSpace,
     sys: &mut Syscalls,
-    sigs: &SigState,
+    sigs: &mut SigState,
     sig: u32,
     info: &[u8; 128],
     trap: Option<(u64, u64, u64)>,
@@ -474,7 +499,7 @@ fn push_frame(
     fp: &mut Vec<u8>,
 ) -> Result<(), Ending> {
     let act = sys.guest_action(sig);
-    let mask = sys.guest_mask();
+    let mask = sys.guest_mask() | sigs.fault_mask;
     // x86-64 Linux requires SA_RESTORER (glibc always sets it); without it the kernel
     // cannot return from the handler and forces SIGSEGV.
     if act.flags & gsig::SA_RESTORER == 0 || act.restorer == 0 {
@@ -499,6 +524,7 @@ fn push_frame(
         new_mask |= bit;
     }
     sys.set_guest_mask(new_mask);
+    sigs.fault_mask = new_mask & FAULT_SIGNALS;
     if act.flags & gsig::SA_RESETHAND != 0 {
         sys.reset_to_default(sig);
     }
@@ -513,7 +539,7 @@ fn deliver_signals(
     vm: &mut Vm,
     space: &mut AddressSpace,
     sys: &mut Syscalls,
-    sigs: &SigState,
+    sigs: &mut SigState,
     mut interrupted: Option<u64>,
 ) -> Result<(), Ending> {
     let bits = gsig::take_pending();
@@ -581,9 +607,35 @@ fn sigreturn(
     })?;
     sigframe::restore_altstack(space, frame, regs.rsp, &mut sigs.alt);
     sys.set_guest_mask(r.mask);
+    sigs.fault_mask = r.mask & FAULT_SIGNALS;
     vm.set_user_regs(&regs);
     vm.set_fp_state(&r.fp).map_err(|e| Ending::Killed {
         signal: libc::SIGSEGV,
         report: format!("xarch: guest SIGSEGV: rt_sigreturn: bad FP state ({e})"),
     })
+}
+
+/// After a successful rt_sigprocmask(how, set, oldset): the fault signals' bits of the guest
+/// mask follow `how` and `set`, and `oldset` (written by the Linux layer without them) gets
+/// them back.
+fn fault_sigprocmask(
+    space: &mut AddressSpace,
+    sigs: &mut SigState,
+    args: [u64; 6],
+    set: Option<u64>,
+) {
+    let old = sigs.fault_mask;
+    if let Some(set) = set {
+        let set = set & FAULT_SIGNALS;
+        sigs.fault_mask = match args[0] as i32 {
+            libc::SIG_BLOCK => old | set,
+            libc::SIG_UNBLOCK => old & !set,
+            _ => set,
+        };
+    }
+    let mut b = [0u8; 8];
+    if args[2] != 0 && space.read(args[2], &mut b).is_ok() {
+        let v = u64::from_le_bytes(b) | old;
+        let _ = space.write(args[2], &v.to_le_bytes());
+    }
 }

@@ -118,6 +118,22 @@ static int recurse(int n) {
     return recurse(n + 1) + buf[0];
 }
 
+/* "nested*": a fault in a SIGSEGV handler while SIGSEGV is blocked kills (the nested
+ * handler never runs); with SA_NODEFER it runs; a fault with SIGSEGV blocked kills. */
+static volatile int depth;
+static void say(const char *s) { (void)!write(1, s, strlen(s)); }
+static void nest_segv(int s) {
+    (void)s;
+    if (depth++ == 0) {
+        say("first handler\n");
+        *(volatile int *)0x20 = 1;
+        say("not reached\n");
+    } else {
+        say("nested handler\n");
+        _exit(0);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *t = argc > 1 ? argv[1] : "";
     if (!strcmp(t, "segv")) {
@@ -211,6 +227,23 @@ int main(int argc, char **argv) {
         sigaltstack(&ss, 0);
         sigaltstack(0, &cur);
         printf("disabled: flags %d\n", cur.ss_flags);
+    } else if (!strncmp(t, "nested", 6)) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = nest_segv;
+        sa.sa_flags = !strcmp(t, "nested_nodefer") ? SA_NODEFER : 0;
+        sigaction(SIGSEGV, &sa, 0);
+        if (!strcmp(t, "nested_blocked")) {
+            sigset_t b, o;
+            sigemptyset(&b);
+            sigaddset(&b, SIGSEGV);
+            sigprocmask(SIG_BLOCK, &b, 0);
+            sigprocmask(SIG_BLOCK, 0, &o);
+            printf("blocked: %d\n", sigismember(&o, SIGSEGV));
+            fflush(stdout);
+        }
+        *(volatile int *)0x10 = 1;
+        say("after the fault\n");
     } else {
         return 2;
     }
