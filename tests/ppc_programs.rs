@@ -9,28 +9,44 @@ use common::{busybox, diff, require_tool, run, xarch_bin};
 use std::process::Command;
 use std::time::Duration;
 
-#[test]
-fn unimplemented_instruction_is_reported() {
-    // A ppc64le ELF whose entry is an instruction xarch lacks (a conditional trap `twi 4, r0, 0`
-    // is real but not implemented; capstone calls it `tweqi`) must stop with the address, bytes and disassembly.
-    let dir = std::env::temp_dir().join(format!("xarch-ppc-unimpl-{}", std::process::id()));
+/// Writes a one-instruction ppc64le program and runs it under `xarch run`.
+fn run_one_insn(name: &str, word: u32) -> common::Outcome {
+    let dir = std::env::temp_dir().join(format!("xarch-ppc-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let exe = dir.join("twi");
-    std::fs::write(&exe, tiny_elf_ppc64le(&[0x0c80_0000])).unwrap();
+    let exe = dir.join(name);
+    std::fs::write(&exe, tiny_elf_ppc64le(&[word])).unwrap();
     let out = run(
         Command::new(xarch_bin()).arg("run").arg(&exe),
         b"",
         Duration::from_secs(60),
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.code(), 0);
-    assert!(
-        err.contains("unimplemented instruction")
-            && err.contains("00 00 80 0c")
-            && err.contains("tweqi"),
-        "stderr: {err}"
-    );
     let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+#[test]
+fn unimplemented_instruction_is_reported() {
+    // A real instruction xarch lacks (ISA 3.0 `xsmaxcdp`; xarch presents a POWER8) must stop
+    // with the address, bytes and disassembly.
+    let out = run_one_insn("xsmaxcdp", 0xf000_0400);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.code(), 1, "stderr: {err}");
+    assert_eq!(
+        err.trim_end(),
+        "xarch: unimplemented instruction at 0x10000078: 00 04 00 f0 xsmaxcdp vs0, f0, f0"
+    );
+}
+
+#[test]
+fn conditional_trap_raises_sigtrap() {
+    // `twi 4, r0, 0` (trap if r0 == 0; r0 starts at 0): Linux delivers SIGTRAP, as qemu does.
+    let out = run_one_insn("twi", 0x0c80_0000);
+    assert_eq!(
+        out.code(),
+        128 + libc::SIGTRAP,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A minimal static ppc64le ELF executable: one PT_LOAD of the code at 0x10000000.
