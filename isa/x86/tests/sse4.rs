@@ -497,15 +497,6 @@ fn sse3_horizontal_addsub_and_dups() {
 }
 
 #[test]
-fn mmx_forms_are_undefined() {
-    // pshufb mm0, mm1 / palignr mm0, mm1, 1: no MMX in xarch (not advertised): #UD.
-    let (_, e) = run(&[0x90, 0x0f, 0x38, 0x00, 0xc1], &state(&[]));
-    assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, CODE + 1));
-    let (_, e) = run(&[0x90, 0x0f, 0x3a, 0x0f, 0xc1, 1], &state(&[]));
-    assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, CODE + 1));
-}
-
-#[test]
 fn misaligned_aligned_forms_fault_like_linux() {
     use xarch_isa_x86::GP_FAULT_TAG;
     let st = state(&[(RDI, DATA + 4)]);

@@ -5,6 +5,7 @@
 //!       ─► control.rs  (7.3.8 control transfer, stack, flag control, system: SYSCALL, CPUID, …)
 //!       ─► string.rs   (7.3.9 string instructions with REP/REPE/REPNE)
 //!       ─► sse.rs      (SSE/SSE2 moves, integer and floating-point arithmetic the baseline needs)
+//!       ─► mmx.rs      (MMX and the SSE/SSSE3 forms on MMX registers, aliasing the x87 registers)
 //!       ─► x87.rs      (x87 FPU via helpers in crate::x87; FXSAVE/FXRSTOR)
 //! ```
 //!
@@ -15,6 +16,7 @@
 
 mod alu;
 pub mod control;
+mod mmx;
 pub mod mxcsr;
 mod sse;
 mod sse4;
@@ -613,9 +615,19 @@ fn lift_insn(cx: &mut Ctx) -> Step {
             if !matches!(s, Step::Unimplemented) {
                 return s;
             }
+            let s = mmx::lift_0f(cx);
+            if !matches!(s, Step::Unimplemented) {
+                return s;
+            }
             sse::lift_0f(cx)
         }
-        decode::Map::M0F38 | decode::Map::M0F3A => sse4::lift_0f38_3a(cx),
+        decode::Map::M0F38 | decode::Map::M0F3A => {
+            let s = mmx::lift_0f38_3a(cx);
+            if !matches!(s, Step::Unimplemented) {
+                return s;
+            }
+            sse4::lift_0f38_3a(cx)
+        }
     }
 }
 

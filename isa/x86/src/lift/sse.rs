@@ -169,7 +169,7 @@ impl Ctx {
     }
 
     /// CVTT*2SI: truncate; NaN and out-of-range give the "integer indefinite" (MIN).
-    fn cvt_to_int(&mut self, f: Value, bits: u32, round: bool) -> Value {
+    pub(super) fn cvt_to_int(&mut self, f: Value, bits: u32, round: bool) -> Value {
         let t = ty(bits);
         let ft = self.b.ty(f);
         if round {
