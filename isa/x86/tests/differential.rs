@@ -72,6 +72,8 @@ struct Gen<'a> {
     rng: &'a mut Rng,
     code: Vec<u8>,
     defined: u64,
+    /// An MMX instruction was generated: the sequence ends with EMMS.
+    mmx: bool,
 }
 
 impl Gen<'_> {
@@ -146,10 +148,10 @@ impl Gen<'_> {
         let bits = self.width();
         let full = if bits == 8 { 32 } else { bits };
         if self.rng.below(3) == 0 {
-            return if self.rng.below(3) == 0 {
-                self.sse4()
-            } else {
-                self.sse()
+            return match self.rng.below(4) {
+                0 => self.sse4(),
+                1 => self.mmx(),
+                _ => self.sse(),
             };
         }
         match self.rng.below(21) {
@@ -876,11 +878,162 @@ impl Gen<'_> {
     }
 }
 
+impl Gen<'_> {
+    /// An MMX register (REX.R/REX.B set at random: MMX register numbers ignore them) or an
+    /// m64.
+    fn mrm(&mut self) -> Opnd {
+        if self.rng.below(4) == 0 {
+            Opnd::Mem(self.rng.below(MEM_LEN as u64 - 7) as u8)
+        } else {
+            Opnd::Reg(self.rng.below(16) as u8)
+        }
+    }
+
+    /// MMX and the SSE/SSE2/SSSE3 forms on MMX registers, random operands and immediates.
+    fn mmx(&mut self) {
+        self.mmx = true;
+        let m = self.rng.below(16) as u8;
+        match self.rng.below(12) {
+            // 0F packed integer, logic, unpack, pack, shift-by-register, SSE integer ops.
+            0..=3 => {
+                let op = self.rng.pick(&[
+                    0xefu8, 0xdb, 0xdf, 0xeb, 0xfc, 0xfd, 0xfe, 0xd4, 0xf8, 0xf9, 0xfa, 0xfb, 0x74,
+                    0x75, 0x76, 0x64, 0x65, 0x66, 0xda, 0xde, 0xea, 0xee, 0xdc, 0xdd, 0xd8, 0xd9,
+                    0xec, 0xed, 0xe8, 0xe9, 0xd5, 0x60, 0x61, 0x62, 0x68, 0x69, 0x6a, 0x63, 0x67,
+                    0x6b, 0xe0, 0xe3, 0xe4, 0xe5, 0xf5, 0xf6, 0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1,
+                    0xf2, 0xf3, 0xf4,
+                ]);
+                let rm = self.mrm();
+                self.sse_op(None, &[op], m, rm, false);
+            }
+            // Shifts by an immediate.
+            4 => {
+                let (op, ext) = self.rng.pick(&[
+                    (0x71u8, 2u8),
+                    (0x71, 4),
+                    (0x71, 6),
+                    (0x72, 2),
+                    (0x72, 4),
+                    (0x72, 6),
+                    (0x73, 2),
+                    (0x73, 6),
+                ]);
+                self.sse_op(None, &[op], ext, Opnd::Reg(m), false);
+                let c = self
+                    .rng
+                    .pick(&[0u8, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64, 200]);
+                self.code.push(c);
+            }
+            // SSSE3 (0F 38) and PALIGNR (0F 3A 0F).
+            5 => {
+                let rm = self.mrm();
+                if self.rng.below(5) == 0 {
+                    self.sse_op(None, &[0x3a, 0x0f], m, rm, false);
+                    let n = self.rng.below(20) as u8;
+                    self.code.push(n);
+                } else {
+                    let op = self.rng.pick(&[
+                        0x00u8, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+                        0x1c, 0x1d, 0x1e,
+                    ]);
+                    self.sse_op(None, &[0x38, op], m, rm, false);
+                }
+            }
+            // MOVD/MOVQ with GPRs and memory, MOVQ, MOVNTQ.
+            6 => match self.rng.below(5) {
+                0 => {
+                    let rm = self.opnd(64);
+                    let w = self.rng.below(2) == 0;
+                    self.sse_op(None, &[0x6e], m, rm, w);
+                }
+                1 => {
+                    let rm = self.opnd(64);
+                    let w = self.rng.below(2) == 0;
+                    self.sse_op(None, &[0x7e], m, rm, w);
+                }
+                2 => {
+                    let rm = self.mrm();
+                    self.sse_op(None, &[0x6f], m, rm, false);
+                }
+                3 => {
+                    let rm = self.mrm();
+                    self.sse_op(None, &[0x7f], m, rm, false);
+                }
+                _ => {
+                    let d = self.rng.below(MEM_LEN as u64 - 7) as u8;
+                    self.sse_op(None, &[0xe7], m, Opnd::Mem(d), false);
+                }
+            },
+            // PSHUFW, PINSRW, PEXTRW, PMOVMSKB.
+            7 => match self.rng.below(4) {
+                0 => {
+                    let rm = self.mrm();
+                    self.sse_op(None, &[0x70], m, rm, false);
+                    self.imm(1);
+                }
+                1 => {
+                    let rm = self.opnd(16);
+                    self.sse_op(None, &[0xc4], m, rm, false);
+                    self.imm(1);
+                }
+                2 => {
+                    let r = self.reg();
+                    self.sse_op(None, &[0xc5], r, Opnd::Reg(m), false);
+                    self.imm(1);
+                }
+                _ => {
+                    let r = self.reg();
+                    self.sse_op(None, &[0xd7], r, Opnd::Reg(m), false);
+                }
+            },
+            // MOVQ2DQ / MOVDQ2Q.
+            8 => {
+                let x = self.xreg();
+                if self.rng.below(2) == 0 {
+                    self.sse_op(Some(0xf3), &[0xd6], x, Opnd::Reg(m), false);
+                } else {
+                    self.sse_op(Some(0xf2), &[0xd6], m, Opnd::Reg(x), false);
+                }
+            }
+            // CVTPI2PS/PD xmm, mm/m64; CVT(T)PS2PI mm, xmm/m64; CVT(T)PD2PI mm, xmm/m128.
+            9 | 10 => {
+                let op = self.rng.pick(&[0x2cu8, 0x2d]);
+                match self.rng.below(3) {
+                    0 => {
+                        let x = self.xreg();
+                        let rm = self.mrm();
+                        let p = self.rng.pick(&[None, Some(0x66)]);
+                        self.sse_op(p, &[0x2a], x, rm, false);
+                    }
+                    1 => {
+                        let rm = self.mrm();
+                        self.sse_op(None, &[op], m, rm, false);
+                    }
+                    _ => {
+                        let rm = self.xrm();
+                        self.sse_op(Some(0x66), &[op], m, rm, false);
+                    }
+                }
+            }
+            // MASKMOVQ to [r15 + d] (lea rdi, [r15 + d] first; RDI = d after).
+            _ => {
+                let d = self.rng.below(MEM_LEN as u64 - 7) as u8;
+                self.code.extend_from_slice(&[0x49, 0x8d, 0x7f, d]);
+                let r = self.rng.below(16) as u8;
+                self.sse_op(None, &[0xf7], m, Opnd::Reg(r), false);
+                // mov edi, d: the same RDI natively and under xarch afterwards.
+                self.code.extend_from_slice(&[0xbf, d, 0, 0, 0]);
+            }
+        }
+    }
+}
+
 fn generate(rng: &mut Rng) -> Seq {
     let mut g = Gen {
         rng,
         code: Vec::new(),
         defined: ARITH,
+        mmx: false,
     };
     // A quarter of the sequences run in another MXCSR rounding mode: mov dword
     // [r15+120], 0x1f80 | RC << 13 ; ldmxcsr [r15+120] ... and back to 0x1f80 at the end.
@@ -904,6 +1057,10 @@ fn generate(rng: &mut Rng) -> Seq {
     if rc != 0 {
         ldmxcsr(&mut g, 0x1f80, 124);
     }
+    // EMMS after MMX code, so the x87 stack is empty again at the end (checked).
+    if g.mmx {
+        g.code.extend_from_slice(&[0x0f, 0x77]);
+    }
     // A final NOP keeps the block's end a plain fall-through.
     g.code.push(0x90);
     Seq {
@@ -912,7 +1069,8 @@ fn generate(rng: &mut Rng) -> Seq {
     }
 }
 
-/// Native context: the 16 GPRs, RFLAGS, then XMM0–15 at 0x90 (the layout the
+/// Native context: the 16 GPRs, RFLAGS, then XMM0–15 at 0x90, MM0–7 at 0x190, the x87 tag
+/// word the epilogue finds at 0x1d0 and room for its FNSTENV image at 0x1d8 (the layout the
 /// prologue/epilogue use).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -920,6 +1078,9 @@ struct NativeCtx {
     gpr: [u64; 16],
     rflags: u64,
     xmm: [u128; 16],
+    mm: [u64; 8],
+    ftw: u64,
+    env: [u64; 4],
 }
 
 /// Builds prologue + body + epilogue in `page` (4 KiB, the last 8 bytes hold the ctx pointer).
@@ -946,6 +1107,12 @@ fn build_native(page: &mut [u8], body: &[u8]) -> usize {
         c.extend_from_slice(&[0x0f, 0x6f, 0x80 | ((x & 7) << 3) | 7]);
         c.extend_from_slice(&(0x90 + 16 * u32::from(x)).to_le_bytes());
     }
+    for m in 0u8..8 {
+        // movq mmM, [rdi + 0x190 + 8M]
+        c.extend_from_slice(&[0x0f, 0x6f, 0x87 | (m << 3)]);
+        c.extend_from_slice(&(0x190 + 8 * u32::from(m)).to_le_bytes());
+    }
+    c.extend_from_slice(&[0x0f, 0x77]); // emms: an empty x87 stack, as xarch starts with
     c.extend_from_slice(&[0x48, 0x8b, 0xbf, 0x38, 0, 0, 0]); // mov rdi, [rdi+56]
     c.extend_from_slice(body);
     c.push(0x50); // push rax
@@ -963,6 +1130,17 @@ fn build_native(page: &mut [u8], body: &[u8]) -> usize {
         c.extend_from_slice(&[0x0f, 0x7f, 0x80 | ((x & 7) << 3)]);
         c.extend_from_slice(&(0x90 + 16 * u32::from(x)).to_le_bytes());
     }
+    // fnstenv [rax + 0x1d8] (the full tag word at +8), before the MMX stores change it.
+    c.extend_from_slice(&[0xd9, 0xb0, 0xd8, 0x01, 0, 0]);
+    c.extend_from_slice(&[0x0f, 0xb7, 0x88, 0xe0, 0x01, 0, 0]); // movzx ecx, word [rax + 0x1e0]
+    c.extend_from_slice(&[0x48, 0x89, 0x88, 0xd0, 0x01, 0, 0]); // mov [rax + 0x1d0], rcx
+    c.extend_from_slice(&[0x48, 0x8b, 0x48, 0x08]); // mov rcx, [rax + 8] (as saved)
+    for m in 0u8..8 {
+        // movq [rax + 0x190 + 8M], mmM
+        c.extend_from_slice(&[0x0f, 0x7f, 0x80 | (m << 3)]);
+        c.extend_from_slice(&(0x190 + 8 * u32::from(m)).to_le_bytes());
+    }
+    c.extend_from_slice(&[0x0f, 0x77]); // emms
     c.extend_from_slice(&[0x8f, 0x80, 0, 0, 0, 0]); // pop [rax]
     c.extend_from_slice(&[0x9c, 0x8f, 0x80, 0x80, 0, 0, 0]); // pushfq; pop [rax+0x80]
     c.extend_from_slice(&[
@@ -1086,6 +1264,13 @@ fn random_sequences_match_the_host_cpu() {
                 for x in 0..16 {
                     init.xmm[x] = xmm_value(&mut rng);
                 }
+                for m in 0..8 {
+                    init.mm[m] = if rng.below(2) == 0 {
+                        rng.value()
+                    } else {
+                        xmm_value(&mut rng) as u64
+                    };
+                }
                 let mut mem = [0u8; MEM_LEN];
                 for b in mem.iter_mut() {
                     *b = rng.next() as u8;
@@ -1101,6 +1286,9 @@ fn random_sequences_match_the_host_cpu() {
             st.gpr[15] = DATA;
             st.set_rflags(case.init.rflags);
             st.xmm = case.init.xmm;
+            for m in 0..8 {
+                st.x87.regs[m] = u128::from(case.init.mm[m]);
+            }
             let run = std::panic::catch_unwind(|| run_with_mem(&case.seq.code, &st, &case.mem));
             let Ok((got, _, got_mem)) = run else {
                 failures.push(format!(
@@ -1126,6 +1314,21 @@ fn random_sequences_match_the_host_cpu() {
                         got.xmm[x], want_xmm[x]
                     ));
                 }
+            }
+            for m in 0..8 {
+                if got.x87.regs[m] as u64 != want.mm[m] {
+                    diffs.push(format!(
+                        "mm{m}: xarch {:016x}, cpu {:016x}",
+                        got.x87.regs[m] as u64, want.mm[m]
+                    ));
+                }
+            }
+            // Empty at the end on both (xarch's abridged tag word, the CPU's full one).
+            if (got.x87.ftw == 0) != (want.ftw == 0xffff) {
+                diffs.push(format!(
+                    "x87 tags: xarch {:#x}, cpu {:#x}",
+                    got.x87.ftw, want.ftw
+                ));
             }
             let mask = case.seq.defined;
             if (got.rflags() ^ want.rflags) & mask != 0 {

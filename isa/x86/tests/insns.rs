@@ -347,14 +347,30 @@ fn cpuid_advertises_only_implemented_features() {
     assert_eq!(s.gpr[RDX] as u32, xarch_isa_x86::CPUID1_EDX);
     let ecx = s.gpr[RCX] as u32;
     assert_eq!(ecx, xarch_isa_x86::CPUID1_ECX);
-    // SSE3, SSSE3, CX16, SSE4.1, SSE4.2, POPCNT; not MOVBE (22), AVX (28); no MMX (EDX 23).
+    // SSE3, SSSE3, CX16, SSE4.1, SSE4.2, POPCNT; not MOVBE (22), AVX (28).
     for bit in [0, 9, 13, 19, 20, 23] {
         assert_ne!(ecx & (1 << bit), 0, "ECX bit {bit}");
     }
     for bit in [22, 28] {
         assert_eq!(ecx & (1 << bit), 0, "ECX bit {bit}");
     }
-    assert_eq!(s.gpr[RDX] as u32 & (1 << 23), 0, "no MMX");
+    // glibc's x86-64 baseline: FPU (0), CX8 (8), CMOV (15), MMX (23), FXSR (24), SSE (25),
+    // SSE2 (26); not HTT (28).
+    let edx = s.gpr[RDX] as u32;
+    for bit in [0, 8, 15, 23, 24, 25, 26] {
+        assert_ne!(edx & (1 << bit), 0, "EDX bit {bit}");
+    }
+    assert_eq!(edx & (1 << 28), 0, "EDX bit 28");
+    // leaf 0x8000_0001: SYSCALL (EDX 11) and LM (EDX 29), LAHF/SAHF (ECX 0).
+    let (s, _) = run(&[0x0f, 0xa2, 0x90], &state(&[(RAX, 0x8000_0001)]));
+    for bit in [11, 29] {
+        assert_ne!(
+            s.gpr[RDX] as u32 & (1 << bit),
+            0,
+            "0x80000001 EDX bit {bit}"
+        );
+    }
+    assert_ne!(s.gpr[RCX] as u32 & 1, 0, "LAHF/SAHF");
     let (s, _) = run(&[0x0f, 0xa2, 0x90], &state(&[(RAX, 0)]));
     assert_eq!(&s.gpr[RBX].to_le_bytes()[..4], b"Genu");
 }
@@ -404,4 +420,23 @@ fn sse_shift_by_register_count() {
     let (s, _) = run(&[0x66, 0x0f, 0xe2, 0xd1, 0x66, 0x0f, 0xd2, 0xc1, 0x90], &st);
     assert_eq!(s.xmm[2], 0xffff_ffff_0000_0000_ffff_ffff_0000_0000);
     assert_eq!(s.xmm[0], 0);
+}
+
+#[test]
+fn push_rm_is_64_bit() {
+    // push qword ptr [rsp + 8] (FF /6): 8 bytes in 64-bit mode without REX.W, like PUSH r;
+    // with 66, 2 bytes.
+    let mut st = state(&[]);
+    let sp = st.gpr[RSP];
+    st.gpr[RAX] = 0;
+    let code = [
+        0x48, 0xc7, 0x44, 0x24, 0x08, 0x78, 0x56, 0x34, 0x12, 0xff, 0x74, 0x24, 0x08, 0x90,
+    ];
+    let (s, _) = run(&code, &st);
+    assert_eq!(s.gpr[RSP], sp - 8);
+    let code = [0xff, 0xf0, 0x58, 0x66, 0xff, 0xf0, 0x90];
+    let (s, _) = run(&code, &state(&[(RAX, 0x1122_3344_5566_7788)]));
+    // push rax; pop rax; push ax: RSP 2 below the start.
+    assert_eq!(s.gpr[RSP], sp - 2);
+    assert_eq!(s.gpr[RAX], 0x1122_3344_5566_7788);
 }

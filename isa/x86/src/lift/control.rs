@@ -145,9 +145,11 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
                 let t = cx.read(loc, 64);
                 Step::End(Exit::Indirect { target: t })
             }
+            // PUSH r/m: 64-bit by default in 64-bit mode (16 with 66), like PUSH r.
             6 => {
+                let bits = if i.opsize_prefix { 16 } else { 64 };
                 let loc = cx.loc_rm();
-                let v = cx.read(loc, i.osize);
+                let v = cx.read(loc, bits);
                 cx.push(v);
                 Step::Next
             }
@@ -338,10 +340,11 @@ fn rdtsc_split(cx: &mut Ctx, t: crate::lift::Value) {
 /// at `pc`, which the engine delivers as SIGSEGV at that address.
 pub const GP_FAULT_TAG: u64 = 0x6b00_0000_0000_0000;
 
-/// CPUID.1:EDX as xarch advertises it: FPU, TSC, CX8, CMOV, CLFSH, FXSR, SSE, SSE2 — also
-/// the x86-64 AT_HWCAP.
+/// CPUID.1:EDX as xarch advertises it: FPU, TSC, CX8, CMOV, CLFSH, MMX (`mmx.rs`), FXSR, SSE,
+/// SSE2 — also the x86-64 AT_HWCAP. With SYSCALL and LM of leaf 0x8000_0001 this is glibc's
+/// x86-64 baseline ISA level, which its dynamic loader requires.
 pub const CPUID1_EDX: u32 =
-    1 | (1 << 4) | (1 << 8) | (1 << 15) | (1 << 19) | (1 << 24) | (1 << 25) | (1 << 26);
+    1 | (1 << 4) | (1 << 8) | (1 << 15) | (1 << 19) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
 /// CPUID.1:ECX: SSE3 (0), SSSE3 (9), CX16 (13), SSE4.1 (19), SSE4.2 (20), POPCNT (23) — each
 /// set complete in `sse.rs`/`sse4.rs` (FISTTP in `x87.rs`, CMPXCHG16B in `alu.rs`) and checked
 /// against the host CPU by the differential test. Not PCLMULQDQ, MOVBE, AVX, MONITOR.
