@@ -341,7 +341,11 @@ impl Syscalls {
         buf: u64,
         flags: u64,
     ) -> SysResult {
-        let p = self.path(space, path)?;
+        let p = if flags & libc::AT_SYMLINK_NOFOLLOW as u64 != 0 {
+            self.path_nofollow(space, path)?
+        } else {
+            self.path(space, path)?
+        };
         // SAFETY: as in `fstat`.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         raw(
@@ -362,7 +366,11 @@ impl Syscalls {
     /// statx(2): `struct statx` has one layout on every arch (fixed-size fields), so only a
     /// big-endian guest needs it converted: each field swapped in place.
     pub(super) fn statx(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        let p = self.path(space, a[1])?;
+        let p = if a[2] & libc::AT_SYMLINK_NOFOLLOW as u64 != 0 {
+            self.path_nofollow(space, a[1])?
+        } else {
+            self.path(space, a[1])?
+        };
         ptr_out(space, a[4], 256)?;
         let mut st = [0u8; 256];
         let r = raw(
@@ -383,6 +391,27 @@ impl Syscalls {
         }
         put(space, a[4], &st)?;
         Ok(r)
+    }
+
+    /// getxattr/lgetxattr(path, name, value, size) and fgetxattr(fd, …): the host's, into the
+    /// guest buffer (the value is bytes, the same on every arch). `ls -l` asks for ACLs and
+    /// security labels this way.
+    pub(super) fn getxattr(
+        &mut self,
+        space: &mut AddressSpace,
+        sys: Sysno,
+        a: [u64; 6],
+    ) -> SysResult {
+        let name = space.read_cstr(a[1], 256).map_err(|_| libc::EFAULT)?;
+        let name = std::ffi::CString::new(name).expect("read_cstr stops at NUL");
+        let out = ptr_out(space, a[2], a[3])?;
+        let (nr, target) = match sys {
+            Sysno::Fgetxattr => (libc::SYS_fgetxattr, None),
+            Sysno::Lgetxattr => (libc::SYS_lgetxattr, Some(self.path_nofollow(space, a[0])?)),
+            _ => (libc::SYS_getxattr, Some(self.path(space, a[0])?)),
+        };
+        let first = target.as_ref().map_or(int(a[0]), |p| p.as_ptr() as i64);
+        raw(nr, [first, name.as_ptr() as i64, out, a[3] as i64, 0, 0])
     }
 
     /// statfs/fstatfs and the 32-bit ABIs' statfs64/fstatfs64(path, size, buf): the host's
@@ -503,7 +532,7 @@ impl Syscalls {
             put(space, buf, &b[..n])?;
             return Ok(n as i64);
         }
-        let p = std::ffi::CString::new(self.host_path(name)).expect("no NUL inside");
+        let p = self.path_nofollow(space, path)?;
         let out = ptr_out(space, buf, size)?;
         raw(
             libc::SYS_readlinkat,

@@ -287,6 +287,7 @@ impl Syscalls {
                 libc::AT_SYMLINK_NOFOLLOW as u64,
             ),
             Statx => self.statx(space, a),
+            Getxattr | Lgetxattr | Fgetxattr => self.getxattr(space, sys, a),
             Statfs | Fstatfs | Statfs64 | Fstatfs64 => self.statfs(space, sys, a),
             Getdents64 => self.getdents64(space, a),
             Readlinkat => self.readlinkat(space, a[0], a[1], a[2], a[3]),
@@ -608,6 +609,37 @@ impl Syscalls {
         let bytes = space
             .read_cstr(addr, libc::PATH_MAX as usize)
             .map_err(|_| libc::EFAULT)?;
+        Ok(CString::new(self.host_path(bytes)).expect("read_cstr stops at NUL"))
+    }
+
+    /// The host path for a call that does not follow a final symlink (lstat, readlink,
+    /// lgetxattr, AT_SYMLINK_NOFOLLOW): under a sysroot only the directory part is resolved
+    /// there, so a symlink in the sysroot is seen as one.
+    pub(super) fn path_nofollow(
+        &self,
+        space: &mut AddressSpace,
+        addr: u64,
+    ) -> Result<CString, i32> {
+        let bytes = space
+            .read_cstr(addr, libc::PATH_MAX as usize)
+            .map_err(|_| libc::EFAULT)?;
+        if let Some(root) = &self.sysroot
+            && bytes.first() == Some(&b'/')
+            && bytes.last() != Some(&b'/')
+            && !is_proc_self_exe(&bytes)
+            && let Some(slash) = bytes.iter().rposition(|&c| c == b'/')
+        {
+            let dir = if slash == 0 {
+                &b"/"[..]
+            } else {
+                &bytes[..slash]
+            };
+            let dir = crate::loader::sysroot_path(root, &String::from_utf8_lossy(dir));
+            let p = dir.join(std::ffi::OsStr::from_bytes(&bytes[slash + 1..]));
+            if p.symlink_metadata().is_ok() {
+                return Ok(CString::new(p.into_os_string().into_vec()).expect("no NUL inside"));
+            }
+        }
         Ok(CString::new(self.host_path(bytes)).expect("read_cstr stops at NUL"))
     }
 

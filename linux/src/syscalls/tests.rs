@@ -731,3 +731,91 @@ fn sigaction_records_handlers_and_reports_inherited_ignores() {
         -(libc::EINVAL as i64)
     );
 }
+
+#[test]
+fn sysroot_symlinks_are_seen_by_nofollow_calls_and_getxattr_is_the_hosts() {
+    const STAT: u64 = 4;
+    const LSTAT: u64 = 6;
+    const GETXATTR: u64 = 191;
+    const LGETXATTR: u64 = 192;
+    const STATX: u64 = 332;
+    let root = std::env::temp_dir().join(format!("xarch-sysroot-link-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("a"), b"12345").unwrap();
+    // An absolute link: inside the sysroot it names <root>/a.
+    std::os::unix::fs::symlink("/a", root.join("l")).unwrap();
+    let (mut s, mut sp) = setup();
+    s.set_sysroot(Some(root.clone()));
+    put_str(&mut sp, BUF, "/l");
+    // readlink sees the link itself.
+    let n = call(&mut s, &mut sp, READLINK, &[BUF, BUF + 0x100, 64]);
+    assert_eq!(n, 2);
+    let mut b = [0u8; 2];
+    sp.read(BUF + 0x100, &mut b).unwrap();
+    assert_eq!(&b, b"/a");
+    // lstat: a link; stat: the file it names in the sysroot (st_mode at 24, st_size at 48).
+    let mode = |sp: &mut AddressSpace| {
+        let mut m = [0u8; 4];
+        sp.read(BUF + 0x200 + 24, &mut m).unwrap();
+        u32::from_le_bytes(m) & libc::S_IFMT
+    };
+    assert_eq!(call(&mut s, &mut sp, LSTAT, &[BUF, BUF + 0x200]), 0);
+    assert_eq!(mode(&mut sp), libc::S_IFLNK);
+    assert_eq!(call(&mut s, &mut sp, STAT, &[BUF, BUF + 0x200]), 0);
+    assert_eq!(mode(&mut sp), libc::S_IFREG);
+    let mut size = [0u8; 8];
+    sp.read(BUF + 0x200 + 48, &mut size).unwrap();
+    assert_eq!(u64::from_le_bytes(size), 5);
+    // statx with AT_SYMLINK_NOFOLLOW: stx_mode (offset 28) of the link.
+    let nofollow = libc::AT_SYMLINK_NOFOLLOW as u64;
+    let r = call(
+        &mut s,
+        &mut sp,
+        STATX,
+        &[libc::AT_FDCWD as u64, BUF, nofollow, 0x7ff, BUF + 0x200],
+    );
+    assert_eq!(r, 0);
+    let mut m = [0u8; 2];
+    sp.read(BUF + 0x200 + 28, &mut m).unwrap();
+    assert_eq!(
+        u32::from(u16::from_le_bytes(m)) & libc::S_IFMT,
+        libc::S_IFLNK
+    );
+    // getxattr / lgetxattr: the host's answer for the same files (no such attribute here).
+    put_str(&mut sp, BUF + 0x300, "user.xarch-none");
+    let host = |f: &Path, follow: bool| {
+        let p = std::ffi::CString::new(f.to_str().unwrap()).unwrap();
+        let name = c"user.xarch-none";
+        let mut v = [0u8; 16];
+        // SAFETY: valid C strings and a buffer of the given size.
+        let r = unsafe {
+            if follow {
+                libc::getxattr(p.as_ptr(), name.as_ptr(), v.as_mut_ptr().cast(), 16)
+            } else {
+                libc::lgetxattr(p.as_ptr(), name.as_ptr(), v.as_mut_ptr().cast(), 16)
+            }
+        };
+        if r < 0 {
+            -i64::from(std::io::Error::last_os_error().raw_os_error().unwrap())
+        } else {
+            r as i64
+        }
+    };
+    let g = call(
+        &mut s,
+        &mut sp,
+        GETXATTR,
+        &[BUF, BUF + 0x300, BUF + 0x400, 16],
+    );
+    assert_eq!(g, host(&root.join("a"), true));
+    assert!(g < 0, "no attribute was set: {g}");
+    let g = call(
+        &mut s,
+        &mut sp,
+        LGETXATTR,
+        &[BUF, BUF + 0x300, BUF + 0x400, 16],
+    );
+    assert_eq!(g, host(&root.join("l"), false));
+    let _ = std::fs::remove_dir_all(&root);
+}
