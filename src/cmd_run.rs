@@ -321,7 +321,7 @@ fn guest_loop(
                     SyscallOutcome::Return(v)
                         if v == -(libc::EINTR as i64)
                             && gsig::any_pending()
-                            && !sysno.is_some_and(never_restarts) =>
+                            && !sysno.is_some_and(Sysno::never_restarts) =>
                     {
                         interrupted = Some(v);
                     }
@@ -407,31 +407,6 @@ fn guest_loop(
             }
         }
     }
-}
-
-/// Syscalls that Linux never restarts after a handler ran (`-ERESTARTNOHAND` and
-/// `-ERESTART_RESTARTBLOCK` become EINTR), whatever SA_RESTART says.
-fn never_restarts(s: Sysno) -> bool {
-    use Sysno::*;
-    matches!(
-        s,
-        Pause
-            | RtSigsuspend
-            | RtSigtimedwait
-            | Nanosleep
-            | ClockNanosleep
-            | ClockNanosleepTime64
-            | Poll
-            | Ppoll
-            | PpollTime64
-            | Select
-            | Pselect6
-            | Pselect6Time64
-            | EpollWait
-            | EpollWaitOld
-            | EpollPwait
-            | EpollPwait2
-    )
 }
 
 /// Moves the guest PC back over the syscall instruction so that the call runs again.

@@ -22,6 +22,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use xarch_linux::abi::Sysno;
 use xarch_linux::abi::x86_64::ABI;
 use xarch_linux::{AddressSpace, GuestAddr, MemEvent, Prot, SyscallOutcome, Syscalls, VmaKind};
 
@@ -54,17 +55,6 @@ struct SigState {
     /// The guest's mask bits of FAULT_SIGNALS: a fault whose signal is blocked kills, as
     /// Linux's force_sig_fault does (a handler that faults again, say).
     fault_mask: u64,
-}
-
-/// Syscalls that Linux never restarts after a handler ran (-ERESTARTNOHAND and
-/// -ERESTART_RESTARTBLOCK become EINTR), whatever SA_RESTART says (as `xarch run`'s list):
-/// pause, rt_sigsuspend, rt_sigtimedwait, nanosleep, clock_nanosleep, poll, ppoll, select,
-/// pselect6, epoll_wait, epoll_pwait, epoll_pwait2.
-fn never_restarts(nr: u64) -> bool {
-    matches!(
-        nr,
-        34 | 130 | 128 | 35 | 230 | 7 | 271 | 23 | 270 | 232 | 281 | 441
-    )
 }
 
 /// How to run the program.
@@ -371,9 +361,10 @@ pub fn run(
                 apply_events(&mut vm, &mut space)?;
                 // A blocking call cut short by a signal the guest handles: SA_RESTART
                 // decides between -EINTR and running the call again.
-                let interrupted =
-                    (ret == -i64::from(libc::EINTR) && gsig::any_pending() && !never_restarts(nr))
-                        .then_some(nr);
+                let interrupted = (ret == -i64::from(libc::EINTR)
+                    && gsig::any_pending()
+                    && !ABI.sysno(nr).is_some_and(Sysno::never_restarts))
+                .then_some(nr);
                 vm.finish_syscall(ret as u64)?;
                 if interrupted.is_some() || gsig::any_pending() {
                     let r = deliver_signals(&mut vm, &mut space, &mut sys, &mut sigs, interrupted);

@@ -26,6 +26,34 @@ macro_rules! sysnos {
     };
 }
 
+impl Sysno {
+    /// Calls that Linux never restarts after a signal handler ran (`-ERESTARTNOHAND` and
+    /// `-ERESTART_RESTARTBLOCK` become EINTR), whatever the handler's SA_RESTART says. Both
+    /// run loops (`xarch run`, `xarch kvm`) ask this when a call returned EINTR.
+    pub fn never_restarts(self) -> bool {
+        use Sysno::*;
+        matches!(
+            self,
+            Pause
+                | RtSigsuspend
+                | RtSigtimedwait
+                | Nanosleep
+                | ClockNanosleep
+                | ClockNanosleepTime64
+                | Poll
+                | Ppoll
+                | PpollTime64
+                | Select
+                | Pselect6
+                | Pselect6Time64
+                | EpollWait
+                | EpollWaitOld
+                | EpollPwait
+                | EpollPwait2
+        )
+    }
+}
+
 sysnos! {
     Llseek = "_llseek",
     Sysctl = "_sysctl",
