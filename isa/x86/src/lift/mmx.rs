@@ -3,7 +3,9 @@
 //! MM0–MM7 are the low 64 bits (the mantissa) of the x87 physical registers R0–R7 in
 //! `X87State::regs`. Every MMX instruction but EMMS sets TOP to 0 and marks all registers valid
 //! (abridged tag word 0xff); a written MMX register gets the exponent/sign word 0xffff
-//! (SDM Vol. 1 9.5.1). EMMS empties the tag word. The transition happens after the
+//! (SDM Vol. 1 9.5.1). EMMS empties the tag word and keeps TOP, as Intel's SDM gives it (the
+//! AMD host also zeroes TOP). CVTPI2PS/CVTPI2PD with a memory source touch no MMX register and
+//! make no transition (as the host CPU does). The transition happens after the
 //! instruction's memory accesses, so a faulting access leaves the x87 state as it was.
 //!
 //! Element-wise operations reuse the 66-prefixed SSE lifters (`sse.rs`, `sse4.rs`) on the

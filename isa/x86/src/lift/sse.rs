@@ -2,7 +2,8 @@
 //! arithmetic, compares, shuffles and conversions that glibc's baseline (sse2) string functions,
 //! printf and compiled C use. The mandatory prefix (none, 66, F3, F2) selects the form.
 //!
-//! Not implemented (they trap as unimplemented): MMX forms, MASKMOVDQU.
+//! The MMX-register forms are in `mmx.rs` (which runs these lifters for the element-wise ones).
+//! Not implemented (it traps as unimplemented): MASKMOVDQU. PMADDWD xmm is not here either.
 //! MXCSR is the host's while the guest runs (`mxcsr.rs`): arithmetic and CVTSI2S*/CVTS*2SS
 //! round in MXCSR.RC because the host SSE instructions do; CVTS*2SI and CVTP*2DQ call the
 //! host conversion for the same reason. Sticky flags are the host's (COMIS* signal like

@@ -7,7 +7,7 @@
 //! machine calls one host helper (`sse4_helpers.rs`), with the source operand loaded by the
 //! lifted code so that a fault is the instruction's own.
 //!
-//! The MMX forms of SSSE3 (no 66 prefix) are #UD: xarch has no MMX and does not advertise it.
+//! The MMX forms of SSSE3 (no 66 prefix) are in `mmx.rs`; anything else without 66 is #UD.
 //! FISTTP (the x87 part of SSE3) is in `x87.rs`.
 
 use super::sse::{Pfx, lanes_mask};
