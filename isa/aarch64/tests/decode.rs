@@ -3,6 +3,7 @@
 
 use xarch_isa_aarch64::{Aarch64, decode};
 use xarch_translator::ir::{self, Exit};
+use xarch_translator::testing::Rng;
 use xarch_translator::{CodeBuffer, Frontend};
 
 fn vectors() -> Vec<(u32, String, String)> {
@@ -51,17 +52,6 @@ fn vectors_lift_and_verify() {
                 block.exit
             );
         }
-    }
-}
-
-/// A small xorshift generator: deterministic, no dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
     }
 }
 

@@ -15,6 +15,7 @@ use std::process::Command;
 use xarch_isa_aarch64::state;
 use xarch_isa_aarch64::{Aarch64, decode};
 use xarch_translator::ir::{Exit, Op};
+use xarch_translator::testing::Rng;
 use xarch_translator::{CodeBuffer, Frontend};
 
 const SEQ_LEN: usize = 12;
@@ -25,18 +26,12 @@ const SCRATCH: usize = 1024;
 /// The base register of the memory instructions.
 const BASE: u32 = 28;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// Register values for the random states, on the shared generator.
+trait Values {
+    fn value(&mut self) -> u64;
+}
+
+impl Values for Rng {
     /// Register values that hit the edge cases of flags, shifts and division.
     fn value(&mut self) -> u64 {
         const SPECIAL: [u64; 10] = [

@@ -10,21 +10,11 @@ use xarch_isa_aarch64::decode::{Encoding, fp, simd};
 use xarch_isa_aarch64::state::{self, CpuState};
 use xarch_translator::StateBytes;
 use xarch_translator::ir::{self, Exit};
+use xarch_translator::testing::Rng;
 use xarch_translator::{CodeBuffer, Frontend, testing};
 
 const PC: u64 = 0x1000;
 const DATA: u64 = 0x10000;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
 
 #[test]
 fn fp_and_simd_words_lift_verify_compile_and_agree() {

@@ -22,6 +22,7 @@ use xarch_translator::StateBytes;
 use xarch_isa_aarch64::Aarch64;
 use xarch_isa_aarch64::decode::{fp, simd};
 use xarch_isa_aarch64::state::{self, CpuState};
+use xarch_translator::testing::Rng;
 use xarch_translator::{CodeBuffer, Frontend, testing};
 
 const PC: u64 = 0x1000;
@@ -482,18 +483,6 @@ const CASES: &[&str] = &[
     "ldr q0, [x15]; ldr q1, [x15, #16]; fmla v2.4s, v0.4s, v1.4s; str q2, [x15, #32]",
     "fmul d0, d1, d2; fmadd d3, d0, d4, d5; fcvtzs x0, d3; scvtf d6, x0",
 ];
-
-/// Deterministic pseudo-random numbers (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
 
 const F64_SPECIALS: &[f64] = &[
     0.0,

@@ -43,9 +43,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use xarch_isa_ppc::decode::{self, fields::bits};
-use xarch_isa_ppc::{Ppc, PPC32, PPC64LE};
+use xarch_isa_ppc::decode;
+use xarch_isa_ppc::{PPC32, PPC64LE, Ppc};
 use xarch_translator::ir::{Endian, Exit};
+use xarch_translator::testing::Rng;
 use xarch_translator::{CodeBuffer, Frontend};
 
 const SEQ_LEN: usize = 12;
@@ -74,21 +75,13 @@ const XER_DEFINED: u64 = 0xe000_007f;
 /// non-IEEE mode) and the reserved bit 20 (ISA numbering 52).
 const FPSCR_NEVER: u64 = 0xfc | 1 << 11;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as u64) as i64
-    }
+/// Register, FP and field values for the random states, on the shared generator.
+trait Values {
+    fn value(&mut self) -> u64;
+    fn fp(&mut self) -> u64;
+}
+
+impl Values for Rng {
     /// Register values that hit the edge cases of flags, shifts and division.
     fn value(&mut self) -> u64 {
         const SPECIAL: [u64; 12] = [

@@ -15,29 +15,22 @@
 
 mod common;
 use common::*;
-use xarch_isa_x86::state::flag::ARITH;
 use xarch_isa_x86::state::X86State;
+use xarch_isa_x86::state::flag::ARITH;
+use xarch_translator::testing::Rng;
 
 /// Data area: 7 value slots of 16 bytes (an m80 in the low 10), then 8 control words.
 const MEM_LEN: usize = 128;
 const SLOTS: u64 = 7;
 const FCW_AT: u64 = 112;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
+/// x87 operands for the random sequences, on the shared generator.
+trait Values {
+    fn f80(&mut self) -> u128;
+    fn fcw(&mut self) -> u16;
+}
 
+impl Values for Rng {
     /// An 80-bit value, edge cases often.
     fn f80(&mut self) -> u128 {
         let sign = (self.next() & 1) as u128;
