@@ -37,7 +37,7 @@
 //! Not modelled: unmasked exceptions (Linux starts programs with all masked; an unmasked one
 //! only sets ES and B, no #MF/SIGFPE is delivered), FIP/FDP/FOP (stored as 0), denormal
 //! results rounded to PC 24/53 bits (they get that precision's denormal range, not the
-//! extended one), FBLD/FBSTP (reported as unimplemented instructions).
+//! extended one).
 
 use crate::state::{X86State, X87State};
 use rustc_apfloat::ieee::{Double, IeeeFloat, Semantics, Single, X87DoubleExtended};
@@ -710,6 +710,65 @@ fn store_int(fpu: &mut Fpu, v: u128, bits: usize, round: Round) -> u64 {
     i.value as u64 & mask
 }
 
+/// Packed BCD (FBLD/FBSTP): 18 decimal digits, two per byte in bytes 0–8 (the less
+/// significant digit in the low nibble), the sign in bit 7 of byte 9. Digits above 9 are
+/// undefined in the SDM; they are weighted like valid ones, as the host CPU does.
+fn from_bcd(lo: u64, hi: u64) -> u128 {
+    let byte = |k: usize| {
+        if k < 8 {
+            (lo >> (8 * k)) as u8
+        } else {
+            hi as u8
+        }
+    };
+    let v = (0..18).rev().fold(0i64, |v, d| {
+        let b = byte(d / 2);
+        v * 10 + i64::from(if d % 2 == 0 { b & 0xf } else { b >> 4 })
+    });
+    let x = from_int(v);
+    if hi & 0x8000 != 0 { neg_bits(x) } else { x }
+}
+
+/// The packed BCD indefinite (FFFF C000 0000 0000 0000h), stored by an invalid FBSTP.
+const BCD_INDEFINITE_LO: u64 = 0xc000_0000_0000_0000;
+const BCD_INDEFINITE_HI: u64 = 0xffff;
+
+/// FBSTP: ST(0) rounded to an integer by `round`, as packed BCD (low 8 bytes returned, the high
+/// 2 in `img[0]`); NaN, infinity or |value| ≥ 10^18 store the indefinite with IE. The sign
+/// byte keeps the value's sign (−0.3 rounded to nearest stores −0).
+fn store_bcd(fpu: &mut Fpu, v: u128, round: Round) -> u64 {
+    let indefinite = |fpu: &mut Fpu| {
+        fpu.flag(sw::IE);
+        fpu.set_c1(false);
+        fpu.s.img[0] = BCD_INDEFINITE_HI;
+        BCD_INDEFINITE_LO
+    };
+    if is_nan_bits(v) || is_unsupported(v) || f(v).is_infinite() {
+        return indefinite(fpu);
+    }
+    let x = f(v);
+    let r = x.round_to_integral(round).value;
+    let mut exact = false;
+    let n = r.abs().to_u128_r(64, Round::TowardZero, &mut exact).value;
+    if n >= 1_000_000_000_000_000_000 {
+        return indefinite(fpu);
+    }
+    let inexact = r.partial_cmp(&x) != Some(Ordering::Equal);
+    if inexact {
+        fpu.flag(sw::PE);
+    }
+    fpu.set_c1(inexact && r.abs().partial_cmp(&x.abs()) == Some(Ordering::Greater));
+    let mut digits = n as u64;
+    let mut packed = 0u128;
+    for d in 0..18 {
+        packed |= u128::from(digits % 10) << (4 * d);
+        digits /= 10;
+    }
+    let sign = if sign_bits(v) { 0x8000 } else { 0 };
+    fpu.s.img[0] = (packed >> 64) as u64 | sign;
+    packed as u64
+}
+
 // ---- helper selectors (argument a) ----
 
 /// Operand sources of loads and arithmetic.
@@ -724,6 +783,8 @@ pub mod src {
     pub const ST: u64 = 6;
     /// FLD1…FLDZ, the index in bits 8–10.
     pub const CONST: u64 = 7;
+    /// FBLD: an m80 packed BCD (low 8 bytes, then the 2 high bytes, as for F80).
+    pub const BCD: u64 = 8;
 }
 
 fn operand(fpu: &mut Fpu, a: u64, lo: u64, hi: u64) -> Option<u128> {
@@ -736,6 +797,7 @@ fn operand(fpu: &mut Fpu, a: u64, lo: u64, hi: u64) -> Option<u128> {
         src::I32 => from_int(lo as i32 as i64),
         src::I64 => from_int(lo as i64),
         src::ST => return fpu.st(i),
+        src::BCD => from_bcd(lo, hi),
         _ => {
             let k = i as usize % 7;
             // Round-to-nearest/up gives the stored constant; down/zero the truncated one
@@ -799,6 +861,8 @@ pub mod dst {
     pub const I16T: u64 = 7;
     pub const I32T: u64 = 8;
     pub const I64T: u64 = 9;
+    /// FBSTP: m80 packed BCD (the 2 high bytes go to `img[0]`, as for F80).
+    pub const BCD: u64 = 10;
     pub const POP: u64 = 1 << 8;
 }
 
@@ -820,6 +884,10 @@ extern "C" fn x87_store(state: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _
                 }
                 dst::I16 | dst::I16T => 0x8000,
                 dst::I32 | dst::I32T => 0x8000_0000,
+                dst::BCD => {
+                    fpu.s.img[0] = BCD_INDEFINITE_HI;
+                    BCD_INDEFINITE_LO
+                }
                 _ => 1 << 63,
             }
         }
@@ -838,6 +906,7 @@ extern "C" fn x87_store(state: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _
                 dst::I64 => store_int(&mut fpu, v, 64, rc),
                 dst::I16T => store_int(&mut fpu, v, 16, Round::TowardZero),
                 dst::I32T => store_int(&mut fpu, v, 32, Round::TowardZero),
+                dst::BCD => store_bcd(&mut fpu, v, rc),
                 _ => store_int(&mut fpu, v, 64, Round::TowardZero),
             }
         }

@@ -6,9 +6,8 @@
 mod common;
 use common::*;
 use xarch_isa_x86::state::X86State;
-use xarch_isa_x86::x87::{sw, INDEFINITE};
+use xarch_isa_x86::x87::{INDEFINITE, sw};
 use xarch_translator::interp::BlockExit;
-use xarch_translator::ir::TrapKind;
 
 /// 80-bit encoding of an f64 (exact).
 fn ext(d: f64) -> u128 {
@@ -424,7 +423,7 @@ fn unary_operations() {
     assert_ne!(s.x87.fsw & sw::PE, 0);
     assert_eq!(st(&one(-2.0, 0xfa), 0), INDEFINITE);
     assert_eq!(st(&one(2.5, 0xfc), 0), ext(2.0)); // frndint
-                                                  // fscale: 3 · 2^trunc(2.7) = 12.
+    // fscale: 3 · 2^trunc(2.7) = 12.
     let (s, _) = run_x87(&[0xd9, 0xfd], &with_stack(&[ext(3.0), ext(2.7)]), &[]);
     assert_eq!(st(&s, 0), ext(12.0));
     // fxtract: 12 → ST(0) = 1.5, ST(1) = 3.
@@ -466,7 +465,7 @@ fn transcendentals_within_53_bits() {
     assert_eq!(st(&s, 0), ext(1.0));
     close(st(&s, 1), 0.5f64.tan());
     close(st(&one(0.5, 0xf0), 0), 2f64.sqrt() - 1.0); // f2xm1
-                                                      // fpatan: atan2(ST(1), ST(0)), pop.
+    // fpatan: atan2(ST(1), ST(0)), pop.
     let (s, _) = run_x87(&[0xd9, 0xf3], &with_stack(&[ext(2.0), ext(1.0)]), &[]);
     close(st(&s, 0), 1f64.atan2(2.0));
     // fyl2x: ST(1) · log2(ST(0)) = 3 · log2(10); fyl2xp1: 2 · log2(1.25).
@@ -543,9 +542,29 @@ fn cpuid_advertises_fpu_fxsr_and_cmov() {
 }
 
 #[test]
-fn packed_bcd_is_reported_unimplemented() {
-    let mut c = vec![0xd9, 0xe8, 0xdf, 0x27];
-    c.push(0x90);
-    let (_, e, _) = run_with_mem(&c, &with_stack(&[]), &[]);
-    assert_eq!(e, BlockExit::Trap(TrapKind::Unimplemented, CODE + 2));
+fn packed_bcd_loads_and_stores() {
+    // fbld [rdi]: -123456789012345678 (digits two per byte, low nibble first, sign in byte 9).
+    let mut mem = vec![0u8; 48];
+    mem[0..10].copy_from_slice(&[0x78, 0x56, 0x34, 0x12, 0x90, 0x78, 0x56, 0x34, 0x12, 0x80]);
+    // fbld [rdi]; fbstp [rdi+16]: the round trip is exact.
+    let (s, m) = run_x87(&[0xdf, 0x27, 0xdf, 0x77, 0x10], &with_stack(&[]), &mem);
+    assert_eq!(&m[16..26], &mem[0..10]);
+    assert_eq!(s.x87.ftw, 0, "FBSTP pops");
+    let (s, _) = run_x87(&[0xdf, 0x27], &with_stack(&[]), &mem);
+    // 57 significant bits: exact in the 80-bit format (not in an f64).
+    let n: u64 = 123_456_789_012_345_678;
+    let lz = n.leading_zeros();
+    let expect = 1 << 79 | u128::from(16383 + 63 - lz) << 64 | u128::from(n << lz);
+    assert_eq!(st(&s, 0), expect);
+    // fbstp [rdi]: 1234.5678 rounds by RC (nearest: 1235, C1 = 1 as it rounded up; PE).
+    let (s, m) = run_x87(&[0xdf, 0x37], &with_stack(&[ext(1234.5678)]), &[0; 16]);
+    assert_eq!(&m[0..10], &[0x35, 0x12, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(s.x87.fsw & (sw::PE | sw::C1), sw::PE | sw::C1);
+    // -0.3 to nearest is -0: the sign byte keeps the sign (as the host CPU stores it).
+    let (_, m) = run_x87(&[0xdf, 0x37], &with_stack(&[ext(-0.3)]), &[0; 16]);
+    assert_eq!(&m[0..10], &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80]);
+    // 10^18 does not fit 18 digits: IE and the packed BCD indefinite.
+    let (s, m) = run_x87(&[0xdf, 0x37], &with_stack(&[ext(1e18)]), &[0; 16]);
+    assert_eq!(&m[0..10], &[0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff]);
+    assert_ne!(s.x87.fsw & sw::IE, 0);
 }

@@ -9,7 +9,7 @@
 
 use super::{Ctx, Step};
 use crate::decode::{Insn, Rm};
-use crate::state::{off, X86State, X87State};
+use crate::state::{X86State, X87State, off};
 use crate::x87::{self, arith, cmp, dst, image, misc, src};
 use std::mem::offset_of;
 use xarch_translator::ir::{Helper, IntCC, Type, Value};
@@ -48,7 +48,7 @@ impl Ctx {
         };
         let lo = self.load(t, a);
         let lo = self.b.zext_or_trunc(Type::I64, lo);
-        let hi = if kind == src::F80 {
+        let hi = if kind == src::F80 || kind == src::BCD {
             let a8 = self.b.add_imm(a, 8);
             let hi = self.load(Type::I16, a8);
             self.b.zext(Type::I64, hi)
@@ -93,7 +93,7 @@ fn store(cx: &mut Ctx, a: Value, kind: u64, pop: bool) {
         _ => v,
     };
     cx.store(a, v);
-    if kind == dst::F80 {
+    if kind == dst::F80 || kind == dst::BCD {
         let hi = cx.b.get_reg(Type::I16, IMG);
         let a8 = cx.b.add_imm(a, 8);
         cx.store(a8, hi);
@@ -171,7 +171,9 @@ fn mem_form(cx: &mut Ctx, i: &Insn, a: Value) -> Step {
         (0xdf, 2 | 3) => store(cx, a, dst::I16, ext == 3),
         (0xdf, 5) => load(cx, a, src::I64),
         (0xdf, 7) => store(cx, a, dst::I64, true),
-        // FBLD/FBSTP (packed BCD) and the undefined slots (D9 /1, DB /4 /6, DD /5).
+        (0xdf, 4) => load(cx, a, src::BCD),
+        (0xdf, 6) => store(cx, a, dst::BCD, true),
+        // The undefined slots (D9 /1, DB /4 /6, DD /5).
         _ => return Step::Unimplemented,
     }
     Step::Next
