@@ -550,6 +550,9 @@ fn instruction_at(fe: &dyn Frontend, space: &AddressSpace, pc: u64) -> (String, 
         return ("??".into(), "<unreadable>".into());
     }
     buf.truncate(n);
+    if let Some(len) = fe.insn_len(&buf) {
+        buf.truncate(len.max(1));
+    }
     let text = fe.disassemble(pc, &buf);
     let hex: Vec<String> = buf.iter().map(|b| format!("{b:02x}")).collect();
     (hex.join(" "), text)

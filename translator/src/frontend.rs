@@ -111,6 +111,13 @@ pub trait Frontend: Send + Sync {
     /// Longest instruction in bytes (4 for AArch64 and PowerPC, 15 for x86-64).
     fn max_insn_bytes(&self) -> usize;
 
+    /// The length of the instruction at the start of `bytes`, where the ISA's instructions
+    /// vary in length and it decodes; error reports show only its bytes. `None`: show
+    /// `max_insn_bytes`.
+    fn insn_len(&self, _bytes: &[u8]) -> Option<usize> {
+        None
+    }
+
     /// The Linux ABI of this guest: ELF machine, syscall table, struct layouts, auxv values.
     fn abi(&self) -> &'static xarch_linux::abi::Abi;
 

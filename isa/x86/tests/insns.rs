@@ -334,8 +334,9 @@ fn syscall_and_traps() {
     // nop ; ud2
     let (_, e) = run(&[0x90, 0x0f, 0x0b], &state(&[]));
     assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, CODE + 1));
-    // an unimplemented instruction (x87 fbld [rsp]) after a mov: the mov runs, then the trap.
-    let (s, e) = run(&[0xb8, 1, 0, 0, 0, 0xdf, 0x24, 0x24], &state(&[]));
+    // an unimplemented instruction (MONITOR, not advertised) after a mov: the mov runs, then
+    // the trap.
+    let (s, e) = run(&[0xb8, 1, 0, 0, 0, 0x0f, 0x01, 0xc8], &state(&[]));
     assert_eq!(e, BlockExit::Trap(TrapKind::Unimplemented, CODE + 5));
     assert_eq!(s.gpr[RAX], 1);
 }

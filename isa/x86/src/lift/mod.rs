@@ -766,6 +766,10 @@ impl Frontend for X86Frontend {
         crate::disasm::disassemble(pc, bytes)
     }
 
+    fn insn_len(&self, bytes: &[u8]) -> Option<usize> {
+        crate::disasm::length(bytes)
+    }
+
     fn max_insn_bytes(&self) -> usize {
         decode::MAX_LEN
     }
