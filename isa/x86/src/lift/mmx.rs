@@ -42,6 +42,31 @@ enum Sse {
 }
 
 impl Ctx {
+    /// PMADDWD on 64 bits (the MMX form, and each half of the XMM form): per dword, the sum
+    /// of the two signed word products (wrapping: only 8000 8000 × 8000 8000 overflows).
+    pub(super) fn pmaddwd64(&mut self, a: Value, b: Value) -> Value {
+        let mut acc = self.b.const64(0);
+        for k in 0..2u64 {
+            let mut sum = self.b.const64(0);
+            for w in [2 * k, 2 * k + 1] {
+                let sh = self.b.const64(16 * w);
+                let x = self.b.lshr(a, sh);
+                let x = self.b.trunc(Type::I16, x);
+                let x = self.b.sext(Type::I64, x);
+                let y = self.b.lshr(b, sh);
+                let y = self.b.trunc(Type::I16, y);
+                let y = self.b.sext(Type::I64, y);
+                let m = self.b.mul(x, y);
+                sum = self.b.add(sum, m);
+            }
+            let sum = self.b.and_imm(sum, 0xffff_ffff);
+            let sh = self.b.const64(32 * k);
+            let sum = self.b.shl(sum, sh);
+            acc = self.b.or(acc, sum);
+        }
+        acc
+    }
+
     fn mm(&mut self, r: u8) -> Value {
         self.b.get_reg(Type::I64, mm_off(r))
     }
@@ -313,30 +338,11 @@ fn lift_0f_none(cx: &mut Ctx) -> Step {
             let b = cx.mm_rm();
             cx.mm_low(Sse::Map0f, op, a, b)
         }
-        // PMADDWD: per dword, the sum of the two signed word products (wrapping).
         0xf5 => {
             let a = cx.mm(reg);
             let b = cx.mm_rm();
-            let mut acc = cx.b.const64(0);
-            for k in 0..2u64 {
-                let mut sum = cx.b.const64(0);
-                for w in [2 * k, 2 * k + 1] {
-                    let sh = cx.b.const64(16 * w);
-                    let x = cx.b.lshr(a, sh);
-                    let x = cx.b.trunc(Type::I16, x);
-                    let x = cx.b.sext(Type::I64, x);
-                    let y = cx.b.lshr(b, sh);
-                    let y = cx.b.trunc(Type::I16, y);
-                    let y = cx.b.sext(Type::I64, y);
-                    let m = cx.b.mul(x, y);
-                    sum = cx.b.add(sum, m);
-                }
-                let sum = cx.b.and_imm(sum, 0xffff_ffff);
-                let sh = cx.b.const64(32 * k);
-                let sum = cx.b.shl(sum, sh);
-                acc = cx.b.or(acc, sum);
-            }
-            cx.set_mm(reg, acc);
+            let r = cx.pmaddwd64(a, b);
+            cx.set_mm(reg, r);
             Step::Next
         }
         // Shifts by an immediate: PSRLW/PSRAW/PSLLW (71), …D (72), PSRLQ/PSLLQ (73 /2, /6).

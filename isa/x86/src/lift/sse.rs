@@ -3,7 +3,8 @@
 //! printf and compiled C use. The mandatory prefix (none, 66, F3, F2) selects the form.
 //!
 //! The MMX-register forms are in `mmx.rs` (which runs these lifters for the element-wise ones).
-//! Not implemented (it traps as unimplemented): MASKMOVDQU. PMADDWD xmm is not here either.
+//! Every SSE/SSE2 form is here or in `mmx.rs`/`sse4.rs`; `tests/sse_audit.rs` checks that each
+//! one capstone knows lifts. RCP*/RSQRT* give the host CPU's approximation (`sse4_helpers`).
 //! MXCSR is the host's while the guest runs (`mxcsr.rs`): arithmetic and CVTSI2S*/CVTS*2SS
 //! round in MXCSR.RC because the host SSE instructions do; CVTS*2SI and CVTP*2DQ call the
 //! host conversion for the same reason. Sticky flags are the host's (COMIS* signal like
@@ -865,6 +866,67 @@ pub(crate) fn lift_0f(cx: &mut Ctx) -> Step {
                 r = cx.b.vinsert(Lane::I64x2, k, r, m);
             }
             cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // PMADDWD: each 64-bit half as the MMX form.
+        (0xf5, Pfx::P66) => {
+            let a = cx.xmm(reg);
+            let b = cx.xmm_rm();
+            let mut r = cx.b.v128const(0);
+            for k in 0..2 {
+                let x = cx.b.vextract(Lane::I64x2, k, a);
+                let y = cx.b.vextract(Lane::I64x2, k, b);
+                let m = cx.pmaddwd64(x, y);
+                r = cx.b.vinsert(Lane::I64x2, k, r, m);
+            }
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // MASKMOVDQU xmm1, xmm2: the bytes of xmm1 whose xmm2 byte has its sign set, to
+        // DS:rDI. As MASKMOVQ: a 16-byte read-modify-write (not atomic; all 16 bytes must
+        // be mapped, where the CPU touches only the selected ones).
+        (0xf7, Pfx::P66) => {
+            let Some(Rm::Reg(r)) = i.rm else {
+                return Step::Undefined;
+            };
+            let data = cx.xmm(reg);
+            let m = cx.xmm(r);
+            let mask = cx.b.vshift_imm(VecShift::AShr, Lane::I8x16, m, 7);
+            let mut a = cx.b.get_reg(Type::I64, off::gpr(7));
+            if i.addr32 {
+                a = cx.b.and_imm(a, 0xffff_ffff);
+            }
+            let a = cx.seg_add(i.seg, a);
+            let old = cx.load(Type::V128, a);
+            let old = cx.b.vbinary(VecOp::AndNot, Lane::I64x2, old, mask);
+            let new = cx.b.vbinary(VecOp::And, Lane::I64x2, data, mask);
+            let x = cx.b.vbinary(VecOp::Or, Lane::I64x2, old, new);
+            cx.store(a, x);
+            Step::Next
+        }
+        // RSQRTPS/RCPPS: the host's approximation (`sse4_helpers::RECIP`), two lanes a call.
+        (0x52 | 0x53, Pfx::None) => {
+            let v = cx.xmm_rm();
+            let kind = cx.b.const64(u64::from(op == 0x52));
+            let mut r = cx.b.v128const(0);
+            for k in 0..2 {
+                let x = cx.b.vextract(Lane::I64x2, k, v);
+                let y = cx.b.call_helper(&super::sse4_helpers::RECIP, &[kind, x]);
+                r = cx.b.vinsert(Lane::I64x2, k, r, y);
+            }
+            cx.set_xmm(reg, r);
+            Step::Next
+        }
+        // RSQRTSS/RCPSS: the low lane; the others are the destination's.
+        (0x52 | 0x53, Pfx::F3) => {
+            let s = cx.xmm_rm_scalar(Type::F32);
+            let s = cx.b.bitcast(Type::I32, s);
+            let s = cx.b.zext(Type::I64, s);
+            let kind = cx.b.const64(u64::from(op == 0x52));
+            let y = cx.b.call_helper(&super::sse4_helpers::RECIP, &[kind, s]);
+            let y = cx.b.trunc(Type::I32, y);
+            let y = cx.b.bitcast(Type::F32, y);
+            cx.set_low_lane(reg, y);
             Step::Next
         }
         // UCOMISS/UCOMISD, COMISS/COMISD (no exception flags, so alike here).

@@ -683,6 +683,51 @@ pub(crate) static VEC: Helper = Helper {
     func: vec_helper,
 };
 
+/// RCPPS/RCPSS (`a` = 0) and RSQRTPS/RSQRTSS (`a` = 1) on two f32 lanes packed in `b`. The
+/// SDM bounds only the relative error (1.5 × 2⁻¹²) and vendors differ bit-wise, so on an
+/// x86-64 host this is the host instruction (what the program gets natively); elsewhere the
+/// exactly rounded value, within that bound.
+fn recip(rsqrt: bool, x: u64) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE and SSE2 are part of every x86-64 CPU; these intrinsics only move and
+        // compute register values (no memory access).
+        unsafe {
+            let v = _mm_castsi128_ps(_mm_set_epi64x(0, x as i64));
+            let r = if rsqrt {
+                _mm_rsqrt_ps(v)
+            } else {
+                _mm_rcp_ps(v)
+            };
+            _mm_cvtsi128_si64(_mm_castps_si128(r)) as u64
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let lane = |k: u32| {
+            let f = f32::from_bits((x >> (32 * k)) as u32);
+            let r = if rsqrt {
+                (1.0 / f64::from(f).sqrt()) as f32
+            } else {
+                (1.0 / f64::from(f)) as f32
+            };
+            u64::from(r.to_bits()) << (32 * k)
+        };
+        lane(0) | lane(1)
+    }
+}
+
+extern "C" fn recip_helper(_s: *mut u8, _m: *mut u8, a: u64, b: u64, _c: u64, _d: u64) -> u64 {
+    recip(a != 0, b)
+}
+
+/// RCP*/RSQRT*: (0 = reciprocal, 1 = reciprocal square root; two f32 lanes) → two lanes.
+pub(crate) static RECIP: Helper = Helper {
+    name: "x86_recip",
+    func: recip_helper,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
