@@ -555,16 +555,25 @@ impl Gen<'_> {
                     0x75, 0x76, 0x64, 0x65, 0x66, 0xda, 0xde, 0xea, 0xee, 0xdc, 0xdd, 0xd8, 0xd9,
                     0xec, 0xed, 0xe8, 0xe9, 0xd5, 0x60, 0x61, 0x62, 0x68, 0x69, 0x6a, 0x6c, 0x6d,
                     0x63, 0x67, 0x6b, 0x54, 0x55, 0x56, 0x57, 0x14, 0x15, 0xe0, 0xe3, 0xe4, 0xe5,
-                    0xf6, 0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1, 0xf2, 0xf3, 0xf4,
+                    0xf6, 0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5,
                 ]);
                 let rm = self.xrm();
                 self.sse_op(Some(0x66), &[op], x, rm, false);
             }
-            // Logic and unpacks without prefix (PS forms).
+            // Logic and unpacks without prefix (PS forms); MASKMOVDQU to [r15 + d] (lea rdi,
+            // [r15 + d] first; mov edi, d after, as for MASKMOVQ).
             4 => {
-                let op = self.rng.pick(&[0x54u8, 0x55, 0x56, 0x57, 0x14, 0x15]);
-                let rm = self.xrm();
-                self.sse_op(None, &[op], x, rm, false);
+                if self.rng.below(3) == 0 {
+                    let d = self.rng.below(MEM_LEN as u64 - 15) as u8;
+                    self.code.extend_from_slice(&[0x49, 0x8d, 0x7f, d]);
+                    let r = self.xreg();
+                    self.sse_op(Some(0x66), &[0xf7], x, Opnd::Reg(r), false);
+                    self.code.extend_from_slice(&[0xbf, d, 0, 0, 0]);
+                } else {
+                    let op = self.rng.pick(&[0x54u8, 0x55, 0x56, 0x57, 0x14, 0x15]);
+                    let rm = self.xrm();
+                    self.sse_op(None, &[op], x, rm, false);
+                }
             }
             // PSHUFD / PSHUFLW / PSHUFHW, SHUFPS / SHUFPD.
             5 => {
@@ -662,10 +671,17 @@ impl Gen<'_> {
                 }
                 self.sse_op(p, &[op], x, rm, false);
             }
-            // Scalar and packed float arithmetic.
+            // Scalar and packed float arithmetic; RCPPS/RSQRTPS and RCPSS/RSQRTSS (bits the
+            // SDM leaves to the vendor: the host's).
             10 | 11 => {
-                let p = self.rng.pick(&[None, Some(0x66u8), Some(0xf3), Some(0xf2)]);
-                let op = self.rng.pick(&[0x58u8, 0x59, 0x5c, 0x5e, 0x5d, 0x5f, 0x51]);
+                let op = self
+                    .rng
+                    .pick(&[0x58u8, 0x59, 0x5c, 0x5e, 0x5d, 0x5f, 0x51, 0x52, 0x53]);
+                let p = if matches!(op, 0x52 | 0x53) {
+                    self.rng.pick(&[None, Some(0xf3u8)])
+                } else {
+                    self.rng.pick(&[None, Some(0x66u8), Some(0xf3), Some(0xf2)])
+                };
                 let rm = self.xrm();
                 self.sse_op(p, &[op], x, rm, false);
             }
