@@ -81,7 +81,7 @@ fn make_fixture(dir: &Path) {
 /// The applets the shell cases run as commands (not builtins).
 const SHELL_APPLETS: &[&str] = &[
     "cat", "cmp", "gunzip", "gzip", "head", "ls", "md5sum", "mkdir", "seq", "sort", "tail", "tar",
-    "tr", "uniq", "wc",
+    "tr", "uniq", "wc", "bzip2", "bunzip2", "echo", "mkfifo", "xargs",
 ];
 
 /// Writes into `bin` one host shell wrapper per applet in [`SHELL_APPLETS`]: `exec RUNNER...
@@ -292,6 +292,16 @@ cases! {
     printf: ["printf", "%05d|%-4s|%x|%o|%c|%s\\n", "42", "hi", "255", "8", "Z", "end"];
     printf_float: ["printf", "%5.2f %e %g\\n", "3.14159", "2.5e-7", "1e10"];
     false_status: ["false"] => exit 1;
+    sha1sum: ["sha1sum", "data.txt"];
+    sha512sum: ["sha512sum", "data.txt"];
+    sha3sum: ["sha3sum", "data.txt"];
+    base64: ["base64", "data.txt"];
+    hexdump: ["hexdump", "-C", "tree/sub/c.txt"];
+    factor: ["factor", "1234567890123", "600851475143"];
+    dc: ["dc", "-e", "2 64 ^ 3 / p 7 k 1 3 / p"];
+    sort_general: ["sort", "-g"] stdin b"3.5e2\n-1\n0x10\n1e-3\n";
+    uname_m: ["uname", "-m"];
+    readlink_self_exe: ["readlink", "/proc/self/exe"];
     // Through the shell: builtins, loops, and pipelines (fork, pipe, execve of /proc/self/exe).
     sh_echo: ["sh", "-c", "echo a; echo b"];
     sh_loop: ["sh", "-c", "i=0; s=0; while [ $i -lt 200 ]; do i=$((i+1)); s=$((s+i*i)); done; echo $i $s; for w in x y z; do echo \"<$w>\"; done"];
@@ -302,5 +312,10 @@ cases! {
     sh_pipeline_stdin: ["sh", "-c", "sort -k2 -n | uniq -c -f1 | tail -n 3"] stdin PIPE_INPUT;
     sh_gzip_round_trip: ["sh", "-c", "gzip -c data.txt > d.gz && gunzip -c d.gz | cmp - data.txt && echo same"];
     sh_gzip_pipe: ["sh", "-c", "gzip -c | gunzip -c | md5sum"] stdin PIPE_INPUT;
+    sh_bzip2_round_trip: ["sh", "-c", "bzip2 -c data.txt | bunzip2 -c | cmp - data.txt && echo same"];
+    sh_xargs: ["sh", "-c", "seq 1 10 | xargs -n 3 echo"];
+    sh_fifo: ["sh", "-c", "mkfifo f; (echo through the fifo > f &); cat f"];
+    sh_expansions: ["sh", "-c", "read a b <<EOF\nx y\nEOF\necho $b$a; case $a in x) echo X;; esac; echo ${#a} ${c:-d} $((1<<40)) $((-7/2)) $((-7%3)); v=$(echo sub); echo \"[$v]\"; (exit 4); echo $?"];
+    sh_trap: ["sh", "-c", "trap 'echo got USR1' USR1; kill -USR1 $$; echo after"];
     sh_tar_round_trip: ["sh", "-c", "tar -cf t.tar tree && mkdir out && tar -xf t.tar -C out && ls -lR out && tar -tvf t.tar"];
 }
