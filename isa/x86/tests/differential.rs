@@ -11,26 +11,19 @@ mod common;
 use common::*;
 use xarch_isa_x86::state::X86State;
 use xarch_isa_x86::state::flag::*;
+use xarch_translator::testing::Rng;
 
 const CF_: u64 = CF;
 /// GPRs the sequences may use: not RSP (the stack), not R15 (the memory operand base).
 const REGS: [u8; 14] = [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 const MEM_LEN: usize = 128;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
+/// Register values for the random states, on the shared generator.
+trait Values {
+    fn value(&mut self) -> u64;
+}
+
+impl Values for Rng {
     /// Register values that hit the edge cases more often than uniform bits.
     fn value(&mut self) -> u64 {
         match self.below(6) {

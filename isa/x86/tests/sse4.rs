@@ -7,7 +7,6 @@ use common::*;
 use xarch_isa_x86::state::X86State;
 use xarch_isa_x86::state::flag::*;
 use xarch_translator::interp::BlockExit;
-use xarch_translator::ir::TrapKind;
 
 fn b16(f: impl Fn(usize) -> u8) -> u128 {
     u128::from_le_bytes(std::array::from_fn(f))
