@@ -188,6 +188,22 @@ pub unsafe fn run_block_with(
                     }
                     (helper.func)(state.as_mut_ptr(), mem.base, a[0], a[1], a[2], a[3]) as u128
                 }
+                Op::CallHelperIf {
+                    cond,
+                    default,
+                    helper,
+                    args,
+                } => {
+                    if vals[cond.0 as usize] == 0 {
+                        vals[default.0 as usize]
+                    } else {
+                        let mut a = [0u64; 4];
+                        for (i, v) in args.iter().enumerate() {
+                            a[i] = vals[v.0 as usize] as u64;
+                        }
+                        (helper.func)(state.as_mut_ptr(), mem.base, a[0], a[1], a[2], a[3]) as u128
+                    }
+                }
                 Op::ExitIf { cond, target } => {
                     if vals[cond.0 as usize] != 0 {
                         break 'run BlockExit::Jump(*target);

@@ -907,6 +907,50 @@ impl Lowerer<'_, '_, '_> {
                 self.promo.dirty.clear();
                 r
             }
+            Op::CallHelperIf {
+                cond,
+                default,
+                helper,
+                args,
+            } => {
+                // The call, with its flush and reload, only on the taken side; the fields
+                // dirty before stay dirty after (the other side flushed nothing).
+                let c = self.v(*cond);
+                let d = self.v(*default);
+                let mut cargs = vec![self.state, self.mem];
+                for a in args {
+                    cargs.push(self.v(*a));
+                }
+                let call_blk = self.b.create_block();
+                let join = self.b.create_block();
+                let r = self.b.append_block_param(join, types::I64);
+                self.b.ins().brif(c, call_blk, &[], join, &[d.into()]);
+                self.b.seal_block(call_blk);
+                self.b.switch_to_block(call_blk);
+                let mut sig = Signature::new(CallConv::SystemV);
+                for _ in 0..6 {
+                    sig.params.push(AbiParam::new(types::I64));
+                }
+                sig.returns.push(AbiParam::new(types::I64));
+                let sref = self.b.import_signature(sig);
+                let f = self.b.ins().iconst(types::I64, helper.func as usize as i64);
+                while cargs.len() < 6 {
+                    let z = self.b.ins().iconst(types::I64, 0);
+                    cargs.push(z);
+                }
+                let here = self.b.ins().iconst(types::I64, self.insn_pc as i64);
+                self.b
+                    .ins()
+                    .store(state_flags(), here, self.ctx, OFF_HELPER_PC);
+                self.flush();
+                let call = self.b.ins().call_indirect(sref, f, &cargs);
+                let res = self.b.inst_results(call)[0];
+                self.reload_vars();
+                self.b.ins().jump(join, &[res.into()]);
+                self.b.seal_block(join);
+                self.b.switch_to_block(join);
+                r
+            }
             Op::ExitIf { cond, target } => {
                 let c = self.v(*cond);
                 let exit = self.b.create_block();

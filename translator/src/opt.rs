@@ -99,7 +99,7 @@ fn forward_registers(block: &mut Block) {
                 pending.retain(|&(o, l, _)| !overlaps(o, l, off, len));
                 pending.push((off, len, i));
             }
-            Op::CallHelper { .. } => {
+            Op::CallHelper { .. } | Op::CallHelperIf { .. } => {
                 // Helpers read and write the state as they like.
                 known.clear();
                 pending.clear();
@@ -281,6 +281,7 @@ fn has_effect(inst: &Inst) -> bool {
             | Op::AtomicRmw { .. }
             | Op::Fence { .. }
             | Op::CallHelper { .. }
+            | Op::CallHelperIf { .. }
             | Op::ExitIf { .. }
     )
 }

@@ -321,6 +321,26 @@ impl Builder {
         )
     }
 
+    /// Calls a helper only when `cond` (an i64) is non-zero; the result is the helper's, or
+    /// `default` (an i64) when it was not called.
+    pub fn call_helper_if(
+        &mut self,
+        cond: Value,
+        default: Value,
+        helper: &'static Helper,
+        args: &[Value],
+    ) -> Value {
+        self.push(
+            Type::I64,
+            Op::CallHelperIf {
+                cond,
+                default,
+                helper,
+                args: args.to_vec(),
+            },
+        )
+    }
+
     /// Leaves the block for `target` when `cond` is non-zero.
     pub fn exit_if(&mut self, cond: Value, target: u64) {
         self.effect(Op::ExitIf { cond, target })

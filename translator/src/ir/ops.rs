@@ -64,6 +64,8 @@ pub enum Sig {
     SetReg,
     /// `(i64...) -> i64`.
     Helper,
+    /// `(i64 condition, i64 default, i64...) -> i64`.
+    CondHelper,
     /// `(integer condition)`, no result.
     SideExit,
     /// No operands, no result.
@@ -301,6 +303,8 @@ define_ops! {
     // ---- calls and control ----
     /// Calls a host helper with the state, the memory base and up to four i64 arguments.
     CallHelper { helper: &'static Helper, args: Vec<Value> } : Helper;
+    /// `CallHelper` only when the i64 `cond` is non-zero, else the result is `default`.
+    CallHelperIf { cond: Value, default: Value, helper: &'static Helper, args: Vec<Value> } : CondHelper;
     /// Leaves the block for the constant guest address `target` if `cond` is non-zero.
     ExitIf { cond: Value, target: u64 } : SideExit;
 }

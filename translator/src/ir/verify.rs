@@ -119,6 +119,7 @@ fn check_sig(op: &Op, result: Option<Type>, args: &[Type]) -> Result<(), String>
         Sig::Rmw => args[0] == I64 && int(r) && r.bits() <= 64 && args[1] == r,
         Sig::SetReg => true,
         Sig::Helper => r == I64 && args.len() <= 4 && args.iter().all(|&a| a == I64),
+        Sig::CondHelper => r == I64 && args.len() <= 6 && args.iter().all(|&a| a == I64),
         Sig::SideExit => int(args[0]),
         Sig::Marker => true,
     };
