@@ -4,7 +4,8 @@
 //! and BI, with and without link), load/store (every size, update, indexed and byte-reversed
 //! forms, FP loads and stores) and floating-point classes (arithmetic, fused multiply-add,
 //! rounding and conversion, compares, moves, fsel, mtfsf/mtfsfi/mtfsb0/1; mffs in the
-//! harness), each started
+//! harness; on ppc64le also the VSX scalar double arithmetic on VSRs 0..31: xsadddp, xssubdp,
+//! xsmuldp, xsdivdp, xssqrtdp and the multiply-adds), each started
 //! from random GPRs, CR, XER, LR, CTR, FPRs, FPSCR (any rounding mode, any sticky bits) and
 //! scratch memory, wrapped in one static program that stores GPRs, CR, XER, LR, CTR, FPRs and
 //! FPSCR after every sequence and writes them, with the scratch memory, to stdout. The same ELF
@@ -28,8 +29,14 @@
 //! - `mfxer` is not generated: after a random `mtxer` it would copy the reserved bits qemu keeps.
 //! - fre/fres of +-0: qemu returns +-0.5, the ISA +-infinity: a sequence with one starts with
 //!   no FPR holding a zero, and its FRB is an FPR that no earlier instruction wrote.
-//! - fnmadd/fnmsub[s]: qemu rounds the negated value, the ISA rounds and then negates (they
+//! - fnmadd/fnmsub[s] (and xsnmadd/xsnmsub): qemu rounds the negated value, the ISA rounds and then negates (they
 //!   differ in the directed modes): a sequence with one runs with RN = 0 and changes no RN.
+//! - fre[s]/frsqrte[s]: qemu rounds the square root, the division and the single result each
+//!   in the current mode, xarch rounds the exact quotient once: sequences with one run with
+//!   RN = 0 and change no RN.
+//! - A fused multiply-add of infinity times zero plus an SNaN: qemu sets VXIMZ only, the ISA
+//!   (and xarch) VXIMZ and VXSNAN: a sequence with a fused form starts with VXSNAN (and FX)
+//!   set, so VXSNAN is not compared in it.
 //! - The enable bits VE, OE, UE, ZE, XE and NI are never set: qemu-user raises SIGFPE for an
 //!   enabled exception, Linux by default does not (MSR[FE0,FE1] = 0), and non-IEEE mode is not
 //!   modelled.
@@ -252,9 +259,32 @@ fn candidates(mode: &Mode) -> (Vec<&'static decode::Form>, Vec<&'static decode::
         .filter(|f| (mode.is64 || !f.only64) && !SKIP.contains(&f.name))
         .filter(|f| mode.is64 || !NOT_G4.contains(&f.name))
         .filter(|f| !matches!(f.value >> 26, 48..=55) && !f.name.ends_with('x'))
+        // ppc64le: the VSX scalar double arithmetic on VSR 0..31 (the FPRs)
+        .chain(
+            decode::vector::TABLE
+                .iter()
+                .filter(|f| mode.is64 && VSX_SCALAR.contains(&f.name)),
+        )
         .collect();
     (fixed, fp)
 }
+
+/// The VSX scalar forms generated in ppc64le mode (FPSCR-faithful like the classic ones).
+const VSX_SCALAR: &[&str] = &[
+    "xsadddp",
+    "xssubdp",
+    "xsmuldp",
+    "xsdivdp",
+    "xssqrtdp",
+    "xsmaddadp",
+    "xsmaddmdp",
+    "xsmsubadp",
+    "xsmsubmdp",
+    "xsnmaddadp",
+    "xsnmaddmdp",
+    "xsnmsubadp",
+    "xsnmsubmdp",
+];
 
 /// A random form with random free fields; GPR fields never name r30 or r31.
 fn random_form(rng: &mut Rng, mode: &Mode, forms: &[&'static decode::Form]) -> u32 {
@@ -323,6 +353,14 @@ fn random_form(rng: &mut Rng, mode: &Mode, forms: &[&'static decode::Form]) -> u
                 40 | 72 | 136 | 264 => w &= !fra,
                 _ => {}
             }
+        }
+    }
+    // VSX scalar forms: VSRs 0..31 (AX, BX, TX = 0); xssqrtdp (XX2) has no XA field.
+    if w >> 26 == 60 {
+        if f.name == "xssqrtdp" {
+            w &= !(31 << 16 | 3);
+        } else {
+            w &= !7;
         }
     }
     // mfocrf / mtocrf: exactly one field (other masks are undefined).
@@ -529,13 +567,27 @@ fn fpr_written(seq: &[u32], r: u32) -> bool {
         let t = w >> 21 & 31;
         let fp_load = matches!(w >> 26, 48..=51)
             || (w >> 26 == 31 && matches!(w >> 1 & 0x3ff, 535 | 567 | 599 | 631 | 855 | 887));
-        t == r && (matches!(w >> 26, 59 | 63) || fp_load)
+        t == r && (matches!(w >> 26, 59 | 60 | 63) || fp_load)
     })
 }
 
-/// fnmadd[s] / fnmsub[s] (see the header: they run with RN = 0).
+/// fnmadd[s] / fnmsub[s] and xsnmadd*dp / xsnmsub*dp (see the header: they run with RN = 0).
 fn is_fnm(w: u32) -> bool {
-    matches!(w >> 26, 59 | 63) && matches!(w >> 1 & 31, 30 | 31)
+    (matches!(w >> 26, 59 | 63) && matches!(w >> 1 & 31, 30 | 31))
+        || (w >> 26 == 60 && matches!(w >> 3 & 0xff, 161 | 169 | 177 | 185))
+}
+
+/// The instructions whose sequences run with RN = 0: fnmadd/fnmsub and the estimates
+/// fre[s]/frsqrte[s] (qemu rounds each step of its estimate in the current mode, xarch rounds
+/// once; in the directed modes they differ).
+fn needs_nearest(w: u32) -> bool {
+    is_fnm(w) || (matches!(w >> 26, 59 | 63) && w >> 5 & 1 == 1 && matches!(w >> 1 & 31, 24 | 26))
+}
+
+/// The fused multiply-adds, classic and VSX (see the header: VXSNAN starts set with one).
+fn is_fused(w: u32) -> bool {
+    (matches!(w >> 26, 59 | 63) && w >> 5 & 1 == 1 && matches!(w >> 1 & 31, 28..=31))
+        || (w >> 26 == 60 && matches!(w >> 3 & 0xff, 33 | 41 | 49 | 57 | 161 | 169 | 177 | 185))
 }
 
 /// mtfsfi 7,U and mtfsb0/1 30/31: the instructions of the sequences that change RN.
@@ -556,7 +608,7 @@ fn random_sequence(
 ) -> Vec<u32> {
     loop {
         let seq = random_sequence_any(rng, mode, fixed, fp);
-        if !(seq.iter().any(|&w| is_fnm(w)) && seq.iter().any(|&w| changes_rn(w))) {
+        if !(seq.iter().any(|&w| needs_nearest(w)) && seq.iter().any(|&w| changes_rn(w))) {
             return seq;
         }
     }
@@ -775,8 +827,11 @@ fn diff_mode(mode: &Mode) {
         .collect();
     let mut inits: Vec<Vec<u64>> = (0..n).map(|_| initial_state(&mut rng, mode)).collect();
     for (seq, init) in seqs.iter().zip(inits.iter_mut()) {
-        if seq.iter().any(|&w| is_fnm(w)) {
+        if seq.iter().any(|&w| needs_nearest(w)) {
             init[F_FPSCR] &= !3;
+        }
+        if seq.iter().any(|&w| is_fused(w)) {
+            init[F_FPSCR] |= 1 << 24 | 1 << 31;
         }
         if seq.iter().any(|&w| is_fre(w)) {
             for v in init[F_FPR..F_FPR + 32].iter_mut() {

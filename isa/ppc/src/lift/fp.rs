@@ -107,6 +107,179 @@ fn fp_call(ctx: &mut Ctx, a: Value, b: Value, c: Value, op: u64) -> Value {
     ctx.b.call_helper(&host::FP_OP, &[a, b, c, d])
 }
 
+/// Double-precision arithmetic (`host::op::ADD` .. `NMSUB`, no [`host::SINGLE`]): FRA, FRB,
+/// FRC as bits, the result's bits; FPSCR updated. The common case runs inline: FPSCR[RN] = 0
+/// and no exception enabled, operands finite and inside `[SMALL, BIG]` (the fused forms:
+/// `[SMALL, 1e150]`, the product not below `SMALL`; add, subtract, multiply also take zero or
+/// denormal operands), the result inside `[SMALL, BIG]`. There the host's round to nearest is
+/// the guest's and the error term is exact (TwoSum, an FMA residual or remainder, the helper's
+/// expansion for the fused forms), which gives FI and FR; FPRF is +/- normal, XX and FX as the
+/// helper sets them. Everything else (zero results too) is the helper, called only then.
+/// Used by the classic forms and the VSX scalar double forms alike.
+pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -> Value {
+    const SMALL: f64 = 1e-270;
+    const BIG: f64 = 1e300;
+    let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
+    // RN (bits 0..1) and VE OE UE ZE XE (bits 3..7) all zero
+    let m = ctx.b.and_imm(fpscr, 0xfb);
+    let mut ok = ctx.b.icmp_imm(IntCC::Eq, m, 0);
+    let fa = ctx.b.bitcast(Type::F64, a);
+    let fb = ctx.b.bitcast(Type::F64, b);
+    let fc = ctx.b.bitcast(Type::F64, c);
+    let zero = ctx.b.f64const(0.0);
+    // |x| within [lo, hi] (false for NaN)
+    let within = |ctx: &mut Ctx, x: Value, lo: f64, hi: f64| {
+        let ax = ctx.b.fabs(x);
+        let h = ctx.b.f64const(hi);
+        let le = ctx.b.fcmp(FloatCC::Le, ax, h);
+        if lo == 0.0 {
+            return le;
+        }
+        let l = ctx.b.f64const(lo);
+        let ge = ctx.b.fcmp(FloatCC::Ge, ax, l);
+        ctx.b.and(le, ge)
+    };
+    let two_sum = |ctx: &mut Ctx, x: Value, y: Value| {
+        let s = ctx.b.fadd(x, y);
+        let yy = ctx.b.fsub(s, x);
+        let xx = ctx.b.fsub(s, yy);
+        let dx = ctx.b.fsub(x, xx);
+        let dy = ctx.b.fsub(y, yy);
+        (s, ctx.b.fadd(dx, dy))
+    };
+    let mut conds = Vec::new();
+    let (r, err) = match kind {
+        host::op::ADD | host::op::SUB => {
+            conds.push(within(ctx, fa, 0.0, BIG));
+            conds.push(within(ctx, fb, 0.0, BIG));
+            let y = if kind == host::op::SUB {
+                ctx.b.fneg(fb)
+            } else {
+                fb
+            };
+            two_sum(ctx, fa, y)
+        }
+        host::op::MUL => {
+            conds.push(within(ctx, fa, 0.0, BIG));
+            conds.push(within(ctx, fc, 0.0, BIG));
+            let p = ctx.b.fmul(fa, fc);
+            let np = ctx.b.fneg(p);
+            (p, ctx.b.ffma(fa, fc, np))
+        }
+        host::op::DIV => {
+            conds.push(within(ctx, fa, SMALL, BIG));
+            conds.push(within(ctx, fb, SMALL, BIG));
+            let q = ctx.b.fdiv(fa, fb);
+            let nq = ctx.b.fneg(q);
+            let rem = ctx.b.ffma(nq, fb, fa);
+            // the error q_exact - q = rem / b
+            let neg_b = ctx.b.fcmp(FloatCC::Lt, fb, zero);
+            let nrem = ctx.b.fneg(rem);
+            (q, ctx.b.select(neg_b, nrem, rem))
+        }
+        host::op::SQRT => {
+            conds.push(within(ctx, fb, SMALL, BIG));
+            let pos = ctx.b.fcmp(FloatCC::Gt, fb, zero);
+            conds.push(pos);
+            let q = ctx.b.fsqrt(fb);
+            let nq = ctx.b.fneg(q);
+            (q, ctx.b.ffma(nq, q, fb))
+        }
+        _ => {
+            // fused: a*c ± b; the error's sign is that of the exact p + pe + b - r, the
+            // largest nonzero component of its expansion (as the helper's `sum_sign`)
+            for x in [fa, fb, fc] {
+                conds.push(within(ctx, x, SMALL, 1e150));
+            }
+            let y = if matches!(kind, host::op::MSUB | host::op::NMSUB) {
+                ctx.b.fneg(fb)
+            } else {
+                fb
+            };
+            let p = ctx.b.fmul(fa, fc);
+            conds.push(within(ctx, p, SMALL, BIG));
+            let r = ctx.b.ffma(fa, fc, y);
+            let np = ctx.b.fneg(p);
+            let pe = ctx.b.ffma(fa, fc, np);
+            let nr = ctx.b.fneg(r);
+            let (q, e0) = two_sum(ctx, pe, p);
+            let (q1, h0) = two_sum(ctx, y, e0);
+            let (q2, h1) = two_sum(ctx, q1, q);
+            let (r1, g0) = two_sum(ctx, nr, h0);
+            let (r2, g1) = two_sum(ctx, r1, h1);
+            let (r3, g2) = two_sum(ctx, r2, q2);
+            let mut e = g0;
+            for x in [g1, g2, r3] {
+                let nz = ctx.b.fcmp(FloatCC::Ne, x, zero);
+                e = ctx.b.select(nz, x, e);
+            }
+            (r, e)
+        }
+    };
+    conds.push(within(ctx, r, SMALL, BIG));
+    for c in conds {
+        ok = ctx.b.and(ok, c);
+    }
+    // FI = err != 0; FR = rounded away from zero: the error has the sign opposite to r's
+    let fi = ctx.b.fcmp(FloatCC::Ne, err, zero);
+    let neg_err = ctx.b.fcmp(FloatCC::Lt, err, zero);
+    let pos_r = ctx.b.fcmp(FloatCC::Gt, r, zero);
+    let same = ctx.b.icmp(IntCC::Eq, neg_err, pos_r);
+    let fr = ctx.b.and(fi, same);
+    let mut bits = ctx.b.bitcast(Type::I64, r);
+    if matches!(kind, host::op::NMADD | host::op::NMSUB) {
+        let s = ctx.b.const64(1 << 63);
+        bits = ctx.b.xor(bits, s);
+    }
+    // FPSCR: FR, FI, FPRF (+/- normal) replaced; XX sticky with FX when newly set; VX the
+    // summary of its bits; FEX clear (nothing enabled).
+    let c63 = ctx.b.const64(63);
+    let neg = ctx.b.lshr(bits, c63);
+    let neg = ctx.b.trunc(Type::I32, neg);
+    let is_neg = ctx.b.icmp_imm(IntCC::Ne, neg, 0);
+    let fneg_c = ctx.b.const32(0x08 << 12);
+    let fpos_c = ctx.b.const32(0x04 << 12);
+    let fprf = ctx.b.select(is_neg, fneg_c, fpos_c);
+    let keep = ctx.b.and_imm(
+        fpscr,
+        !(host::FR | host::FI | host::FPRF | host::FEX | host::VX) as u64,
+    );
+    let mut f = ctx.b.or(keep, fprf);
+    let vx_bits = ctx.b.and_imm(fpscr, host::VX_ALL as u64);
+    let any_vx = ctx.b.icmp_imm(IntCC::Ne, vx_bits, 0);
+    let any_vx = ctx.b.zext(Type::I32, any_vx);
+    let c29 = ctx.b.const32(29);
+    let vx = ctx.b.shl(any_vx, c29);
+    f = ctx.b.or(f, vx);
+    let fr32 = ctx.b.zext(Type::I32, fr);
+    let c18 = ctx.b.const32(18);
+    let frb = ctx.b.shl(fr32, c18);
+    f = ctx.b.or(f, frb);
+    let fi32 = ctx.b.zext(Type::I32, fi);
+    let z32 = ctx.b.const32(0);
+    let fi_mask = ctx.b.sub(z32, fi32); // all ones when inexact
+    let fixx = ctx.b.and_imm(fi_mask, (host::FI | host::XX) as u64);
+    f = ctx.b.or(f, fixx);
+    let old_xx = ctx.b.and_imm(fpscr, host::XX as u64);
+    let no_xx = ctx.b.icmp_imm(IntCC::Eq, old_xx, 0);
+    let new_xx = ctx.b.and(no_xx, fi);
+    let new_xx = ctx.b.zext(Type::I32, new_xx);
+    let c31 = ctx.b.const32(31);
+    let fx = ctx.b.shl(new_xx, c31);
+    f = ctx.b.or(f, fx);
+    let ok64 = ctx.b.zext(Type::I64, ok);
+    let one = ctx.b.const64(1);
+    let slow = ctx.b.xor(ok64, one);
+    let d = ctx.b.const64(kind);
+    let r = ctx
+        .b
+        .call_helper_if(slow, bits, &host::FP_OP, &[a, b, c, d]);
+    let after = ctx.b.get_reg(Type::I32, state::FPSCR);
+    let f = ctx.b.select(ok, f, after);
+    ctx.b.set_reg(state::FPSCR, f);
+    r
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     D,
@@ -260,7 +433,11 @@ pub fn farith(ctx: &mut Ctx, w: u32) -> LiftResult {
     let a = fpr_bits(ctx, ra(w));
     let b = fpr_bits(ctx, rb(w));
     let c = fpr_bits(ctx, bits(w, 21, 25));
-    let r = fp_call(ctx, a, b, c, op);
+    let r = if single || matches!(kind, host::op::RE | host::op::RSQRTE) {
+        fp_call(ctx, a, b, c, op)
+    } else {
+        arith_dp(ctx, a, b, c, kind)
+    };
     set_fpr(ctx, rt(w), r);
     record_cr1(ctx, w);
     Ok(())

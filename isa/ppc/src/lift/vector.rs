@@ -4,7 +4,7 @@
 //! A VSR is a `u128` whose most significant byte is the ISA's byte 0 (see `state.rs`), so
 //! doubleword 0 sits at byte offset 8 of the register and ISA byte `i` is host lane `15 - i`.
 
-use super::{Ctx, LiftResult};
+use super::{Ctx, LiftResult, fp};
 use crate::decode::fields::{bits, ra, rb, rt};
 use crate::state;
 use xarch_translator::ir::{Helper, IntCC, Lane, TrapKind, Type, Value, VecOp, VecUnOp};
@@ -449,17 +449,28 @@ fn sdw0(ctx: &mut Ctx, n: u32) -> Value {
     ctx.b.get_reg(Type::F64, dw0(n))
 }
 
-/// xsadddp & co: doubleword 0, rounding to nearest.
+/// xsadddp & co: doubleword 0. Add, subtract, multiply and divide are FPSCR-faithful (the
+/// classic forms' path, [`fp::arith_dp`]); max, min and copysign are inline.
 pub fn xs_arith(ctx: &mut Ctx, w: u32) -> LiftResult {
     let (t, a, b) = xx3_regs(w);
     let x = bits(w, 21, 28);
+    if matches!(x, 32 | 40 | 48 | 56) {
+        let ia = ctx.b.get_reg(Type::I64, dw0(a));
+        let ib = ctx.b.get_reg(Type::I64, dw0(b));
+        let z = ctx.b.const64(0);
+        let r = match x {
+            32 => fp::arith_dp(ctx, ia, ib, z, fp::host::op::ADD),
+            40 => fp::arith_dp(ctx, ia, ib, z, fp::host::op::SUB),
+            // the helper multiplies FRA by FRC
+            48 => fp::arith_dp(ctx, ia, z, ib, fp::host::op::MUL),
+            _ => fp::arith_dp(ctx, ia, ib, z, fp::host::op::DIV),
+        };
+        ctx.b.set_reg(dw0(t), r);
+        return Ok(());
+    }
     let va = sdw0(ctx, a);
     let vb = sdw0(ctx, b);
     let r = match x {
-        32 => ctx.b.fadd(va, vb),
-        40 => ctx.b.fsub(va, vb),
-        48 => ctx.b.fmul(va, vb),
-        56 => ctx.b.fdiv(va, vb),
         160 => ctx.b.fmax(va, vb),
         168 => ctx.b.fmin(va, vb),
         _ => {
@@ -504,12 +515,22 @@ fn fma_parts(ctx: &mut Ctx, x: u32, a: Value, b: Value, t: Value, lane: Option<L
     }
 }
 
+/// The scalar multiply-adds, FPSCR-faithful: "a" forms XA*XB ± XT, "m" forms XA*XT ± XB,
+/// negated by the `n` forms; NaN priority XA, the addend, the other factor (as FRA, FRB, FRC).
 pub fn xs_fma(ctx: &mut Ctx, w: u32) -> LiftResult {
     let (t, a, b) = xx3_regs(w);
-    let va = sdw0(ctx, a);
-    let vb = sdw0(ctx, b);
-    let vt = sdw0(ctx, t);
-    let r = fma_parts(ctx, bits(w, 21, 28), va, vb, vt, None);
+    let x = bits(w, 21, 28);
+    let ia = ctx.b.get_reg(Type::I64, dw0(a));
+    let ib = ctx.b.get_reg(Type::I64, dw0(b));
+    let it = ctx.b.get_reg(Type::I64, dw0(t));
+    let (q, add) = if x & 8 != 0 { (it, ib) } else { (ib, it) };
+    let kind = match (x & 128 != 0, x & 16 != 0) {
+        (false, false) => fp::host::op::MADD,
+        (false, true) => fp::host::op::MSUB,
+        (true, false) => fp::host::op::NMADD,
+        (true, true) => fp::host::op::NMSUB,
+    };
+    let r = fp::arith_dp(ctx, ia, add, q, kind);
     ctx.b.set_reg(dw0(t), r);
     Ok(())
 }
@@ -587,9 +608,13 @@ pub fn xs_unary(ctx: &mut Ctx, w: u32) -> LiftResult {
             let s = ctx.b.const64(sign);
             ctx.b.or(ib, s)
         }
-        75 | 89 | 121 | 105 => {
+        // xssqrtdp: FPSCR-faithful
+        75 => {
+            let z = ctx.b.const64(0);
+            fp::arith_dp(ctx, z, ib, z, fp::host::op::SQRT)
+        }
+        89 | 121 | 105 => {
             let f = match x {
-                75 => ctx.b.fsqrt(fb),
                 89 => ctx.b.fround(RoundMode::Trunc, fb),
                 121 => ctx.b.fround(RoundMode::Floor, fb),
                 _ => ctx.b.fround(RoundMode::Ceil, fb),

@@ -233,23 +233,11 @@ pub fn fprf_of(x: u64) -> u32 {
     let v = if is_nan(x) {
         0x11
     } else if is_inf(x) {
-        if neg {
-            0x09
-        } else {
-            0x05
-        }
+        if neg { 0x09 } else { 0x05 }
     } else if is_zero(x) {
-        if neg {
-            0x12
-        } else {
-            0x02
-        }
+        if neg { 0x12 } else { 0x02 }
     } else if x >> 52 & 0x7ff == 0 {
-        if neg {
-            0x18
-        } else {
-            0x14
-        }
+        if neg { 0x18 } else { 0x14 }
     } else if neg {
         0x08
     } else {
