@@ -366,7 +366,7 @@ pub fn run(
                     && !ABI.sysno(nr).is_some_and(Sysno::never_restarts))
                 .then_some(nr);
                 vm.finish_syscall(ret as u64)?;
-                if interrupted.is_some() || gsig::any_pending() {
+                if interrupted.is_some() || gsig::any_pending() || sys.has_saved_mask() {
                     let r = deliver_signals(&mut vm, &mut space, &mut sys, &mut sigs, interrupted);
                     if let Err(e) = r {
                         break e;
@@ -491,6 +491,9 @@ fn push_frame(
 ) -> Result<(), Ending> {
     let act = sys.guest_action(sig);
     let mask = sys.guest_mask() | sigs.fault_mask;
+    // After rt_sigsuspend/ppoll/pselect6/epoll_pwait the first frame saves the call's
+    // original mask, not the temporary one it is delivered under.
+    let saved = sys.take_saved_mask().map(|m| m | sigs.fault_mask);
     // x86-64 Linux requires SA_RESTORER (glibc always sets it); without it the kernel
     // cannot return from the handler and forces SIGSEGV.
     if act.flags & gsig::SA_RESTORER == 0 || act.restorer == 0 {
@@ -501,7 +504,7 @@ fn push_frame(
         info,
         handler: act.handler,
         restorer: act.restorer,
-        mask,
+        mask: saved.unwrap_or(mask),
         trap,
         altstack: sigs.alt,
         onstack: act.flags & gsig::SA_ONSTACK != 0,
@@ -535,6 +538,9 @@ fn deliver_signals(
 ) -> Result<(), Ending> {
     let bits = gsig::take_pending();
     if bits == 0 && interrupted.is_none() {
+        if let Some(m) = sys.take_saved_mask() {
+            sys.set_guest_mask(m);
+        }
         return Ok(());
     }
     let mut regs = vm.user_regs();
@@ -563,6 +569,10 @@ fn deliver_signals(
         let info = gsig::info_of(sig);
         push_frame(vm, space, sys, sigs, sig, &info, None, &mut regs, &mut cur)?;
         fp = Some(cur);
+    }
+    if let Some(m) = sys.take_saved_mask() {
+        // No handler ran: the temporary mask ends here.
+        sys.set_guest_mask(m);
     }
     if let Some(nr) = interrupted {
         // No handler ran (the signal's action changed): Linux restarts the call.

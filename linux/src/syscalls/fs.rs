@@ -957,21 +957,33 @@ impl Syscalls {
         };
         let mask = self.opt_sigset(space, sigmask)?;
         let maskp = mask.as_ref().map_or(0, |m| m as *const u64 as i64);
-        let n = raw(
-            libc::SYS_ppoll,
-            [
-                if big { host.as_mut_ptr() as i64 } else { p },
-                nfds as i64,
-                tsp,
-                maskp,
-                if maskp != 0 { 8 } else { 0 },
-                0,
-            ],
+        let n = self.masked(
+            mask,
+            raw(
+                libc::SYS_ppoll,
+                [
+                    if big { host.as_mut_ptr() as i64 } else { p },
+                    nfds as i64,
+                    tsp,
+                    maskp,
+                    if maskp != 0 { 8 } else { 0 },
+                    0,
+                ],
+            ),
         )?;
         for (i, h) in host.iter().enumerate() {
             put(space, fds + 8 * i as u64 + 6, &h.revents.to_be_bytes())?;
         }
         Ok(n)
+    }
+
+    /// The result of a call that ran with the temporary signal mask `mask`: on EINTR the
+    /// temporary mask stays for the signal delivery that follows (see `keep_temporary_mask`).
+    fn masked(&mut self, mask: Option<u64>, r: SysResult) -> SysResult {
+        if let (Some(m), Err(libc::EINTR)) = (mask, &r) {
+            self.keep_temporary_mask(m);
+        }
+        r
     }
 
     /// A guest `sigset_t *` that may be NULL, read in the guest's layout.
@@ -1049,7 +1061,8 @@ impl Syscalls {
         let tsp = tsp
             .as_ref()
             .map_or(0, |t| t as *const libc::timespec as i64);
-        self.select_common(space, a, tsp, sigp, libc::SYS_pselect6)
+        let r = self.select_common(space, a, tsp, sigp, libc::SYS_pselect6);
+        self.masked(mask, r)
     }
 
     /// select(2): the timeout is a guest `timeval`, updated with the time left.
@@ -1323,16 +1336,19 @@ impl Syscalls {
         let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; max];
         let mask = self.opt_sigset(space, a[4])?;
         let maskp = mask.as_ref().map_or(0, |m| m as *const u64 as i64);
-        let n = raw(
-            libc::SYS_epoll_pwait,
-            [
-                int(a[0]),
-                evs.as_mut_ptr() as i64,
-                max as i64,
-                int(a[3]),
-                maskp,
-                if maskp != 0 { 8 } else { 0 },
-            ],
+        let n = self.masked(
+            mask,
+            raw(
+                libc::SYS_epoll_pwait,
+                [
+                    int(a[0]),
+                    evs.as_mut_ptr() as i64,
+                    max as i64,
+                    int(a[3]),
+                    maskp,
+                    if maskp != 0 { 8 } else { 0 },
+                ],
+            ),
         )?;
         let mut out = Vec::with_capacity(n as usize * size);
         for e in evs.iter().take(n as usize) {

@@ -78,6 +78,10 @@ pub struct Syscalls {
     /// Guest handlers make the host record their signals (`crate::signal`): the caller
     /// delivers them. Off: handlers are recorded only and the host action stays.
     deliver_signals: bool,
+    /// The mask to restore after the signal delivery that follows a call which ran with a
+    /// temporary mask (rt_sigsuspend, ppoll, pselect6, epoll_pwait) and returned EINTR; see
+    /// [`Syscalls::take_saved_mask`].
+    saved_mask: Option<u64>,
     clear_child_tid: u64,
     count: u64,
 }
@@ -99,6 +103,7 @@ impl Syscalls {
             warned: HashSet::new(),
             sigactions: HashMap::new(),
             deliver_signals: false,
+            saved_mask: None,
             clear_child_tid: 0,
             count: 0,
         }

@@ -705,6 +705,30 @@ impl Syscalls {
         old
     }
 
+    /// After a call that ran with a temporary signal mask returned EINTR: Linux delivers the
+    /// pending signals under the temporary mask and saves the original one in the first
+    /// handler's frame (sigreturn restores it), or restores it at once when no handler runs.
+    /// The host call has put the original mask back already, so install the temporary one
+    /// again and keep the original for [`Syscalls::take_saved_mask`].
+    pub(crate) fn keep_temporary_mask(&mut self, temporary: u64) {
+        if self.saved_mask.is_none() {
+            self.saved_mask = Some(self.guest_mask());
+        }
+        self.set_guest_mask(temporary);
+    }
+
+    /// The original mask of a call that returned EINTR under a temporary mask, once: the run
+    /// loop puts it in the first signal frame it builds, or sets it back when it runs no
+    /// handler.
+    pub fn take_saved_mask(&mut self) -> Option<u64> {
+        self.saved_mask.take()
+    }
+
+    /// Whether a temporary mask is in place (see [`Syscalls::take_saved_mask`]).
+    pub fn has_saved_mask(&self) -> bool {
+        self.saved_mask.is_some()
+    }
+
     /// Sets the guest's signal mask (on the host, minus the signals the emulator needs).
     pub fn set_guest_mask(&mut self, mask: u64) {
         let mut m = mask;
@@ -771,10 +795,14 @@ impl Syscalls {
 
     pub(super) fn rt_sigsuspend(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
         let set = self.abi.get_sigset(&get(space, a[0], 8)?);
-        raw(
+        let r = raw(
             libc::SYS_rt_sigsuspend,
             [&raw const set as i64, 8, 0, 0, 0, 0],
-        )
+        );
+        if r == Err(libc::EINTR) {
+            self.keep_temporary_mask(set);
+        }
+        r
     }
 
     /// getitimer/setitimer: `struct itimerval` is four guest words (two `timeval`s), read
