@@ -368,7 +368,7 @@ fn guest_loop(
                         MemEvent::Mapped { .. } => {}
                     }
                 }
-                if interrupted.is_some() || gsig::any_pending() {
+                if interrupted.is_some() || gsig::any_pending() || sys.has_saved_mask() {
                     if let Err(end) =
                         deliver_signals(fe, state, space, sys, &mut trampoline, interrupted)
                     {
@@ -469,6 +469,9 @@ fn deliver_signals(
     mut interrupted: Option<i64>,
 ) -> Result<(), Ending> {
     let bits = gsig::take_pending();
+    // After rt_sigsuspend/ppoll/pselect6/epoll_pwait: the first frame saves the call's
+    // original mask, not the temporary one it is delivered under.
+    let mut saved = sys.take_saved_mask();
     for sig in 1..=64u32 {
         let bit = 1u64 << (sig - 1);
         if bits & bit == 0 {
@@ -479,7 +482,11 @@ fn deliver_signals(
         if !act.is_handler() || mask & bit != 0 {
             // The guest dropped its handler since (the host action applies now), or an
             // earlier frame of this round blocks it (it waits in the host kernel).
-            gsig::raise_on_host(sig);
+            if gsig::is_engine_fault_signal(sig) {
+                gsig::give_back_sent_fault(sig, &act, mask & bit != 0);
+            } else {
+                gsig::raise_on_host(sig);
+            }
             continue;
         }
         if let Some(v) = interrupted.take() {
@@ -507,7 +514,7 @@ fn deliver_signals(
             handler: act.handler,
             flags: act.flags,
             restorer,
-            mask,
+            mask: saved.take().unwrap_or(mask),
         };
         match fe.setup_signal_frame(state.bytes_mut(), space, &frame) {
             Ok(()) => {}
@@ -528,6 +535,10 @@ fn deliver_signals(
         if act.flags & gsig::SA_RESETHAND != 0 {
             sys.reset_to_default(sig);
         }
+    }
+    if let Some(m) = saved {
+        // No handler ran: the temporary mask ends here.
+        sys.set_guest_mask(m);
     }
     if interrupted.is_some() && fe.syscall_insn_len() != 0 {
         // No handler ran (the signal's action changed): Linux restarts the call.

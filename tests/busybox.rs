@@ -317,21 +317,12 @@ cases! {
     sh_fifo: ["sh", "-c", "mkfifo f; (echo through the fifo > f &); cat f"];
     sh_expansions: ["sh", "-c", "read a b <<EOF\nx y\nEOF\necho $b$a; case $a in x) echo X;; esac; echo ${#a} ${c:-d} $((1<<40)) $((-7/2)) $((-7%3)); v=$(echo sub); echo \"[$v]\"; (exit 4); echo $?"];
     sh_trap: ["sh", "-c", "trap 'echo got USR1' USR1; kill -USR1 $$; echo after"];
+    // wait blocks SIGCHLD and suspends with an empty mask (rt_sigsuspend): the handler must
+    // run under the temporary mask and the old one come back by sigreturn.
+    sh_wait: ["sh", "-c", "sleep 0.1 & wait; echo done $?; sleep 0.1 & wait $!; echo again $?"];
+    // SIGSEGV/SIGBUS sent by kill are signals, not faults: handled by a trap, else fatal.
+    sh_kill_segv_trapped: ["sh", "-c", "trap 'echo got SEGV' SEGV; kill -SEGV $$; echo after"];
+    sh_kill_segv: ["sh", "-c", "kill -SEGV $$; echo not reached"] => exit 139;
+    sh_kill_bus: ["sh", "-c", "kill -BUS $$; echo not reached"] => exit 135;
     sh_tar_round_trip: ["sh", "-c", "tar -cf t.tar tree && mkdir out && tar -xf t.tar -C out && ls -lR out && tar -tvf t.tar"];
 }
-
-// NOT IN THE TABLE: cases that fail under `xarch run` on every guest (aarch64, x86_64,
-// ppc64le) while the reference runs them; each is an xarch bug outside the Linux layer's
-// syscall code, reported in the issue note. Add them to the table when fixed.
-//
-// - `sh -c 'sleep 0.1 & wait; echo done'` (also `wait $!`) never ends, busy and deaf to
-//   SIGTERM: busybox's `wait` blocks SIGCHLD and calls rt_sigsuspend(empty mask). The host
-//   sigsuspend returns EINTR with the old mask (SIGCHLD blocked) back in place, so
-//   `deliver_signals` (src/cmd_run.rs; accel/src/process.rs likewise) finds SIGCHLD blocked,
-//   raises it again on the host and runs no handler; the guest's flag is never set and it
-//   suspends again, forever. Linux delivers under the sigsuspend mask and saves the old mask
-//   in the first frame (TIF_RESTORE_SIGMASK).
-// - `sh -c 'kill -SEGV $$'` exits 0 (the reference dies by SIGSEGV, 139); `kill -BUS` too:
-//   translator/src/signals.rs's fault handler takes a SIGSEGV/SIGBUS sent by kill (si_code
-//   SI_USER, no fault address) for a host fault outside the guest window, restores the old
-//   action and returns, so the signal is lost (and the engine's fault handler is gone).

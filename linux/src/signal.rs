@@ -164,6 +164,35 @@ pub fn siginfo_to_32bit(info: &[u8; 128], endian: Endian) -> [u8; 128] {
     b
 }
 
+/// Records SIGSEGV/SIGBUS sent by a process (`kill`, si_code ≤ 0) for the guest, as the
+/// host handler records other signals. The DBT engine's fault handler owns these two signals
+/// and calls this for the ones that are not faults.
+pub fn record_sent(sig: libc::c_int, info: *mut libc::siginfo_t) {
+    record(sig, info, std::ptr::null_mut());
+}
+
+/// True for the signals whose host handler is the DBT engine's fault handler, so that
+/// [`raise_on_host`] would only come back to the guest: see [`give_back_sent_fault`].
+pub fn is_engine_fault_signal(sig: u32) -> bool {
+    sig == libc::SIGSEGV as u32 || sig == libc::SIGBUS as u32
+}
+
+/// A sent SIGSEGV/SIGBUS (see [`record_sent`]) the guest does not handle now: with the
+/// default action the process dies by it, as Linux would kill it; ignored, it is dropped;
+/// blocked, it stays recorded (without interrupting the guest again) until the guest's mask
+/// allows it.
+pub fn give_back_sent_fault(sig: u32, action: &GuestAction, blocked: bool) {
+    if blocked {
+        PENDING.fetch_or(1 << (sig - 1), Ordering::SeqCst);
+    } else if action.handler == 0 {
+        // SAFETY: SIG_DFL for a signal number in 1..=64, then raise(3): the process dies.
+        unsafe {
+            libc::signal(sig as i32, libc::SIG_DFL);
+            libc::raise(sig as i32);
+        }
+    }
+}
+
 /// Gives `sig` back to the host: raised again on this thread, it stays pending while the
 /// host mask blocks it, or takes the host's action (SIG_DFL/SIG_IGN) if the guest has no
 /// handler any more.

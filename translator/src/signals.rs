@@ -141,6 +141,13 @@ fn read_own(addr: usize, buf: &mut [u8]) -> bool {
 }
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo to a SA_SIGINFO handler.
+    if unsafe { (*info).si_code } <= 0 {
+        // Sent by a process (kill, tgkill, sigqueue), not a fault: the guest's action
+        // applies, through the run loop, like any other signal.
+        xarch_linux::signal::record_sent(sig, info);
+        return;
+    }
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers of fault signals.
     let addr = unsafe { (*info).si_addr() } as usize;
     let engine = ACTIVE.with(|a| a.get());
