@@ -544,6 +544,18 @@ impl Engine {
         if *NO_REGIONS {
             return vec![pc];
         }
+        // A member of a region already compiled (entered here from outside it, so it got hot
+        // on its own): alone, it chains into that region's head (on the same loop) instead of
+        // compiling another copy of the loop headed here. Those copies (the same 2-5 block
+        // loop once per member) were 27 % / 60 % / 32 % of `alloc`'s compile time on
+        // AArch64 / x86-64 / ppc64le guests, measured.
+        if self
+            .blocks
+            .values()
+            .any(|e| e.code.is_some() && e.region.iter().any(|&(p, _)| p == pc))
+        {
+            return vec![pc];
+        }
         let warm = self.opts.hot_threshold / 2;
         // Warm blocks reachable from `pc`, breadth first, with their successors.
         let mut seen: Vec<(u64, Vec<u64>)> = vec![(pc, Self::successors(&self.blocks[&pc].block))];

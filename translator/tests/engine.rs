@@ -674,3 +674,40 @@ fn dropping_a_region_member_drops_the_region_code() {
     assert_eq!(st.blocks_lifted, 5, "{st}");
     assert!(st.blocks_compiled >= 2, "{st}");
 }
+
+#[test]
+fn a_region_member_entered_from_outside_compiles_alone_and_chains_into_the_region() {
+    let opts = EngineOptions {
+        hot_threshold: 1,
+        stats: true,
+        ..Default::default()
+    };
+    let fe = Arc::new(IrFrontend {
+        blocks: sum_loop(),
+        state_size: 64,
+        pc_offset: 0,
+    });
+    let mut engine = Engine::new(fe, opts).unwrap();
+    let mut space = FlatSpace {
+        mem: test_memory(&[]),
+        code: Vec::new(),
+    };
+    let mut state = CpuState::new(64);
+    state.bytes_mut()[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+    assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+    // One region: 0x1000 with its loop members 0x1010 and 0x1020.
+    let st = engine.stats();
+    assert_eq!((st.blocks_compiled, st.compiled_insns), (1, 3), "{st}");
+    // Enter the loop at a member: it and the next member compile alone (one instruction
+    // each), then chain into the region at 0x1000; no second copy of the loop (which would
+    // make it 3 compiles of 7 instructions). The syscall block 0x1030 compiles too.
+    state.bytes_mut()[0..8].copy_from_slice(&0x1010u64.to_le_bytes());
+    for r in [R1, R2] {
+        state.bytes_mut()[r as usize..r as usize + 8].copy_from_slice(&0u64.to_le_bytes());
+    }
+    assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+    assert_eq!(reg(&state, R2), N * (N + 1) / 2);
+    let st = engine.stats();
+    assert_eq!((st.blocks_compiled, st.compiled_insns), (4, 6), "{st}");
+    assert_eq!(st.interp_insns, 4, "{st}");
+}
