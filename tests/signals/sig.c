@@ -147,7 +147,7 @@ int main(int argc, char **argv) {
         setitimer(ITIMER_REAL, &it, 0);
         double f;
         uint64_t r = 0;
-        for (int k = 0; k < 40; k++) r += work(200000, &f);
+        for (int k = 0; k < 40; k++) r += work(25000, &f);
         while (ticks < 3) work(1000, &hsink_f);
         struct itimerval off = {{0, 0}, {0, 0}};
         setitimer(ITIMER_REAL, &off, 0);
