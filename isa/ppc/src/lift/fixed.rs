@@ -11,11 +11,7 @@ use xarch_translator::ir::{Exit, IntCC, TrapKind, Type, Value};
 pub const fn mask64(mb: u32, me: u32) -> u64 {
     let a = u64::MAX >> mb;
     let b = u64::MAX << (63 - me);
-    if mb <= me {
-        a & b
-    } else {
-        a | b
-    }
+    if mb <= me { a & b } else { a | b }
 }
 
 pub fn addi(ctx: &mut Ctx, w: u32) -> LiftResult {
