@@ -1,6 +1,7 @@
 //! Differential test against qemu-aarch64: random sequences of the integer instruction classes
-//! (data processing immediate and register, forward conditional branches, loads and stores of
-//! every size and addressing mode into a scratch buffer), each started from random registers,
+//! (data processing immediate and register, CRC32, forward conditional branches, loads and
+//! stores of every size and addressing mode into a scratch buffer, FEAT_LSE atomics on aligned
+//! addresses in it), each started from random registers,
 //! flags and memory, wrapped in one static program that stores x0..x30 and NZCV after every
 //! sequence and writes them, with the scratch buffers, to stdout. The same ELF runs under `qemu-aarch64`
 //! and under `target/release/xarch run`; the outputs must be identical.
@@ -127,11 +128,78 @@ fn memory_word(rng: &mut Rng) -> Option<u32> {
     Some(w)
 }
 
+/// A random register other than the base register x28 (x31 when `zr`: XZR).
+fn reg(rng: &mut Rng, zr: bool) -> u32 {
+    loop {
+        let r = rng.below(if zr { 32 } else { 31 }) as u32;
+        if r != BASE {
+            return r;
+        }
+    }
+}
+
+/// A random FEAT_LSE atomic (CAS, CASP, LDADD…LDUMIN, SWP, any size and ordering) as a short
+/// unit: `and xK, x28, #~15` gives an aligned address in the scratch buffer (LSE atomics
+/// fault on misaligned addresses), and for half of the compare-and-swaps a load of the
+/// compared register(s) from it first, so that the swap succeeds.
+fn atomic_unit(rng: &mut Rng) -> Vec<u32> {
+    let k = reg(rng, false);
+    let mut unit = vec![0x927c_ef80 | BASE << 5 | k]; // and xK, x28, #0xfffffffffffffff0
+    let (rs, rt) = (reg(rng, false), reg(rng, true));
+    let order = (rng.below(4) as u32) << 22; // A/R (L/o0 for CAS: bits 22 and 15, see below)
+    match rng.below(4) {
+        0 | 1 => {
+            // LDADD, LDCLR, LDEOR, LDSET, LDSMAX, LDSMIN, LDUMAX, LDUMIN (o3 = 0), SWP (o3:opc = 1000)
+            let op = rng.below(9) as u32;
+            let op = if op == 8 { 0b1000 } else { op };
+            let size = rng.below(4) as u32;
+            unit.push(0x3820_0000 | size << 30 | order | rs << 16 | op << 12 | k << 5 | rt);
+        }
+        2 => {
+            // CAS{A,L,AL}{B,H,,}: ss0010001L1sssssO11111nnnnnttttt
+            let size = rng.below(4) as u32;
+            if rs != k && rng.below(2) == 0 {
+                unit.push(0xf940_0000 | k << 5 | rs); // ldr xS, [xK]
+            }
+            let (l, o0) = (rng.below(2) as u32, rng.below(2) as u32);
+            unit.push(0x08a0_7c00 | size << 30 | l << 22 | rs << 16 | o0 << 15 | k << 5 | rt);
+        }
+        _ => {
+            // CASP{A,L,AL} of words or doublewords: even Rs and Rt, neither pair holding x28
+            let even = |rng: &mut Rng| loop {
+                let r = 2 * rng.below(16) as u32;
+                if r != BASE {
+                    return r;
+                }
+            };
+            let (rs, rt) = (even(rng), even(rng));
+            let sz = rng.below(2) as u32;
+            if rs != k && rs + 1 != k && rng.below(2) == 0 {
+                // ldp wS/xS, wS+1/xS+1, [xK]
+                unit.push(0x2940_0000 | sz << 31 | (rs + 1) << 10 | k << 5 | rs);
+            }
+            let (l, o0) = (rng.below(2) as u32, rng.below(2) as u32);
+            unit.push(0x0820_7c00 | sz << 30 | l << 22 | rs << 16 | o0 << 15 | k << 5 | rt);
+        }
+    }
+    unit
+}
+
 fn random_sequence(rng: &mut Rng, encs: &[&'static decode::Encoding]) -> Vec<u32> {
     let mut seq = Vec::with_capacity(SEQ_LEN);
+    let mut after_branch = false;
     while seq.len() < SEQ_LEN {
+        // One in ten, not after a branch (it would skip the address computation): an atomic.
+        if !after_branch && rng.below(10) == 0 {
+            let unit = atomic_unit(rng);
+            if unit.iter().all(|&w| usable(w)) {
+                seq.extend(unit);
+            }
+            continue;
+        }
         // One in eight: a forward branch over the next instruction (never the last one).
         if seq.len() + 1 < SEQ_LEN && rng.below(8) == 0 {
+            after_branch = true;
             let rt = rng.below(31) as u32;
             let w = match rng.below(3) {
                 0 => 0x5400_0040 | rng.below(16) as u32, // b.<cond> .+8
@@ -161,6 +229,7 @@ fn random_sequence(rng: &mut Rng, encs: &[&'static decode::Encoding]) -> Vec<u32
         };
         if usable(w) {
             seq.push(w);
+            after_branch = false;
         }
     }
     seq

@@ -21,7 +21,9 @@ pub static TABLE: &[Encoding] = &[
     inst!(STLR,       "STLR, STLRB, STLRH",          "ss001000100-----1-----nnnnnttttt", l::store_release),
     inst!(LDLAR,      "LDLAR (as LDAR)",             "ss001000110-----0-----nnnnnttttt", l::load_acquire),
     inst!(LDAR,       "LDAR, LDARB, LDARH",          "ss001000110-----1-----nnnnnttttt", l::load_acquire),
-    // inst!(CAS*, CASP*: "ss0010001L1sssssO11111nnnnnttttt"): FEAT_LSE, HWCAP_ATOMICS not advertised
+    // Compare and swap (FEAT_LSE, HWCAP_ATOMICS): L = acquire, o0 = release; Rt2 is 11111
+    inst!(CAS,        "CAS, CASA, CASL, CASAL (B/H/W/X)", "ss0010001L1sssssO11111nnnnnttttt", l::cas),
+    inst!(CASP,       "CASP, CASPA, CASPL, CASPAL",  "0z0010000L1sssssO11111nnnnnttttt", l::casp),
     // LDAPR (FEAT_LRCPC)
     inst!(LDAPR,      "LDAPR, LDAPRB, LDAPRH",       "ss11100010111111110000nnnnnttttt", l::load_acquire),
     // inst!(LDAPUR*/STLUR*: "ss011001oo0iiiiiiiii00nnnnnttttt"): FEAT_LRCPC2 not advertised
@@ -40,8 +42,10 @@ pub static TABLE: &[Encoding] = &[
     inst!(LDP_fp,     "LDP, LDNP (SIMD&FP)",         "oo10110pp1iiiiiiiuuuuunnnnnttttt", l::ldst_pair),
     // Load/store register: unscaled (idx 00), post-index (01), unprivileged (10), pre-index (11)
     inst!(LDST_imm9,  "LDUR, STUR, LDTR, STTR, LDR/STR (pre/post), ... ", "ss111v00oo0iiiiiiiiippnnnnnttttt", l::ldst_imm9),
-    // Atomic memory operations (bits 11..10 = 00): FEAT_LSE, HWCAP_ATOMICS not advertised
-    // inst!(LDADD* ... SWP*: "ss111v00ooasssssoooo00nnnnnttttt")
+    // Atomic memory operations (FEAT_LSE, HWCAP_ATOMICS): A = acquire, R = release, o3:opc the
+    // operation; ST<op> are the aliases with Rt = ZR. LDAPR (above) is carved out of it.
+    inst!(ATOMIC,     "LDADD, LDCLR, LDEOR, LDSET, LD{S,U}{MAX,MIN}, SWP (B/H/W/X)", "ss111000ar1sssssoooo00nnnnnttttt", l::atomic_rmw),
+    // inst!(ST64B, LD64B, ...: "11111000001sssss1ooo00nnnnnttttt"): FEAT_LS64 not advertised
     // Load/store register (register offset)
     inst!(LDST_reg,   "LDR, STR, LDRS*, PRFM (register)", "ss111v00oo1mmmmmxxxS10nnnnnttttt", l::ldst_reg_offset),
     // inst!(LDRAA, LDRAB: "11111000a1iiiiiiiiiiW1nnnnnttttt"): PAC not advertised

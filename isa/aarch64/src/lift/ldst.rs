@@ -1,13 +1,14 @@
 //! ARM ARM C4.1.88 "Loads and Stores": single registers in every addressing mode (unsigned
 //! offset, unscaled, pre/post-index, unprivileged, register offset, literal), pairs,
 //! exclusives (the monitor lives in the CPU state; a store-exclusive is a compare-and-swap
-//! against the value the load-exclusive saw, as QEMU does), load-acquire/store-release.
+//! against the value the load-exclusive saw, as QEMU does), load-acquire/store-release, and
+//! the FEAT_LSE atomics (CAS, CASP, LDADD and the other read-modify-writes, SWP).
 //! General-purpose and SIMD&FP registers share these encodings (the V bit).
 
 use super::{Ctx, LiftResult};
 use crate::decode::{bit, bits, sext};
 use crate::state;
-use xarch_translator::ir::{Endian, IntCC, TrapKind, Type, Value};
+use xarch_translator::ir::{AtomicOp, Endian, IntCC, TrapKind, Type, Value};
 
 /// What a single-register load/store does, from size:V:opc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -359,5 +360,83 @@ pub fn store_release(cx: &mut Ctx, w: u32) -> LiftResult {
     cx.b.fence();
     transfer(cx, Kind::Store, bytes, bits(w, 4, 0), addr);
     cx.b.fence();
+    Ok(())
+}
+
+// ---- FEAT_LSE ----
+//
+// Every LSE atomic is one host `lock`-prefixed instruction (`cmpxchg`, `cmpxchg16b`, `xadd`,
+// `xchg`, or a `cmpxchg` loop), which is a full barrier on the x86-64 host (TSO): the
+// acquire (A), release (L/R) and acquire-release forms need no fences of their own.
+
+/// CAS, CASA, CASL, CASAL (B/H/W/X): if memory equals Rs (of the access size), store Rt;
+/// Rs gets the old memory value, zero-extended (ARM ARM C6.2.56).
+pub fn cas(cx: &mut Ctx, w: u32) -> LiftResult {
+    let ty = Type::int(8 << bits(w, 31, 30));
+    let (rs, rn, rt) = (bits(w, 20, 16), bits(w, 9, 5), bits(w, 4, 0));
+    let addr = cx.x_sp(rn);
+    let expected = cx.x(rs);
+    let expected = cx.b.zext_or_trunc(ty, expected);
+    let new = cx.x(rt);
+    let new = cx.b.zext_or_trunc(ty, new);
+    let old = cx.b.atomic_cas(addr, expected, new, Endian::Little);
+    let old = cx.b.zext_or_trunc(Type::I64, old);
+    cx.set_x(rs, old);
+    Ok(())
+}
+
+/// CASP, CASPA, CASPL, CASPAL (32- and 64-bit pairs): compares the pair Rs, Rs+1 with memory
+/// and stores Rt, Rt+1 if equal, as one access of twice the register size (a 64-bit pair is
+/// one 128-bit compare-and-swap); Rs, Rs+1 get the old pair. Rs and Rt must be even.
+pub fn casp(cx: &mut Ctx, w: u32) -> LiftResult {
+    let half = if bit(w, 30) { 8 } else { 4 };
+    let (rs, rn, rt) = (bits(w, 20, 16), bits(w, 9, 5), bits(w, 4, 0));
+    if rs & 1 != 0 || rt & 1 != 0 {
+        return Err(TrapKind::Undefined);
+    }
+    let ty = Type::int(half * 16);
+    let addr = cx.x_sp(rn);
+    let (s0, s1) = (cx.x(rs), cx.x(rs + 1));
+    let expected = join(cx, ty, half, s0, s1);
+    let (t0, t1) = (cx.x(rt), cx.x(rt + 1));
+    let new = join(cx, ty, half, t0, t1);
+    let old = cx.b.atomic_cas(addr, expected, new, Endian::Little);
+    let hty = Type::int(half * 8);
+    let lo = cx.b.trunc(hty, old);
+    let k = cx.b.const32(half * 8);
+    let hi = cx.b.lshr(old, k);
+    let hi = cx.b.trunc(hty, hi);
+    let lo = cx.b.zext_or_trunc(Type::I64, lo);
+    let hi = cx.b.zext_or_trunc(Type::I64, hi);
+    cx.set_x(rs, lo);
+    cx.set_x(rs + 1, hi);
+    Ok(())
+}
+
+/// LDADD, LDCLR, LDEOR, LDSET, LDSMAX, LDSMIN, LDUMAX, LDUMIN, SWP (B/H/W/X, every A/R
+/// variant; ST<op> is Rt = ZR): memory becomes `mem <op> Rs` atomically; Rt gets the old
+/// value, zero-extended (ARM ARM C6.2 LDADD; the signed forms compare at the access size).
+pub fn atomic_rmw(cx: &mut Ctx, w: u32) -> LiftResult {
+    let op = match (bit(w, 15), bits(w, 14, 12)) {
+        (false, 0) => AtomicOp::Add,
+        (false, 1) => AtomicOp::AndNot,
+        (false, 2) => AtomicOp::Xor,
+        (false, 3) => AtomicOp::Or,
+        (false, 4) => AtomicOp::SMax,
+        (false, 5) => AtomicOp::SMin,
+        (false, 6) => AtomicOp::UMax,
+        (false, 7) => AtomicOp::UMin,
+        (true, 0) => AtomicOp::Xchg,
+        // ST64B/LD64B (FEAT_LS64) and unallocated words.
+        _ => return Err(crate::disasm::classify_unknown(w)),
+    };
+    let ty = Type::int(8 << bits(w, 31, 30));
+    let (rs, rn, rt) = (bits(w, 20, 16), bits(w, 9, 5), bits(w, 4, 0));
+    let addr = cx.x_sp(rn);
+    let v = cx.x(rs);
+    let v = cx.b.zext_or_trunc(ty, v);
+    let old = cx.b.atomic_rmw(op, addr, v, Endian::Little);
+    let old = cx.b.zext_or_trunc(Type::I64, old);
+    cx.set_x(rt, old);
     Ok(())
 }
