@@ -31,7 +31,8 @@ pub static TABLE: &[Form] = &[
     // 3.3.7 load/store string (big-endian only; the lifter rejects little-endian mode)
     form("lswi", x(31, 597), false, lswi),
     form("stswi", x(31, 725), false, stswi),
-    // lswx x(31, 533), stswx x(31, 661): not lifted yet (count from XER).
+    form("lswx", x(31, 533), false, lswx),
+    form("stswx", x(31, 661), false, stswx),
     form("lbzx", x(31, 87), false, lbzx),
     form("lbzux", x(31, 119), false, lbzux),
     form("lhzx", x(31, 279), false, lhzx),
@@ -67,6 +68,8 @@ pub static TABLE: &[Form] = &[
     form("sthcx.", x_rc(31, 726, 1), false, sthcx),
     form("stwcx.", x_rc(31, 150, 1), false, stwcx),
     form("stdcx.", x_rc(31, 214, 1), true, stdcx),
+    form("lqarx", x(31, 276), true, lqarx),
+    form("stqcx.", x_rc(31, 182, 1), true, stqcx),
     // 3.3.9 arithmetic
     form("addi", op(14), false, addi),
     form("addis", op(15), false, addis),

@@ -1,23 +1,42 @@
-//! Power ISA Book I 3.3.7: load/store string word immediate (`lswi`, `stswi`).
+//! Power ISA Book I 3.3.7: load/store string word (`lswi`, `stswi`, `lswx`, `stswx`).
 //!
 //! The bytes fill consecutive registers from RT on, four to a register in its low word
 //! from the most significant byte down, register numbers wrapping from r31 to r0; the last
-//! register's unfilled bytes are zero and, in 64-bit registers, the high word is zero. The
-//! count NB is a constant (0 means 32), so each lifts to word loads/stores plus one tail.
+//! register's unfilled bytes are zero and, in 64-bit registers, the high word is zero.
+//!
+//! - `lswi`/`stswi`: the count NB is a constant (0 means 32), so each lifts to word
+//!   loads/stores plus one tail.
+//! - `lswx`/`stswx`: the count is XER[57:63] (0..=127), known only at run time, and the IR
+//!   has no loops. Both lift to a bounded, unrolled sequence of 127 byte accesses in which
+//!   every access past the count is redirected to the last byte in range (EA + n - 1), an
+//!   address the instruction touches anyway: no access can fault that the instruction
+//!   would not, so faults stay precise without a helper. Loads past the count are dropped
+//!   by selects; stores run from the highest byte down, so the redirected stores to
+//!   EA + n - 1 are overwritten by the true last byte. A count of 0 does nothing (RT is
+//!   undefined by the ISA and left as it was, as qemu does).
 //!
 //! Only big-endian implementations have them: in little-endian mode POWER raises an
 //! alignment interrupt (and Linux does not emulate it), so on ppc64le they are undefined.
-//! `lswx`/`stswx` (the count in XER) are not lifted yet: they stay listed in the table.
 
 use super::{Ctx, LiftResult};
-use crate::decode::fields::{bits, ra, rt};
-use xarch_translator::ir::{Endian, TrapKind, Type, Value};
+use crate::decode::fields::{bits, ra, rb, rt};
+use crate::state;
+use xarch_translator::ir::{Endian, Exit, IntCC, TrapKind, Type, Value};
 
-/// (NB, number of registers) of a string word immediate.
-fn count(ctx: &Ctx, w: u32) -> Result<(u32, u32), TrapKind> {
+/// Longest `lswx`/`stswx` transfer: XER[57:63] is seven bits.
+const MAX_X_BYTES: u32 = 127;
+
+/// String instructions exist only in big-endian mode.
+fn big_endian_only(ctx: &Ctx) -> LiftResult {
     if ctx.endian != Endian::Big {
         return Err(TrapKind::Undefined);
     }
+    Ok(())
+}
+
+/// (NB, number of registers) of a string word immediate.
+fn count(ctx: &Ctx, w: u32) -> Result<(u32, u32), TrapKind> {
+    big_endian_only(ctx)?;
     let nb = match bits(w, 16, 20) {
         0 => 32,
         n => n,
@@ -29,8 +48,9 @@ fn count(ctx: &Ctx, w: u32) -> Result<(u32, u32), TrapKind> {
 pub fn lswi(ctx: &mut Ctx, w: u32) -> LiftResult {
     let (nb, nr) = count(ctx, w)?;
     let (t, a) = (rt(w), ra(w));
-    // Invalid form: RA among the registers loaded.
-    if a != 0 && (0..nr).any(|i| (t + i) % 32 == a) {
+    // Invalid form: RA among the registers loaded, "including the case in which RA=0"
+    // (Power ISA Book I 3.3.7; qemu raises the illegal-instruction program interrupt too).
+    if (0..nr).any(|i| (t + i) % 32 == a) {
         return Err(TrapKind::Undefined);
     }
     let base = ctx.gpr_or0(a);
@@ -102,6 +122,100 @@ pub fn stswi(ctx: &mut Ctx, w: u32) -> LiftResult {
             ctx.store(a, part);
             k += size;
         }
+    }
+    Ok(())
+}
+
+/// XER[57:63] as i64, after leaving the instruction at once (to the next one) when it is 0.
+fn x_count(ctx: &mut Ctx) -> Value {
+    let bc = ctx.flag(state::XER_BC);
+    let bc = ctx.b.and_imm(bc, 0x7f);
+    let n = ctx.b.zext(Type::I64, bc);
+    let none = ctx.b.icmp_imm(IntCC::Eq, n, 0);
+    let next = ctx.next_pc();
+    ctx.b.exit_if(none, next);
+    n
+}
+
+/// Address of byte `k` of a string of `n` (> 0) bytes at `ea`, or of its last byte when `k`
+/// is past the end; and whether `k` is in range (i8).
+fn x_byte_addr(ctx: &mut Ctx, ea: Value, n: Value, last: Value, k: u32) -> (Value, Value) {
+    let inside = ctx.b.icmp_imm(IntCC::Ugt, n, u64::from(k));
+    let kk = ctx.b.const64(u64::from(k));
+    let off = ctx.b.select(inside, kk, last);
+    let a = ctx.b.add(ea, off);
+    (ctx.ea(a), inside)
+}
+
+/// lswx RT,RA,RB: XER[57:63] bytes from (RA|0)+(RB) into RT, RT+1, ...
+pub fn lswx(ctx: &mut Ctx, w: u32) -> LiftResult {
+    big_endian_only(ctx)?;
+    let (t, a, b) = (rt(w), ra(w), rb(w));
+    let ea = ctx.ea_x(a, b);
+    let n = x_count(ctx);
+    let last = ctx.b.add_imm(n, u64::MAX);
+    // Invalid form (Book I 3.3.7): RA (also when 0) or RB among the registers loaded, which
+    // includes RT = RA and RT = RB. Register r is loaded when n > 4 * ((r - RT) mod 32).
+    let dist = ((a + 32 - t) % 32).min((b + 32 - t) % 32);
+    let invalid = ctx.b.icmp_imm(IntCC::Ugt, n, u64::from(4 * dist));
+    let zero8 = ctx.b.iconst(Type::I8, 0);
+    for i in 0..MAX_X_BYTES.div_ceil(4) {
+        let mut v = ctx.b.const32(0);
+        for j in 0..4 {
+            let k = 4 * i + j;
+            if k >= MAX_X_BYTES {
+                break;
+            }
+            let (addr, inside) = x_byte_addr(ctx, ea, n, last, k);
+            let byte = ctx.load(Type::I8, addr);
+            let byte = ctx.b.select(inside, byte, zero8);
+            let byte = ctx.b.zext(Type::I32, byte);
+            let sh = ctx.b.const32(8 * (3 - j));
+            let byte = ctx.b.shl(byte, sh);
+            v = ctx.b.or(v, byte);
+        }
+        let r = (t + i) % 32;
+        let v = ctx.b.zext(Type::I64, v);
+        let v = if i == 0 {
+            v
+        } else {
+            let used = ctx.b.icmp_imm(IntCC::Ugt, n, u64::from(4 * i));
+            let old = ctx.gpr(r);
+            ctx.b.select(used, v, old)
+        };
+        ctx.set_gpr(r, v);
+    }
+    // An invalid form raises the illegal-instruction interrupt (SIGILL, as on qemu). The
+    // check comes after the loads: a trap ends the process, so the registers written before
+    // it are never seen.
+    let valid = ctx.b.icmp_imm(IntCC::Eq, invalid, 0);
+    let next = ctx.next_pc();
+    ctx.b.exit_if(valid, next);
+    ctx.end_block(Exit::Trap {
+        kind: TrapKind::Undefined,
+        pc: ctx.pc,
+    });
+    Ok(())
+}
+
+/// stswx RS,RA,RB: XER[57:63] bytes of RS, RS+1, ... to (RA|0)+(RB).
+pub fn stswx(ctx: &mut Ctx, w: u32) -> LiftResult {
+    big_endian_only(ctx)?;
+    let (s, a, b) = (rt(w), ra(w), rb(w));
+    let ea = ctx.ea_x(a, b);
+    let n = x_count(ctx);
+    let last = ctx.b.add_imm(n, u64::MAX);
+    let regs: Vec<Value> = (0..MAX_X_BYTES.div_ceil(4))
+        .map(|i| ctx.gpr32((s + i) % 32))
+        .collect();
+    // From the highest byte down: a byte past the count goes to EA + n - 1, which the
+    // store of byte n - 1 overwrites afterwards.
+    for k in (0..MAX_X_BYTES).rev() {
+        let (addr, _) = x_byte_addr(ctx, ea, n, last, k);
+        let sh = ctx.b.const32(8 * (3 - k % 4));
+        let byte = ctx.b.lshr(regs[(k / 4) as usize], sh);
+        let byte = ctx.b.trunc(Type::I8, byte);
+        ctx.store(addr, byte);
     }
     Ok(())
 }
