@@ -48,18 +48,19 @@ pub struct CpuState {
     pub vscr: u32,
     /// Reservation of `l*arx`: address, or [`RESV_NONE`].
     pub resv_addr: u64,
-    /// Reservation: the value loaded (zero-extended).
+    /// Reservation: the value loaded (zero-extended); of `lqarx`, the low doubleword.
     pub resv_val: u64,
-    /// Reservation: size in bytes (1, 2, 4, 8).
+    /// Reservation: size in bytes (1, 2, 4, 8, 16).
     pub resv_size: u64,
-    pub _pad: u64,
+    /// Reservation of `lqarx`: the high doubleword of the quadword loaded.
+    pub resv_val_hi: u64,
     /// VSR0..VSR63.
     pub vsr: [u128; 64],
 }
 
 const _: () = assert!(size_of::<CpuState>() == 368 + 64 * 16);
 const _: () = assert!(VSR.is_multiple_of(16));
-const _: () = assert!(offset_of!(CpuState, _pad) + 8 == VSR as usize);
+const _: () = assert!(offset_of!(CpuState, resv_val_hi) + 8 == VSR as usize);
 
 pub const GPR: u32 = offset_of!(CpuState, gpr) as u32;
 pub const PC: u32 = offset_of!(CpuState, pc) as u32;
@@ -77,6 +78,7 @@ pub const VSCR: u32 = offset_of!(CpuState, vscr) as u32;
 pub const RESV_ADDR: u32 = offset_of!(CpuState, resv_addr) as u32;
 pub const RESV_VAL: u32 = offset_of!(CpuState, resv_val) as u32;
 pub const RESV_SIZE: u32 = offset_of!(CpuState, resv_size) as u32;
+pub const RESV_VAL_HI: u32 = offset_of!(CpuState, resv_val_hi) as u32;
 pub const VSR: u32 = offset_of!(CpuState, vsr) as u32;
 
 /// Byte offset of GPR `n`.
@@ -123,7 +125,7 @@ impl Default for CpuState {
             resv_addr: RESV_NONE,
             resv_val: 0,
             resv_size: 0,
-            _pad: 0,
+            resv_val_hi: 0,
             vsr: [0; 64],
         }
     }

@@ -418,6 +418,272 @@ fn reservation_pairs() {
 }
 
 #[test]
+fn byte_and_halfword_reservations_in_both_byte_orders() {
+    // lharx r3, 0, r4; sthcx. r5, 0, r4; lbarx r6, 0, r7; stbcx. r5, 0, r7
+    let words = [
+        xf(31, 3, 0, 4, 116, 0),
+        xf(31, 5, 0, 4, 726, 1),
+        xf(31, 6, 0, 7, 52, 0),
+        xf(31, 5, 0, 7, 694, 1),
+    ];
+    let init = st(|s| (s.gpr[4], s.gpr[5], s.gpr[7]) = (DATA + 2, 0xabcd, DATA + 5));
+    for (f, half, store) in [
+        (&PPC64LE, 0x4433, [0x11, 0x22, 0xcd, 0xab, 0x55, 0xcd]),
+        (&PPC32, 0x3344, [0x11, 0x22, 0xab, 0xcd, 0x55, 0xcd]),
+    ] {
+        let (s, mem, _) = run_on(f, &words, init, &BYTES);
+        assert_eq!((s.gpr[3], s.gpr[6]), (half, 0x66), "{}", f.name());
+        assert_eq!(&mem[..6], &store, "{}", f.name());
+        assert_eq!(crf(&s, 0), 0b0010, "{}: both stored", f.name());
+    }
+}
+
+/// The 16 bytes 0x00..0x0f.
+fn quad_bytes() -> Vec<u8> {
+    (0..16).collect()
+}
+
+#[test]
+fn lqarx_loads_the_pair_high_doubleword_first() {
+    // lqarx r4, 0, r6 (little-endian: RTp gets the doubleword at EA + 8)
+    let (s, _, e) = run_on(
+        &PPC64LE,
+        &[xf(31, 4, 0, 6, 276, 0)],
+        st(|s| s.gpr[6] = DATA),
+        &quad_bytes(),
+    );
+    assert_eq!(
+        (s.gpr[4], s.gpr[5]),
+        (0x0f0e_0d0c_0b0a_0908, 0x0706_0504_0302_0100)
+    );
+    assert_eq!((s.resv_addr, s.resv_size), (DATA, 16));
+    assert_eq!((s.resv_val_hi, s.resv_val), (s.gpr[4], s.gpr[5]));
+    assert_eq!(e, BlockExit::Jump(PC + 4));
+    // Unaligned: the alignment interrupt (a trap here).
+    let (_, _, e) = run_on(
+        &PPC64LE,
+        &[xf(31, 4, 0, 6, 276, 0)],
+        st(|s| s.gpr[6] = DATA + 8),
+        &quad_bytes(),
+    );
+    assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, PC));
+}
+
+#[test]
+fn stqcx_stores_the_pair_only_under_a_matching_reservation() {
+    let hi = 0x1111_2222_3333_4444u64;
+    let lo = 0x5555_6666_7777_8888u64;
+    // stqcx. r8, 0, r6 (r8 high, r9 low)
+    let w = [xf(31, 8, 0, 6, 182, 1)];
+    let reserved = |s: &mut CpuState| {
+        (s.gpr[6], s.gpr[8], s.gpr[9]) = (DATA, hi, lo);
+        (s.resv_addr, s.resv_size) = (DATA, 16);
+        (s.resv_val_hi, s.resv_val) = (0x0f0e_0d0c_0b0a_0908, 0x0706_0504_0302_0100);
+    };
+    let (s, mem, e) = run_on(&PPC64LE, &w, st(reserved), &quad_bytes());
+    assert_eq!(&mem[..8], &lo.to_le_bytes());
+    assert_eq!(&mem[8..16], &hi.to_le_bytes());
+    assert_eq!((crf(&s, 0), s.resv_addr), (0b0010, state::RESV_NONE));
+    assert_eq!(e, BlockExit::Jump(PC + 4));
+    // Memory changed since lqarx (one byte differs): fails, memory kept, SO copied.
+    let mut changed = quad_bytes();
+    changed[15] = 0xff;
+    let (s, mem, _) = run_on(
+        &PPC64LE,
+        &w,
+        st(|s| {
+            reserved(s);
+            s.so = 1;
+        }),
+        &changed,
+    );
+    assert_eq!(&mem[..16], &changed[..]);
+    assert_eq!((crf(&s, 0), s.resv_addr), (0b0001, state::RESV_NONE));
+    // A doubleword reservation at the same address does not serve a quadword store.
+    let (s, mem, _) = run_on(
+        &PPC64LE,
+        &w,
+        st(|s| {
+            reserved(s);
+            s.resv_size = 8;
+        }),
+        &quad_bytes(),
+    );
+    assert_eq!((&mem[..16], crf(&s, 0)), (&quad_bytes()[..], 0));
+    // Unaligned: traps and stores nothing.
+    let (_, mem, e) = run_on(
+        &PPC64LE,
+        &w,
+        st(|s| {
+            reserved(s);
+            s.gpr[6] = DATA + 4;
+        }),
+        &quad_bytes(),
+    );
+    assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, PC));
+    assert_eq!(&mem[..16], &quad_bytes()[..]);
+}
+
+#[test]
+fn quadword_reservation_invalid_forms_and_modes() {
+    let trap = xarch_translator::ir::Exit::Trap {
+        kind: TrapKind::Undefined,
+        pc: PC,
+    };
+    // lqarx r5, 0, r6 (odd pair); lqarx r4, r4, r6 (RTp = RA); lqarx r4, 0, r4 (RTp = RB);
+    // stqcx. r7, 0, r6 (odd pair)
+    for w in [
+        xf(31, 5, 0, 6, 276, 0),
+        xf(31, 4, 4, 6, 276, 0),
+        xf(31, 4, 0, 4, 276, 0),
+        xf(31, 7, 0, 6, 182, 1),
+    ] {
+        assert_eq!(lift(&PPC64LE, &[w]).exit, trap, "{w:#010x}");
+    }
+    // lqarx r4, r5, r6: RA = RTp + 1 is valid (read before the pair is written).
+    let (s, _, e) = run_on(
+        &PPC64LE,
+        &[xf(31, 4, 5, 6, 276, 0)],
+        st(|s| (s.gpr[5], s.gpr[6]) = (DATA, 0)),
+        &quad_bytes(),
+    );
+    assert_eq!(
+        (s.gpr[5], e),
+        (0x0706_0504_0302_0100, BlockExit::Jump(PC + 4))
+    );
+    // Doubleword-pair forms do not exist in 32-bit implementations.
+    assert!(matches!(
+        lift(&PPC32, &[xf(31, 4, 0, 6, 276, 0)]).exit,
+        xarch_translator::ir::Exit::Trap { .. }
+    ));
+}
+
+// ---- load/store string (big-endian only) ----
+
+/// 256 bytes 1, 2, 3, ... (wrapping) for the string tests.
+fn counting_bytes() -> Vec<u8> {
+    (1..=256).map(|b| b as u8).collect()
+}
+
+/// The big-endian word of `bytes[from..from + 4]`, zero past `to`.
+fn be_word(bytes: &[u8], from: usize, to: usize) -> u64 {
+    (0..4).fold(0u64, |acc, j| {
+        let b = if from + j < to { bytes[from + j] } else { 0 };
+        acc << 8 | u64::from(b)
+    })
+}
+
+#[test]
+fn lswx_loads_the_xer_count_and_wraps_to_r0() {
+    let data = counting_bytes();
+    // lswx r5, r3, r4 with XER[57:63] = 7: r5 = 01020304, r6 = 05060700, r7 untouched.
+    let init = st(|s| {
+        (s.gpr[3], s.gpr[4], s.xer_bc) = (DATA, 0, 7);
+        (s.gpr[5], s.gpr[6], s.gpr[7]) = (u64::MAX, u64::MAX, 0x77);
+    });
+    let (s, _, e) = run_on(&PPC32, &[xf(31, 5, 3, 4, 533, 0)], init, &data);
+    assert_eq!(
+        (s.gpr[5], s.gpr[6], s.gpr[7]),
+        (0x0102_0304, 0x0506_0700, 0x77)
+    );
+    assert_eq!(e, BlockExit::Jump(PC + 4));
+    // lswx r30, r3, r4 with 11 bytes and r4 = 2: r30, r31, then r0 (090a0b00 from +2).
+    let init = st(|s| (s.gpr[3], s.gpr[4], s.gpr[0], s.xer_bc) = (DATA, 2, 0xdead, 11));
+    let (s, _, _) = run_on(&PPC32, &[xf(31, 30, 3, 4, 533, 0)], init, &data);
+    assert_eq!(
+        (s.gpr[30], s.gpr[31], s.gpr[0]),
+        (0x0304_0506, 0x0708_090a, 0x0b0c_0d00)
+    );
+    // lswx r1, 0, r0 with 124 bytes: r1..r31, every byte of the 124.
+    let init = st(|s| (s.gpr[0], s.xer_bc) = (DATA, 124));
+    let (s, _, _) = run_on(&PPC32, &[xf(31, 1, 0, 0, 533, 0)], init, &data);
+    for r in 1..32 {
+        let want = be_word(&data, 4 * (r - 1), 124);
+        assert_eq!(s.gpr[r], want, "r{r}");
+    }
+    assert_eq!(s.gpr[0], DATA, "r0 is not loaded");
+    // 126 bytes from r1: r1..r31 and r0; r0 is the base here, so the form is invalid.
+    let init = st(|s| (s.gpr[0], s.xer_bc) = (DATA, 126));
+    let (_, _, e) = run_on(&PPC32, &[xf(31, 1, 0, 0, 533, 0)], init, &data);
+    assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, PC));
+}
+
+#[test]
+fn lswx_with_a_zero_count_does_nothing_and_invalid_forms_trap() {
+    let data = counting_bytes();
+    // lswx r3, r3, r4 (RT = RA) with XER[57:63] = 0: no effect, no trap.
+    let init = st(|s| (s.gpr[3], s.gpr[4], s.xer_bc) = (DATA, 0, 0));
+    let (s, _, e) = run_on(&PPC32, &[xf(31, 3, 3, 4, 533, 0)], init, &data);
+    assert_eq!((s.gpr[3], e), (DATA, BlockExit::Jump(PC + 4)));
+    // ... and with a count: RA among the registers loaded is an invalid form (SIGILL).
+    let init = st(|s| (s.gpr[3], s.gpr[4], s.xer_bc) = (DATA, 0, 1));
+    let (_, _, e) = run_on(&PPC32, &[xf(31, 3, 3, 4, 533, 0)], init, &data);
+    assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, PC));
+    // lswx r8, r3, r10: RB = r10 is loaded only from the 9th byte on.
+    let init = st(|s| (s.gpr[3], s.gpr[10], s.xer_bc) = (DATA, 0, 8));
+    let (s, _, e) = run_on(&PPC32, &[xf(31, 8, 3, 10, 533, 0)], init, &data);
+    assert_eq!(
+        (s.gpr[8], s.gpr[9], e),
+        (0x0102_0304, 0x0506_0708, BlockExit::Jump(PC + 4))
+    );
+    let init = st(|s| (s.gpr[3], s.gpr[10], s.xer_bc) = (DATA, 0, 9));
+    let (_, _, e) = run_on(&PPC32, &[xf(31, 8, 3, 10, 533, 0)], init, &data);
+    assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, PC));
+}
+
+#[test]
+fn stswx_stores_exactly_the_xer_count() {
+    // stswx r5, r3, r4 with 6 bytes: 11 22 33 44 55 66, the rest untouched.
+    let init = st(|s| {
+        (s.gpr[3], s.gpr[4], s.xer_bc) = (DATA, 0, 6);
+        (s.gpr[5], s.gpr[6], s.gpr[7]) = (0x1122_3344, 0x5566_7788, 0x99aa_bbcc);
+    });
+    let (_, mem, _) = run_on(&PPC32, &[xf(31, 5, 3, 4, 661, 0)], init, &[0xee; 256]);
+    assert_eq!(&mem[..8], &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0xee, 0xee]);
+    // A zero count stores nothing.
+    let init = st(|s| (s.gpr[3], s.gpr[5], s.xer_bc) = (DATA, 0x1122_3344, 0));
+    let (_, mem, e) = run_on(&PPC32, &[xf(31, 5, 3, 4, 661, 0)], init, &[0xee; 256]);
+    assert!(mem.iter().all(|&b| b == 0xee));
+    assert_eq!(e, BlockExit::Jump(PC + 4));
+    // 127 bytes from r1 (wrapping to r0) at DATA + 16: r0 gives the last three.
+    let init = st(|s| {
+        for r in 0..32 {
+            s.gpr[r] = 0x0101_0101u64.wrapping_mul(r as u64 + 1) | 0xffff_ffff_0000_0000;
+        }
+        (s.gpr[0], s.gpr[3], s.gpr[4], s.xer_bc) = (0xa0b0_c0d0, DATA, 16, 127);
+    });
+    let mut want = vec![0xeeu8; 256];
+    for k in 0..127 {
+        let r = (1 + k / 4) % 32;
+        want[16 + k] = (init.gpr[r] >> (8 * (3 - k % 4))) as u8;
+    }
+    // stswx r1, r3, r4
+    let (_, mem, _) = run_on(&PPC32, &[xf(31, 1, 3, 4, 661, 0)], init, &[0xee; 256]);
+    assert_eq!(mem, want);
+    assert_eq!(&mem[16 + 124..16 + 128], &[0xa0, 0xb0, 0xc0, 0xee]);
+}
+
+#[test]
+fn string_forms_are_big_endian_only_and_lswi_checks_ra_0() {
+    let trap = xarch_translator::ir::Exit::Trap {
+        kind: TrapKind::Undefined,
+        pc: PC,
+    };
+    // lswx r5, r3, r4; stswx r5, r3, r4; lswi r5, r3, 4 on ppc64le.
+    for w in [
+        xf(31, 5, 3, 4, 533, 0),
+        xf(31, 5, 3, 4, 661, 0),
+        xf(31, 5, 3, 4, 597, 0),
+    ] {
+        assert_eq!(lift(&PPC64LE, &[w]).exit, trap, "{w:#010x}");
+    }
+    // lswi r30, 0, 12 loads r30, r31, r0: RA = 0 in range is invalid too.
+    assert_eq!(lift(&PPC32, &[xf(31, 30, 0, 12, 597, 0)]).exit, trap);
+    // lswi r29, 0, 12 loads r29..r31: valid, EA = 0 + ... reads from 0, so only lift it.
+    assert_ne!(lift(&PPC32, &[xf(31, 29, 0, 12, 597, 0)]).exit, trap);
+}
+
+#[test]
 fn dcbz_clears_the_128_byte_block() {
     // dcbz 0, r4
     let data = [0xffu8; 256];
@@ -484,6 +750,18 @@ fn blr_bctrl_and_conditional_return() {
 fn sc_exits_for_the_syscall() {
     let (_, _, e) = run_on(&PPC64LE, &[0x4400_0002], st(|_| ()), &[]);
     assert_eq!(e, BlockExit::Syscall(PC + 4));
+}
+
+#[test]
+fn scv_raises_sigill_as_on_power8() {
+    // scv 0 and scv 1: Power ISA 3.0; xarch presents a POWER8 (no PPC_FEATURE2_SCV).
+    for f in [&PPC64LE, &PPC32] {
+        for w in [0x4400_0001, 0x4400_0021] {
+            let (s, _, e) = run_on(f, &[w], st(|s| s.gpr[0] = 20), &[]);
+            assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, PC), "{}", f.name());
+            assert_eq!(s.gpr[0], 20);
+        }
+    }
 }
 
 // ---- floating point ----

@@ -2,11 +2,15 @@
 
 use super::{Form, form, op, x};
 use crate::lift::branch::*;
+use crate::lift::system::scv;
 
 pub static TABLE: &[Form] = &[
     form("b", op(18), false, b),
     form("bc", op(16), false, bc),
     form("sc", (0xffff_ffff, 0x4400_0002), false, sc),
+    // SC-form with bit 30 clear and bit 31 set: `scv LEV` (Power ISA 3.0), decoded so that
+    // it raises SIGILL as on the POWER8 xarch presents (see `lift::system::scv`).
+    form("scv", (0xfc00_0003, 0x4400_0001), false, scv),
     form("bclr", x(19, 16), false, bclr),
     form("bcctr", x(19, 528), false, bcctr),
     form("bctar", x(19, 560), false, bctar),
