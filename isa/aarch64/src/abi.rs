@@ -6,6 +6,8 @@ use xarch_linux::abi::{Abi, Arch, Endian, StatLayout, Sysno, unified_sysno};
 /// `AT_HWCAP` bits (arch/arm64/include/uapi/asm/hwcap.h) that the frontend implements.
 pub const HWCAP_FP: u64 = 1 << 0;
 pub const HWCAP_ASIMD: u64 = 1 << 1;
+pub const HWCAP_CRC32: u64 = 1 << 7;
+pub const HWCAP_ATOMICS: u64 = 1 << 8;
 
 /// AArch64 Linux.
 pub static ABI: Abi = Abi {
@@ -15,9 +17,9 @@ pub static ABI: Abi = Abi {
     endian: Endian::Little,
     platform: "aarch64",
     uname_machine: "aarch64",
-    // Only what the lifter implements: scalar FP and AdvSIMD. Not CPUID (MRS of ID
-    // registers), ATOMICS (LSE) or the crypto extensions, so glibc picks generic code paths.
-    hwcap: HWCAP_FP | HWCAP_ASIMD,
+    // Only what the lifter implements: scalar FP, AdvSIMD, CRC32 and the LSE atomics (which
+    // libgcc's outline atomics and glibc pick up from here).
+    hwcap: HWCAP_FP | HWCAP_ASIMD | HWCAP_CRC32 | HWCAP_ATOMICS,
     hwcap2: 0,
     // arch/arm64: the signal frame without SVE/SME state.
     minsigstksz: Some(5120),

@@ -12,6 +12,7 @@
 mod abi;
 pub mod decode;
 pub mod disasm;
+pub mod helpers_crypto;
 pub mod helpers_fp;
 pub mod lift;
 pub mod signal;

@@ -226,3 +226,49 @@ fn atomic_read_modify_writes() {
     let (s, _) = run(&[0x38bf_c020], st(|s| s.x[1] = DATA), &mem_with(0x1ab, 2));
     assert_eq!(s.x[0], 0xab);
 }
+
+// ---- CRC32 ----
+
+/// The CRC catalogue's check values: CRC-32 of "123456789" is 0xcbf43926, CRC-32C is
+/// 0xe3069283 (both with the initial and final inversion the instructions leave to software),
+/// through every value size.
+#[test]
+fn crc32_check_values_through_every_size() {
+    let msg = b"123456789";
+    let le = |a: usize, n: usize| read(msg, a, n);
+    for (c, check) in [(0u32, 0xcbf4_3926u64), (1 << 12, 0xe306_9283)] {
+        // 0x9ac24c20: crc32x w0, w1, x2 ("12345678"); 0x1ac34000: crc32b w0, w0, w3 ("9")
+        let (s, _) = run(
+            &[0x9ac2_4c20 | c, 0x1ac3_4000 | c],
+            st(|s| (s.x[1], s.x[2], s.x[3]) = (0xffff_ffff, le(0, 8), le(8, 1))),
+            &[],
+        );
+        assert_eq!(s.x[0] ^ 0xffff_ffff, check, "c = {c:#x}");
+        // 0x1ac24820: crc32w w0, w1, w2 ("1234"); 0x1ac34400: crc32h w0, w0, w3 ("56");
+        // 0x1ac44400: crc32h w0, w0, w4 ("78"); 0x1ac54000: crc32b w0, w0, w5 ("9").
+        // Bits above the value's size are ignored.
+        let (s, _) = run(
+            &[
+                0x1ac2_4820 | c,
+                0x1ac3_4400 | c,
+                0x1ac4_4400 | c,
+                0x1ac5_4000 | c,
+            ],
+            st(|s| {
+                s.x[1] = 0xdead_0000_ffff_ffff;
+                s.x[2] = le(0, 4) | 0xaaaa << 32;
+                s.x[3] = le(4, 2) | 0x5500_0000;
+                s.x[4] = le(6, 2);
+                s.x[5] = le(8, 1) | 0x7700;
+            }),
+            &[],
+        );
+        assert_eq!(s.x[0] ^ 0xffff_ffff, check, "c = {c:#x}");
+    }
+    // 0x9adf4fe3: crc32x w3, wzr, xzr (register 31 is the zero register) = 0
+    let (s, _) = run(&[0x9adf_4fe3], st(|s| (s.sp, s.x[3]) = (5, 9)), &[]);
+    assert_eq!(s.x[3], 0);
+    // 0x1ac24c20: crc32x with sf = 0 is unallocated, as is 0x9ac24820 (crc32w with sf = 1).
+    assert_eq!(trap_of(&[0x1ac2_4c20]), Some(TrapKind::Undefined));
+    assert_eq!(trap_of(&[0x9ac2_4820]), Some(TrapKind::Undefined));
+}

@@ -14,7 +14,8 @@ pub static TABLE: &[Encoding] = &[
     inst!(LSRV,       "LSRV",                        "z0011010110mmmmm001001nnnnnddddd", l::shift_var),
     inst!(ASRV,       "ASRV",                        "z0011010110mmmmm001010nnnnnddddd", l::shift_var),
     inst!(RORV,       "RORV",                        "z0011010110mmmmm001011nnnnnddddd", l::shift_var),
-    // inst!(CRC32*,  "CRC32B/H/W/X, CRC32CB/H/W/X", "z0011010110mmmmm010cssnnnnnddddd", ...), HWCAP_CRC32 not advertised
+    // CRC32 (FEAT_CRC32, HWCAP_CRC32): c = Castagnoli, ss = value size; sf = 1 only with ss = 11
+    inst!(CRC32,      "CRC32B/H/W/X, CRC32CB/H/W/X", "z0011010110mmmmm010cssnnnnnddddd", l::crc32),
     // inst!(SUBP, IRG, GMI, PACGA, SMAX/SMIN/UMAX/UMIN (reg)): MTE, PAC, CSSC not implemented
     // Data-processing (1 source)
     inst!(RBIT,       "RBIT",                        "z101101011000000000000nnnnnddddd", l::dp_1src),

@@ -1,6 +1,6 @@
 //! ARM ARM C4.1.89 "Data Processing -- Register": shifted and extended add/subtract, logical
 //! (shifted register), ADC/SBC, conditional compare and select, multiply and divide, variable
-//! shifts, bit and byte reversal, CLZ/CLS.
+//! shifts, bit and byte reversal, CLZ/CLS, CRC32.
 
 use super::{Carry, Ctx, LiftResult};
 use crate::decode::{bit, bits};
@@ -314,5 +314,28 @@ pub fn dp_1src(cx: &mut Ctx, w: u32) -> LiftResult {
         }
     };
     cx.set_reg(sf, rd, res);
+    Ok(())
+}
+
+/// CRC32B/H/W/X, CRC32CB/H/W/X: Wd = the CRC-32 (or CRC-32C) of Wn updated with the low
+/// 8/16/32/64 bits of Rm, through a helper (the host's `crc32` for the Castagnoli forms).
+pub fn crc32(cx: &mut Ctx, w: u32) -> LiftResult {
+    let sz = bits(w, 11, 10);
+    if bit(w, 31) != (sz == 3) {
+        return Err(TrapKind::Undefined);
+    }
+    let (rm, rn, rd) = (bits(w, 20, 16), bits(w, 9, 5), bits(w, 4, 0));
+    let acc = cx.w(rn);
+    let acc = cx.b.zext(Type::I64, acc);
+    let val = cx.x(rm);
+    let mut kind = 1u64 << sz;
+    if bit(w, 12) {
+        kind |= crate::helpers_crypto::CRC_C;
+    }
+    let kind = cx.b.const64(kind);
+    let r =
+        cx.b.call_helper(&crate::helpers_crypto::CRC32, &[acc, val, kind]);
+    let r = cx.b.trunc(Type::I32, r);
+    cx.set_w(rd, r);
     Ok(())
 }
