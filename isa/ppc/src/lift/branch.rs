@@ -24,10 +24,15 @@ fn link(ctx: &mut Ctx, w: u32) {
     }
 }
 
-/// The condition of a `bc*` form: decrements CTR when BO says so and returns an i8 that is 1
-/// when the branch is taken (None: always taken).
-fn condition(ctx: &mut Ctx, bo: u32, bi: u32) -> Option<Value> {
-    let mut cond: Option<Value> = None;
+/// The condition of a `bc*` form: decrements CTR when BO says so and returns an i8 with
+/// whether the branch is taken when it is non-zero (`true`) or when it is zero (`false`);
+/// None: always taken.
+///
+/// A CR bit alone is returned as it is (the byte the compare wrote, taken when it is 0 for
+/// the "false" forms), so that a compare and its branch in one block become one host
+/// compare and jump.
+fn condition(ctx: &mut Ctx, bo: u32, bi: u32) -> Option<(Value, bool)> {
+    let mut ctr_ok: Option<Value> = None;
     if bo & 0x4 == 0 {
         let ctr = ctx.b.get_reg(Type::I64, state::CTR);
         let ctr = ctx.b.add_imm(ctr, u64::MAX);
@@ -35,21 +40,27 @@ fn condition(ctx: &mut Ctx, bo: u32, bi: u32) -> Option<Value> {
         let t = if ctx.is64 {
             ctr
         } else {
-            ctx.b.and_imm(ctr, 0xffff_ffff)
+            ctx.b.trunc(Type::I32, ctr)
         };
         let cc = if bo & 0x2 != 0 { IntCC::Eq } else { IntCC::Ne };
-        cond = Some(ctx.b.icmp_imm(cc, t, 0));
+        ctr_ok = Some(ctx.b.icmp_imm(cc, t, 0));
     }
-    if bo & 0x10 == 0 {
-        let bit = ctx.flag(state::cr_off(bi));
-        let want = (bo >> 3) & 1;
-        let c = ctx.b.icmp_imm(IntCC::Eq, bit, want as u64);
-        cond = Some(match cond {
-            Some(prev) => ctx.b.and(prev, c),
-            None => c,
-        });
+    if bo & 0x10 != 0 {
+        return ctr_ok.map(|c| (c, true));
     }
-    cond
+    let bit = ctx.flag(state::cr_off(bi));
+    let want = (bo >> 3) & 1 == 1;
+    Some(match ctr_ok {
+        None => (bit, want),
+        Some(ok) => {
+            let c = if want {
+                bit
+            } else {
+                ctx.b.icmp_imm(IntCC::Eq, bit, 0)
+            };
+            (ctx.b.and(ok, c), true)
+        }
+    })
 }
 
 pub fn b(ctx: &mut Ctx, w: u32) -> LiftResult {
@@ -69,10 +80,15 @@ pub fn bc(ctx: &mut Ctx, w: u32) -> LiftResult {
     link(ctx, w);
     match cond {
         None => ctx.end_block(Exit::Jump { target: t }),
-        Some(c) => ctx.end_block(Exit::Branch {
+        Some((c, true)) => ctx.end_block(Exit::Branch {
             cond: c,
             taken: t,
             not_taken: next,
+        }),
+        Some((c, false)) => ctx.end_block(Exit::Branch {
+            cond: c,
+            taken: next,
+            not_taken: t,
         }),
     }
     Ok(())
@@ -93,9 +109,12 @@ fn bc_reg(ctx: &mut Ctx, w: u32, reg: u32) -> LiftResult {
     }
     let cond = condition(ctx, bo, bi);
     link(ctx, w);
-    if let Some(c) = cond {
-        let one = ctx.b.iconst(Type::I8, 1);
-        let not_taken = ctx.b.xor(c, one);
+    if let Some((c, when_nonzero)) = cond {
+        let not_taken = if when_nonzero {
+            ctx.b.icmp_imm(IntCC::Eq, c, 0)
+        } else {
+            c
+        };
         ctx.b.exit_if(not_taken, next);
     }
     ctx.end_block(Exit::Indirect { target: t });

@@ -1,7 +1,7 @@
 //! Fixed-point arithmetic, compare, trap, logical, rotate and shift instructions, and the
 //! moves to and from CR, XER, LR, CTR and the other user SPRs.
 
-use super::{Ctx, LiftResult};
+use super::{CarryIn, Ctx, LiftResult};
 use crate::decode::fields::{bits, oe, ra, rb, rc, rt, si, ui};
 use crate::helpers;
 use crate::state;
@@ -32,8 +32,7 @@ pub fn addis(ctx: &mut Ctx, w: u32) -> LiftResult {
 pub fn addic(ctx: &mut Ctx, w: u32) -> LiftResult {
     let a = ctx.gpr(ra(w));
     let b = ctx.b.const64(si(w));
-    let z = ctx.b.const64(0);
-    let (r, ca) = ctx.add_carry(a, b, z);
+    let (r, ca) = ctx.add_carry(a, b, CarryIn::Zero);
     ctx.set_gpr(rt(w), r);
     ctx.set_flag(state::CA, ca);
     if w >> 26 == 13 {
@@ -46,8 +45,7 @@ pub fn subfic(ctx: &mut Ctx, w: u32) -> LiftResult {
     let a = ctx.gpr(ra(w));
     let na = ctx.b.not(a);
     let b = ctx.b.const64(si(w));
-    let one = ctx.b.const64(1);
-    let (r, ca) = ctx.add_carry(na, b, one);
+    let (r, ca) = ctx.add_carry(na, b, CarryIn::One);
     ctx.set_gpr(rt(w), r);
     ctx.set_flag(state::CA, ca);
     Ok(())
@@ -94,11 +92,11 @@ pub fn arith(ctx: &mut Ctx, w: u32) -> LiftResult {
         }
     };
     let c = match cin {
-        Cin::Zero => ctx.b.const64(0),
-        Cin::One => ctx.b.const64(1),
+        Cin::Zero => CarryIn::Zero,
+        Cin::One => CarryIn::One,
         Cin::Ca => {
             let f = ctx.flag(state::CA);
-            ctx.b.zext(Type::I64, f)
+            CarryIn::Value(ctx.b.zext(Type::I64, f))
         }
     };
     let (r, ca) = ctx.add_carry(a, b, c);
@@ -361,7 +359,10 @@ pub fn logical_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
 pub fn logical(ctx: &mut Ctx, w: u32) -> LiftResult {
     let s = ctx.gpr(rt(w));
     let b = ctx.gpr(rb(w));
-    let r = match bits(w, 21, 30) {
+    let x = bits(w, 21, 30);
+    let r = match x {
+        // `mr` (or rA,rS,rS) and and rA,rS,rS: a copy, no host instruction.
+        28 | 444 if rt(w) == rb(w) => s,
         28 => ctx.b.and(s, b),
         60 => {
             let nb = ctx.b.not(b);
@@ -478,24 +479,53 @@ fn dup_word(ctx: &mut Ctx, v32: Value) -> Value {
     ctx.b.or(hi, z)
 }
 
+/// ROTL32(s, sh) & m for a constant `sh`, as an i32: a plain shift when the mask keeps
+/// only bits that one shift brings (`slwi`, `srwi`, `clrlwi`, ...), and no AND when the mask
+/// keeps all of them.
+fn rotl32_masked(ctx: &mut Ctx, s: Value, sh: u32, m: u32) -> Value {
+    // The low `sh` bits of the rotate come from the top of `s`, the others from `s << sh`.
+    let low = (1u32 << sh).wrapping_sub(1);
+    let (v, all) = if m & low == 0 {
+        let n = ctx.b.const32(sh);
+        (ctx.b.shl(s, n), !low)
+    } else if m & !low == 0 {
+        let n = ctx.b.const32(32 - sh);
+        (ctx.b.lshr(s, n), low)
+    } else {
+        let n = ctx.b.const32(sh);
+        (ctx.b.rotl(s, n), u32::MAX)
+    };
+    if m == all {
+        v
+    } else {
+        ctx.b.and_imm(v, m as u64)
+    }
+}
+
 /// rlwinm and rlwnm.
 pub fn rlwinm(ctx: &mut Ctx, w: u32) -> LiftResult {
     let (mb, me) = (bits(w, 21, 25), bits(w, 26, 30));
     let s = ctx.gpr32(rt(w));
-    let n = if w >> 26 == 21 {
-        ctx.b.const32(bits(w, 16, 20))
-    } else {
-        let b = ctx.gpr32(rb(w));
-        ctx.b.and_imm(b, 31)
-    };
-    let r32 = ctx.b.rotl(s, n);
     let m = mask64(mb + 32, me + 32);
-    let r = if mb <= me {
-        let t = ctx.b.and_imm(r32, m);
-        ctx.b.zext(Type::I64, t)
+    let imm = w >> 26 == 21;
+    let r = if imm && mb <= me {
+        let r32 = rotl32_masked(ctx, s, bits(w, 16, 20), m as u32);
+        ctx.b.zext(Type::I64, r32)
     } else {
-        let d = dup_word(ctx, r32);
-        ctx.b.and_imm(d, m)
+        let n = if imm {
+            ctx.b.const32(bits(w, 16, 20))
+        } else {
+            let b = ctx.gpr32(rb(w));
+            ctx.b.and_imm(b, 31)
+        };
+        let r32 = ctx.b.rotl(s, n);
+        if mb <= me {
+            let t = ctx.b.and_imm(r32, m);
+            ctx.b.zext(Type::I64, t)
+        } else {
+            let d = dup_word(ctx, r32);
+            ctx.b.and_imm(d, m)
+        }
     };
     ctx.set_gpr(ra(w), r);
     ctx.record_if(w, r);

@@ -29,6 +29,14 @@ use xarch_translator::ir::{self, Builder, Endian, Exit, IntCC, TrapKind, Type, V
 /// What a lifter returns: Ok, or the kind of trap the word raises (checked before any IR).
 pub type LiftResult = Result<(), TrapKind>;
 
+/// The carry into [`Ctx::add_carry`]: a constant, or an i64 that is 0 or 1 (XER[CA]).
+#[derive(Clone, Copy)]
+pub enum CarryIn {
+    Zero,
+    One,
+    Value(Value),
+}
+
 /// A lift function, as the decode tables name them.
 pub type LiftFn = fn(&mut Ctx, u32) -> LiftResult;
 
@@ -180,21 +188,42 @@ impl Ctx {
         self.b.and_imm(t, 1)
     }
 
-    /// `a + b + cin` (all i64, cin 0 or 1) with the carry out of the mode's width as an i8.
-    pub fn add_carry(&mut self, a: Value, b: Value, cin: Value) -> (Value, Value) {
+    /// `a + b + cin` (all i64) with the carry out of the mode's width as an i8.
+    ///
+    /// A constant carry-in (the lifter knows it for all but the extended forms) needs one
+    /// compare: with `cin = 0` the sum carried iff it is below `a`, with `cin = 1` iff it is
+    /// not above `a` (`a + b + 1 <= a` exactly when `b + 1` wrapped past `~a`). In 32-bit
+    /// mode the same compares run on the low words.
+    pub fn add_carry(&mut self, a: Value, b: Value, cin: CarryIn) -> (Value, Value) {
         let s1 = self.b.add(a, b);
-        let res = self.b.add(s1, cin);
+        let (res, cc) = match cin {
+            CarryIn::Zero => (s1, IntCC::Ult),
+            CarryIn::One => (self.b.add_imm(s1, 1), IntCC::Ule),
+            CarryIn::Value(c) => {
+                let res = self.b.add(s1, c);
+                let ca = if self.is64 {
+                    let c1 = self.b.icmp(IntCC::Ult, s1, a);
+                    let c2 = self.b.icmp(IntCC::Ult, res, s1);
+                    self.b.or(c1, c2)
+                } else {
+                    // Bit 32 of the 33-bit sum of the low words (0 or 1).
+                    let a32 = self.low_word(a);
+                    let b32 = self.low_word(b);
+                    let s = self.b.add(a32, b32);
+                    let s = self.b.add(s, c);
+                    let n = self.b.const64(32);
+                    let s = self.b.lshr(s, n);
+                    self.b.trunc(Type::I8, s)
+                };
+                return (res, ca);
+            }
+        };
         let ca = if self.is64 {
-            let c1 = self.b.icmp(IntCC::Ult, s1, a);
-            let c2 = self.b.icmp(IntCC::Ult, res, s1);
-            self.b.or(c1, c2)
+            self.b.icmp(cc, res, a)
         } else {
-            let m = 0xffff_ffffu64;
-            let a32 = self.b.and_imm(a, m);
-            let b32 = self.b.and_imm(b, m);
-            let s = self.b.add(a32, b32);
-            let s = self.b.add(s, cin);
-            self.bit_of(s, 32)
+            let r32 = self.b.trunc(Type::I32, res);
+            let a32 = self.b.trunc(Type::I32, a);
+            self.b.icmp(cc, r32, a32)
         };
         (res, ca)
     }
@@ -208,28 +237,47 @@ impl Ctx {
         self.bit_of(both, bit)
     }
 
+    /// The low word of an i64, zero-extended (one 32-bit move on the host, where an AND
+    /// with 0xffff_ffff needs the constant in memory).
+    pub fn low_word(&mut self, v: Value) -> Value {
+        let t = self.b.trunc(Type::I32, v);
+        self.b.zext(Type::I64, t)
+    }
+
     /// An effective address (i64) in the mode's width.
     pub fn ea(&mut self, v: Value) -> Value {
-        if self.is64 {
-            v
-        } else {
-            self.b.and_imm(v, 0xffff_ffff)
-        }
+        if self.is64 { v } else { self.low_word(v) }
     }
 
-    /// (RA|0) + disp.
+    /// (RA|0) + disp. In 32-bit mode the sum is formed on the low words, so that the host
+    /// computes and zero-extends it in one 32-bit instruction.
     pub fn ea_d(&mut self, ra: u32, disp: u64) -> Value {
-        let base = self.gpr_or0(ra);
+        if self.is64 {
+            let base = self.gpr_or0(ra);
+            return self.b.add_imm(base, disp);
+        }
+        if ra == 0 {
+            return self.b.const64(disp & 0xffff_ffff);
+        }
+        let base = self.gpr32(ra);
         let a = self.b.add_imm(base, disp);
-        self.ea(a)
+        self.b.zext(Type::I64, a)
     }
 
-    /// (RA|0) + (RB).
+    /// (RA|0) + (RB), in 32-bit mode on the low words as for [`Ctx::ea_d`].
     pub fn ea_x(&mut self, ra: u32, rb: u32) -> Value {
-        let base = self.gpr_or0(ra);
-        let off = self.gpr(rb);
+        if self.is64 {
+            let base = self.gpr_or0(ra);
+            let off = self.gpr(rb);
+            return self.b.add(base, off);
+        }
+        let off = self.gpr32(rb);
+        if ra == 0 {
+            return self.b.zext(Type::I64, off);
+        }
+        let base = self.gpr32(ra);
         let a = self.b.add(base, off);
-        self.ea(a)
+        self.b.zext(Type::I64, a)
     }
 
     pub fn load(&mut self, ty: Type, addr: Value) -> Value {
