@@ -307,19 +307,13 @@ extern "C" fn vperm_helper(st: *mut u8, _m: *mut u8, t: u64, a: u64, b: u64, c: 
     // are VR offsets inside it (from the lifter), each 16 bytes long.
     unsafe {
         let rd = |off: u64| std::ptr::read_unaligned(st.add(off as usize).cast::<u128>());
-        let (va, vb, vc) = (rd(a), rd(b), rd(c));
-        let byte = |v: u128, i: u32| (v >> (8 * (15 - i))) as u8;
-        let mut r = 0u128;
-        for i in 0..16 {
-            let idx = byte(vc, i) as u32 & 0x1f;
-            let x = if idx < 16 {
-                byte(va, idx)
-            } else {
-                byte(vb, idx - 16)
-            };
-            r |= (x as u128) << (8 * (15 - i));
-        }
-        std::ptr::write_unaligned(st.add(t as usize).cast::<u128>(), r);
+        // Byte i of a VR (ISA numbering) is byte i of its big-endian image.
+        let mut ab = [0u8; 32];
+        ab[..16].copy_from_slice(&rd(a).to_be_bytes());
+        ab[16..].copy_from_slice(&rd(b).to_be_bytes());
+        let vc = rd(c).to_be_bytes();
+        let r: [u8; 16] = std::array::from_fn(|i| ab[(vc[i] & 0x1f) as usize]);
+        std::ptr::write_unaligned(st.add(t as usize).cast::<u128>(), u128::from_be_bytes(r));
     }
     0
 }
@@ -747,40 +741,44 @@ pub fn vgbbd(ctx: &mut Ctx, w: u32) -> LiftResult {
 
 /// Lane-wise shifts and rotates by the low bits of the corresponding lane of VRB.
 extern "C" fn vshift_helper(st: *mut u8, _m: *mut u8, t: u64, a: u64, b: u64, kind: u64) -> u64 {
+    /// One lane type: `$op(x, n)` on every lane, lane k at bits `k * width` (constant
+    /// shifts once the loop is unrolled).
+    macro_rules! lanes {
+        ($va:expr, $vb:expr, $t:ty, $op:expr) => {{
+            const W: u32 = <$t>::BITS;
+            let mut r = 0u128;
+            for k in 0..128 / W {
+                let x = ($va >> (k * W)) as $t;
+                let n = ($vb >> (k * W)) as u32 & (W - 1);
+                let y: $t = $op(x, n);
+                r |= (y as u128) << (k * W);
+            }
+            r
+        }};
+    }
+    /// The four operations on one lane type (`$s`: its signed twin).
+    macro_rules! ops {
+        ($va:expr, $vb:expr, $op:expr, $t:ty, $s:ty) => {
+            match $op {
+                0 => lanes!($va, $vb, $t, |x: $t, n| x << n),
+                1 => lanes!($va, $vb, $t, |x: $t, n| x >> n),
+                2 => lanes!($va, $vb, $t, |x: $t, n| ((x as $s) >> n) as $t),
+                _ => lanes!($va, $vb, $t, |x: $t, n| x.rotate_left(n)),
+            }
+        };
+    }
     // SAFETY: the engine passes its state buffer, which holds a whole CpuState; `t`, `a`,
     // `b` are VR offsets inside it (from the lifter), each 16 bytes long.
     unsafe {
         let rd = |off: u64| std::ptr::read_unaligned(st.add(off as usize).cast::<u128>());
         let (va, vb) = (rd(a), rd(b));
-        let bits = 8u32 << (kind & 3);
         let op = kind >> 2;
-        let mask = if bits == 64 {
-            u64::MAX
-        } else {
-            (1u64 << bits) - 1
+        let r = match kind & 3 {
+            0 => ops!(va, vb, op, u8, i8),
+            1 => ops!(va, vb, op, u16, i16),
+            2 => ops!(va, vb, op, u32, i32),
+            _ => ops!(va, vb, op, u64, i64),
         };
-        let mut r = 0u128;
-        for lane in 0..128 / bits {
-            let sh = lane * bits;
-            let x = (va >> sh) as u64 & mask;
-            let n = (vb >> sh) as u32 & (bits - 1);
-            let y = match op {
-                0 => x << n,
-                1 => x >> n,
-                2 => {
-                    let s = ((x << (64 - bits)) as i64) >> (64 - bits);
-                    (s >> n) as u64
-                }
-                _ => {
-                    if n == 0 {
-                        x
-                    } else {
-                        (x << n) | (x >> (bits - n))
-                    }
-                }
-            } & mask;
-            r |= (y as u128) << sh;
-        }
         std::ptr::write_unaligned(st.add(t as usize).cast::<u128>(), r);
     }
     0
@@ -817,4 +815,82 @@ pub fn vshift(ctx: &mut Ctx, w: u32) -> LiftResult {
     args.push(ctx.b.const64(kind));
     ctx.b.call_helper(&VSHIFT, &args);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xarch_translator::StateBytes;
+    use xarch_translator::testing::Rng;
+
+    /// Runs a VR helper on a state holding `a`, `b`, `c` in VR1..VR3; returns VR0.
+    fn run(
+        f: extern "C" fn(*mut u8, *mut u8, u64, u64, u64, u64) -> u64,
+        a: u128,
+        b: u128,
+        c: u128,
+        last_arg: Option<u64>,
+    ) -> u128 {
+        let mut s = state::CpuState::default();
+        let vr = |n: u32| (state::vr_off(n) - state::VSR) as usize / 16;
+        (s.vsr[vr(1)], s.vsr[vr(2)], s.vsr[vr(3)]) = (a, b, c);
+        let mut buf = vec![0u8; std::mem::size_of::<state::CpuState>()];
+        s.write_to(&mut buf);
+        let off = |n: u32| state::vr_off(n) as u64;
+        let d = last_arg.unwrap_or(off(3));
+        f(
+            buf.as_mut_ptr(),
+            std::ptr::null_mut(),
+            off(0),
+            off(1),
+            off(2),
+            d,
+        );
+        state::CpuState::from_bytes(&buf).vsr[vr(0)]
+    }
+
+    /// Byte i (ISA numbering, 0 the most significant) of a VR.
+    fn byte(v: u128, i: u32) -> u8 {
+        (v >> (8 * (15 - i))) as u8
+    }
+
+    #[test]
+    fn vperm_picks_bytes_of_the_concatenation() {
+        let mut rng = Rng(0x5eed_0001);
+        for _ in 0..200 {
+            let r = |rng: &mut Rng| (rng.next() as u128) << 64 | rng.next() as u128;
+            let (a, b, c) = (r(&mut rng), r(&mut rng), r(&mut rng));
+            let got = run(vperm_helper, a, b, c, None);
+            for i in 0..16 {
+                let k = byte(c, i) as u32 & 0x1f;
+                let want = if k < 16 { byte(a, k) } else { byte(b, k - 16) };
+                assert_eq!(byte(got, i), want, "byte {i} of {a:032x} {b:032x} {c:032x}");
+            }
+        }
+    }
+
+    #[test]
+    fn vector_shifts_and_rotates_match_a_lane_by_lane_model() {
+        let mut rng = Rng(0x5eed_0002);
+        for _ in 0..400 {
+            let r = |rng: &mut Rng| (rng.next() as u128) << 64 | rng.next() as u128;
+            let (a, b) = (r(&mut rng), r(&mut rng));
+            let kind = rng.below(16);
+            let got = run(vshift_helper, a, b, 0, Some(kind));
+            let bits = 8u32 << (kind & 3);
+            let mask = u64::MAX >> (64 - bits);
+            for lane in 0..128 / bits {
+                let x = (a >> (lane * bits)) as u64 & mask;
+                let n = (b >> (lane * bits)) as u32 & (bits - 1);
+                let want = match kind >> 2 {
+                    0 => x << n,
+                    1 => x >> n,
+                    2 => (((x << (64 - bits)) as i64 >> (64 - bits)) >> n) as u64,
+                    _ => (x << n) | x.checked_shr(bits - n).unwrap_or(0),
+                } & mask;
+                let g = (got >> (lane * bits)) as u64 & mask;
+                assert_eq!(g, want, "kind {kind} lane {lane} of {a:032x} by {b:032x}");
+            }
+        }
+    }
 }
