@@ -181,7 +181,7 @@ pub unsafe fn run_block_with(
                     std::sync::atomic::fence(Ordering::SeqCst);
                     continue;
                 }
-                Op::CallHelper { helper, args } => {
+                Op::CallHelper { helper, args } | Op::CallHelperReadOnly { helper, args } => {
                     let mut a = [0u64; 4];
                     for (i, v) in args.iter().enumerate() {
                         a[i] = vals[v.0 as usize] as u64;

@@ -907,6 +907,25 @@ impl Lowerer<'_, '_, '_> {
                 self.promo.dirty.clear();
                 r
             }
+            Op::CallHelperReadOnly { helper, args } => {
+                // The helper reads the state: it must see the registers held in variables.
+                // It writes nothing and cannot fault, so they stay valid after it (no reload)
+                // and no helper PC is needed.
+                self.flush();
+                self.promo.dirty.clear();
+                let sref = self.helper_sig();
+                let f = self.b.ins().iconst(types::I64, helper.func as usize as i64);
+                let mut cargs = vec![self.state, self.mem];
+                for a in args {
+                    cargs.push(self.v(*a));
+                }
+                while cargs.len() < 6 {
+                    let z = self.b.ins().iconst(types::I64, 0);
+                    cargs.push(z);
+                }
+                let call = self.b.ins().call_indirect(sref, f, &cargs);
+                self.b.inst_results(call)[0]
+            }
             Op::CallHelperIf {
                 cond,
                 default,
@@ -1130,6 +1149,16 @@ impl Lowerer<'_, '_, '_> {
                 .load(clif_type(ty), flags, self.state, off as i32);
             self.b.def_var(var, x);
         }
+    }
+
+    /// The signature of helper calls: System V, `(state, mem, a, b, c, d) -> i64`.
+    fn helper_sig(&mut self) -> cranelift_codegen::ir::SigRef {
+        let mut sig = Signature::new(CallConv::SystemV);
+        for _ in 0..6 {
+            sig.params.push(AbiParam::new(types::I64));
+        }
+        sig.returns.push(AbiParam::new(types::I64));
+        self.b.import_signature(sig)
     }
 
     fn store_pc(&mut self, pc: CValue) {

@@ -10,7 +10,8 @@
 //!   Guest registers thus stay in SSA values within a block.
 //! - **Constant folding** with the interpreter's own evaluator ([`interp::eval_pure`]), so
 //!   folded and executed results cannot differ; constant side exits and branches are resolved.
-//! - **Dead code**: pure ops whose results are unused are removed (loads stay: they may fault).
+//! - **Dead code**: pure ops and read-only helper calls whose results are unused are removed
+//!   (loads stay: they may fault).
 
 use crate::interp;
 use crate::ir::{Block, Exit, Inst, Lane, Op, Type, Value};
@@ -104,6 +105,8 @@ fn forward_registers(block: &mut Block) {
                 known.clear();
                 pending.clear();
             }
+            // It reads the state (earlier writes are observed) and changes nothing.
+            Op::CallHelperReadOnly { .. } => pending.clear(),
             // Side exits leave with the state as it is. Memory accesses do not read the
             // state: a write overwritten later in the block is dead even across them (a
             // faulting access still reports its own PC; the registers it leaves are those

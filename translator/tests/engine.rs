@@ -711,3 +711,90 @@ fn a_region_member_entered_from_outside_compiles_alone_and_chains_into_the_regio
     assert_eq!((st.blocks_compiled, st.compiled_insns), (4, 6), "{st}");
     assert_eq!(st.interp_insns, 4, "{st}");
 }
+
+/// Reads the guest's R1 from the state (and writes nothing): a read-only helper.
+extern "C" fn read_r1(state: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    // SAFETY: the engine passes the 64-byte test state.
+    let r1 = unsafe { state.add(R1 as usize).cast::<u64>().read_unaligned() };
+    r1.wrapping_mul(3).wrapping_add(a)
+}
+
+static READ_R1: xarch_translator::ir::Helper = xarch_translator::ir::Helper {
+    name: "read_r1",
+    func: read_r1,
+};
+
+#[test]
+fn read_only_helpers_see_region_registers_and_unused_ones_are_dropped() {
+    // R1 counts (held in a host register by the region, dirty at the call), R2 sums what
+    // the read-only helper reads of R1, R3 is written from an unused call's block.
+    let blocks = || {
+        HashMap::from([
+            block(0x1000, |b| {
+                let x = b.get_reg(Type::I64, R1);
+                let y = b.add_imm(x, 1);
+                b.set_reg(R1, y);
+                let one = b.const64(1);
+                let h = b.call_helper_read_only(&READ_R1, &[one]);
+                let s = b.get_reg(Type::I64, R2);
+                let s = b.add(s, h);
+                b.set_reg(R2, s);
+                // Unused: dropped by the optimiser; R1 stays in its variable after it.
+                b.call_helper_read_only(&READ_R1, &[s]);
+                let x = b.get_reg(Type::I64, R1);
+                b.set_reg(R3, x);
+                Exit::Jump { target: 0x1010 }
+            }),
+            block(0x1010, |b| {
+                let x = b.get_reg(Type::I64, R1);
+                let c = b.icmp_imm(IntCC::Ult, x, N);
+                Exit::Branch {
+                    cond: c,
+                    taken: 0x1000,
+                    not_taken: 0x1020,
+                }
+            }),
+            block(0x1020, |_| Exit::Syscall { next: 0x1024 }),
+        ])
+    };
+    let mut lifted = blocks()[&0x1000].clone();
+    xarch_translator::opt::optimize(&mut lifted);
+    let calls = lifted
+        .insts
+        .iter()
+        .filter(|i| matches!(i.op, xarch_translator::ir::Op::CallHelperReadOnly { .. }))
+        .count();
+    assert_eq!(calls, 1, "{lifted}");
+    for threshold in [u32::MAX, 0, 1, 7] {
+        let opts = EngineOptions {
+            hot_threshold: threshold,
+            stats: true,
+            verify_ir: true,
+            ..Default::default()
+        };
+        let fe = Arc::new(IrFrontend {
+            blocks: blocks(),
+            state_size: 64,
+            pc_offset: 0,
+        });
+        let mut engine = Engine::new(fe, opts).unwrap();
+        let mut space = FlatSpace {
+            mem: test_memory(&[]),
+            code: Vec::new(),
+        };
+        let mut state = CpuState::new(64);
+        state.bytes_mut()[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+        assert_eq!(engine.run(&mut state, &mut space), RunExit::Syscall);
+        // Σ (3 i + 1) for i = 1..N: the helper saw every new R1.
+        assert_eq!(reg(&state, R1), N, "threshold {threshold}");
+        assert_eq!(
+            reg(&state, R2),
+            3 * N * (N + 1) / 2 + N,
+            "threshold {threshold}"
+        );
+        assert_eq!(reg(&state, R3), N, "threshold {threshold}");
+        if threshold != u32::MAX {
+            assert!(engine.stats().blocks_compiled >= 1);
+        }
+    }
+}

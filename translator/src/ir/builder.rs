@@ -321,6 +321,19 @@ impl Builder {
         )
     }
 
+    /// Calls a helper that only reads the state: it writes neither state nor memory and
+    /// cannot fault, so the call is dropped when its result is unused (lazy-flag evaluation,
+    /// for instance) and compiled code keeps its register copies across it.
+    pub fn call_helper_read_only(&mut self, helper: &'static Helper, args: &[Value]) -> Value {
+        self.push(
+            Type::I64,
+            Op::CallHelperReadOnly {
+                helper,
+                args: args.to_vec(),
+            },
+        )
+    }
+
     /// Calls a helper only when `cond` (an i64) is non-zero; the result is the helper's, or
     /// `default` (an i64) when it was not called.
     pub fn call_helper_if(

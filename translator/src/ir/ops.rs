@@ -303,6 +303,8 @@ define_ops! {
     // ---- calls and control ----
     /// Calls a host helper with the state, the memory base and up to four i64 arguments.
     CallHelper { helper: &'static Helper, args: Vec<Value> } : Helper;
+    /// `CallHelper` of a helper that only reads the state (writes no state or memory, cannot fault): dropped when unused, no register reload after it.
+    CallHelperReadOnly { helper: &'static Helper, args: Vec<Value> } : Helper;
     /// `CallHelper` only when the i64 `cond` is non-zero, else the result is `default`.
     CallHelperIf { cond: Value, default: Value, helper: &'static Helper, args: Vec<Value> } : CondHelper;
     /// Leaves the block for the constant guest address `target` if `cond` is non-zero.

@@ -12,7 +12,8 @@
 //! Flags: every flag-setting instruction stores its lazy form in the state (see `state.rs`)
 //! and the [`Ctx`] remembers the same facts as SSA values, so a condition read later in the
 //! block is computed from them directly (`cmp rax, rbx; jl` is one signed compare). A read
-//! with nothing known calls the `x86_eflags` helper once and reuses its result.
+//! with nothing known calls the `x86_eflags` helper once and reuses its result; the call
+//! only reads the state, so the dead-code pass drops it when the flags it feeds are dead.
 
 mod alu;
 pub mod control;
@@ -272,7 +273,9 @@ impl Ctx {
     pub fn flags_value(&mut self) -> Value {
         match self.flags {
             Flags::Stored => {
-                let v = self.b.call_helper(&EFLAGS_HELPER, &[]);
+                // Read-only: dropped when nothing uses the flags (a rotate's CF/OF merge
+                // overwritten by the next arithmetic instruction, say).
+                let v = self.b.call_helper_read_only(&EFLAGS_HELPER, &[]);
                 let zero = self.b.const64(0);
                 self.flags = Flags::Known {
                     kind: CcKind::Eflags,
