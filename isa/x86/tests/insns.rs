@@ -130,6 +130,25 @@ fn mul_imul_div() {
         &state(&[(RAX, -7i64 as u64), (RDX, u64::MAX), (RCX, 2)]),
     );
     assert_eq!((s.gpr[RAX], s.gpr[RDX]), (-3i64 as u64, u64::MAX));
+    // div rcx with rdx = 0 (the 64-bit fast path): u64::MAX / 7
+    let (s, _) = run(
+        &[0x48, 0xf7, 0xf1, 0x90],
+        &state(&[(RAX, u64::MAX), (RDX, 0), (RCX, 7)]),
+    );
+    assert_eq!((s.gpr[RAX], s.gpr[RDX]), (u64::MAX / 7, u64::MAX % 7));
+    // idiv rcx with rdx = 0 and rax's sign bit set: a positive 128-bit dividend that is not
+    // the sign extension of rax (the helper): (2^63 + 6) / 2 = 2^62 + 3
+    let (s, _) = run(
+        &[0x48, 0xf7, 0xf9, 0x90],
+        &state(&[(RAX, (1 << 63) + 6), (RDX, 0), (RCX, 2)]),
+    );
+    assert_eq!((s.gpr[RAX], s.gpr[RDX]), ((1 << 62) + 3, 0));
+    // idiv rcx after cqo (the fast path): -9 / 4 = -2 rem -1
+    let (s, _) = run(
+        &[0x48, 0xf7, 0xf9, 0x90],
+        &state(&[(RAX, -9i64 as u64), (RDX, u64::MAX), (RCX, 4)]),
+    );
+    assert_eq!((s.gpr[RAX], s.gpr[RDX]), (-2i64 as u64, -1i64 as u64));
     // div bl: ax / bl -> al, ah
     let (s, _) = run(&[0xf6, 0xf3, 0x90], &state(&[(RAX, 1000), (RBX, 7)]));
     assert_eq!(s.gpr[RAX] & 0xffff, ((1000 % 7) << 8) | (1000 / 7));
@@ -166,6 +185,17 @@ fn divide_error_traps() {
     let (_, e) = run(
         &[0x48, 0xf7, 0xf9, 0x90],
         &state(&[(RAX, 1 << 63), (RDX, u64::MAX), (RCX, u64::MAX)]),
+    );
+    assert_eq!(e, BlockExit::Jump(DIVIDE_TRAP_TAG | CODE));
+    // div rcx by zero with rdx = 0 (the fast path) and with rdx = 1 (the helper).
+    for rdx in [0, 1] {
+        let (_, e) = run(&[0x48, 0xf7, 0xf1, 0x90], &state(&[(RAX, 5), (RDX, rdx)]));
+        assert_eq!(e, BlockExit::Jump(DIVIDE_TRAP_TAG | CODE));
+    }
+    // idiv rcx: 2^64 / 1 (rdx = 1, rax = 0) does not fit in 64 bits.
+    let (_, e) = run(
+        &[0x48, 0xf7, 0xf9, 0x90],
+        &state(&[(RAX, 0), (RDX, 1), (RCX, 1)]),
     );
     assert_eq!(e, BlockExit::Jump(DIVIDE_TRAP_TAG | CODE));
 }

@@ -179,12 +179,37 @@ impl Ctx {
         if bits == 64 {
             let lo = self.get_gpr(0, 64);
             let hi = self.get_gpr(2, 64);
+            // Compilers set RDX to the zero or sign extension of RAX before a 64-bit divide
+            // (`xor edx, edx` / `cqo`): then the dividend fits in 64 bits and the IR's own
+            // division serves; only the quotient MIN / -1 overflows. Other dividends take
+            // the 128-bit helpers.
+            let ext = if signed {
+                let sh = self.b.const64(63);
+                self.b.ashr(lo, sh)
+            } else {
+                self.b.const64(0)
+            };
+            let fast = self.b.icmp(IntCC::Eq, hi, ext);
+            let (q64, fast_bad) = if signed {
+                let min = self.b.icmp_imm(IntCC::Eq, lo, 1 << 63);
+                let m1 = self.b.icmp_imm(IntCC::Eq, d, u64::MAX);
+                (self.b.sdiv(lo, d), self.b.and(min, m1))
+            } else {
+                (self.b.udiv(lo, d), self.b.iconst(Type::I8, 0))
+            };
+            let slow = self.b.xor_imm(fast, 1);
+            let slow = self.b.zext(Type::I64, slow);
             let sflag = self.b.const64(u64::from(signed));
-            let bad = self.b.call_helper(&DIV128_CHECK, &[hi, lo, d, sflag]);
+            let fast_bad = self.b.zext(Type::I64, fast_bad);
+            let bad = self
+                .b
+                .call_helper_if(slow, fast_bad, &DIV128_CHECK, &[hi, lo, d, sflag]);
             let bad = self.b.trunc(Type::I8, bad);
             let bad = self.b.or(bad, zero);
             self.divide_trap_if(bad);
-            let q = self.b.call_helper(&DIV128, &[hi, lo, d, sflag]);
+            let q = self
+                .b
+                .call_helper_if(slow, q64, &DIV128, &[hi, lo, d, sflag]);
             let qd = self.b.mul(q, d);
             let r = self.b.sub(lo, qd);
             self.set_gpr(0, 64, q);
