@@ -272,3 +272,195 @@ fn crc32_check_values_through_every_size() {
     assert_eq!(trap_of(&[0x1ac2_4c20]), Some(TrapKind::Undefined));
     assert_eq!(trap_of(&[0x9ac2_4820]), Some(TrapKind::Undefined));
 }
+
+// ---- the cryptographic extension ----
+
+/// A 16-byte value written as FIPS documents write it (first byte in memory first).
+fn bytes128(s: &str) -> u128 {
+    let b: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    u128::from_le_bytes(b.try_into().unwrap())
+}
+
+/// FIPS-197 appendix B, round 1: input 3243f6a8…0734 with the cipher key 2b7e1516…4f3c gives
+/// the round's start 193de3be…4808, after SubBytes and ShiftRows d4bf5d30…98e5, after
+/// MixColumns 046681e5…264c.
+#[test]
+fn aes_round_steps_of_fips_197_appendix_b() {
+    let input = bytes128("3243f6a8885a308d313198a2e0370734");
+    let key = bytes128("2b7e151628aed2a6abf7158809cf4f3c");
+    let shifted = bytes128("d4bf5d30e0b452aeb84111f11e2798e5");
+    let mixed = bytes128("046681e5e0cb199a48f8d37a2806264c");
+    // 0x4e284820: aese v0.16b, v1.16b; 0x4e286802: aesmc v2.16b, v0.16b;
+    // 0x4e287843: aesimc v3.16b, v2.16b; 0x4e285864: aesd v4.16b, v3.16b (v4 = 0)
+    let (s, _) = run(
+        &[0x4e28_4820, 0x4e28_6802, 0x4e28_7843, 0x4e28_5864],
+        st(|s| (s.v[0], s.v[1]) = (input, key)),
+        &[],
+    );
+    assert_eq!(s.v[0], shifted, "AESE");
+    assert_eq!(s.v[2], mixed, "AESMC");
+    assert_eq!(s.v[3], shifted, "AESIMC");
+    assert_eq!(
+        s.v[4],
+        input ^ key,
+        "AESD (key 0) undoes SubBytes and ShiftRows"
+    );
+}
+
+#[test]
+fn pmull_bytes_and_doublewords() {
+    // 0x0e22e020: pmull v0.8h, v1.8b, v2.8b; 0x4e22e023: pmull2 v3.8h, v1.16b, v2.16b;
+    // 0x0ee2e024: pmull v4.1q, v1.1d, v2.1d; 0x4ee2e025: pmull2 v5.1q, v1.2d, v2.2d
+    let (s, _) = run(
+        &[0x0e22_e020, 0x4e22_e023, 0x0ee2_e024, 0x4ee2_e025],
+        st(|s| {
+            s.v[1] = (1u128 << 127) | 0x80 << 64 | 0xff03;
+            s.v[2] = (1u128 << 127) | 0x80 << 64 | 0x0203;
+            s.v[0] = u128::MAX;
+        }),
+        &[],
+    );
+    // (x + 1)(x + 1) = x^2 + 1; (x^7 + ... + 1) * x = x^8 + ... + x.
+    assert_eq!(s.v[0], 0x01fe_0005);
+    // Upper bytes: x^7 * x^7 = x^14 (lane 0), x^7 * x^7 (lane 7).
+    assert_eq!(s.v[3], 0x4000 | 0x4000 << 112);
+    // As one 64-bit polynomial: 0xff03 * 0x0203 = 0xff03 << 9 ^ 0xff03 << 1 ^ 0xff03.
+    assert_eq!(s.v[4], 0x01fe_0600 ^ 0x0001_fe06 ^ 0xff03);
+    // (x^63 + x^7)^2 = x^126 + x^14 (the cross terms cancel).
+    assert_eq!(s.v[5], 1 << 126 | 1 << 14);
+    // Sizes 01 and 10 are reserved (0x0e62e020: pmull with size 01).
+    assert_eq!(trap_of(&[0x0e62_e020]), Some(TrapKind::Undefined));
+}
+
+/// Runs a long instruction list as consecutive blocks of at most 60 words.
+fn run_long(words: &[u32], init: CpuState) -> CpuState {
+    words.chunks(60).fold(init, |s, chunk| run(chunk, s, &[]).0)
+}
+
+fn lanes(v: &[u32]) -> u128 {
+    v.iter()
+        .enumerate()
+        .fold(0u128, |acc, (i, &x)| acc | u128::from(x) << (32 * i))
+}
+
+fn lane(v: u128, i: usize) -> u32 {
+    (v >> (32 * i)) as u32
+}
+
+/// The "abc" block of FIPS 180-4's examples as big-endian words in 4 vectors.
+fn abc_block() -> [u128; 4] {
+    let mut block = [0u8; 64];
+    block[..3].copy_from_slice(b"abc");
+    block[3] = 0x80;
+    block[63] = 24;
+    std::array::from_fn(|i| {
+        let w: Vec<u32> = (0..4)
+            .map(|e| {
+                u32::from_be_bytes(
+                    block[16 * i + 4 * e..16 * i + 4 * e + 4]
+                        .try_into()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        lanes(&w)
+    })
+}
+
+/// SHA-256("abc") = ba7816bf… (FIPS 180-4 example) by the ARM instruction sequence:
+/// v0 = ABCD, v1 = EFGH, v4..v7 the message schedule, v8..v23 the round constants.
+#[test]
+fn sha256_of_abc_by_instructions() {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    const H0: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let msg = |i: usize| 4 + (i % 4) as u32;
+    let mut words = Vec::new();
+    for i in 0..16 {
+        words.push(0x4ea0_8403 | (8 + i as u32) << 16 | msg(i) << 5); // add v3.4s, vMSG.4s, vK.4s
+        words.push(0x4ea0_1c02); // mov v2.16b, v0.16b
+        words.push(0x5e03_4020); // sha256h q0, q1, v3.4s
+        words.push(0x5e03_5041); // sha256h2 q1, q2, v3.4s
+        if i < 12 {
+            words.push(0x5e28_2800 | msg(i + 1) << 5 | msg(i)); // sha256su0 vM0.4s, vM1.4s
+            // sha256su1 vM0.4s, vM2.4s, vM3.4s
+            words.push(0x5e00_6000 | msg(i + 3) << 16 | msg(i + 2) << 5 | msg(i));
+        }
+    }
+    let block = abc_block();
+    let init = st(|s| {
+        s.v[0] = lanes(&H0[..4]);
+        s.v[1] = lanes(&H0[4..]);
+        s.v[4..8].copy_from_slice(&block);
+        for i in 0..16 {
+            s.v[8 + i] = lanes(&K[4 * i..4 * i + 4]);
+        }
+    });
+    let s = run_long(&words, init);
+    let digest: Vec<u32> = (0..8)
+        .map(|e| lane(s.v[e / 4], e % 4).wrapping_add(H0[e]))
+        .collect();
+    assert_eq!(
+        digest,
+        [
+            0xba7816bf, 0x8f01cfea, 0x414140de, 0x5dae2223, 0xb00361a3, 0x96177a9c, 0xb410ff61,
+            0xf20015ad
+        ]
+    );
+}
+
+/// SHA-1("abc") = a9993e36… (FIPS 180-4 example) by the ARM instruction sequence: v0 = ABCD,
+/// v1/v2 = E (alternating), v4..v7 the message schedule, v8..v11 the round constants.
+#[test]
+fn sha1_of_abc_by_instructions() {
+    const H0: [u32; 5] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
+    const K: [u32; 4] = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
+    let msg = |i: usize| 4 + (i % 4) as u32;
+    let mut words = Vec::new();
+    for i in 0..20 {
+        let (e, next) = if i % 2 == 0 { (1, 2) } else { (2, 1) };
+        let rounds = [0x5e00_0000, 0x5e00_1000, 0x5e00_2000, 0x5e00_1000][i / 5]; // c, p, m, p
+        words.push(0x4ea0_8403 | (8 + (i / 5) as u32) << 16 | msg(i) << 5); // add v3.4s, vMSG, vK
+        words.push(0x5e28_0800 | next); // sha1h sNEXT, s0
+        words.push(rounds | 3 << 16 | e << 5); // sha1{c,p,m} q0, sE, v3.4s
+        if i < 16 {
+            // sha1su0 vM0.4s, vM1.4s, vM2.4s; sha1su1 vM0.4s, vM3.4s
+            words.push(0x5e00_3000 | msg(i + 2) << 16 | msg(i + 1) << 5 | msg(i));
+            words.push(0x5e28_1800 | msg(i + 3) << 5 | msg(i));
+        }
+    }
+    let block = abc_block();
+    let init = st(|s| {
+        s.v[0] = lanes(&H0[..4]);
+        s.v[1] = H0[4] as u128;
+        s.v[4..8].copy_from_slice(&block);
+        for (i, k) in K.iter().enumerate() {
+            s.v[8 + i] = lanes(&[*k; 4]);
+        }
+    });
+    let s = run_long(&words, init);
+    let digest: Vec<u32> = (0..4)
+        .map(|j| lane(s.v[0], j).wrapping_add(H0[j]))
+        .chain([lane(s.v[1], 0).wrapping_add(H0[4])])
+        .collect();
+    assert_eq!(
+        digest,
+        [0xa9993e36, 0x4706816a, 0xba3e2571, 0x7850c26c, 0x9cd0d89d]
+    );
+    assert_eq!(s.v[2] >> 32, 0, "SHA1H writes a zero-extended S register");
+}

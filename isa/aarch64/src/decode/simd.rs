@@ -7,13 +7,12 @@
 //! column, `s` size, `m`/`n`/`d`/`t` registers, `o` opcode, `h`/`b` immh/immb, `i` immediate,
 //! `c` cmode, `L` load, `R`/`S` structure fields, `p` post-index, `H`/`L`/`M` element index.
 //!
-//! Not implemented (trap as `Unimplemented` when reached): crypto (AES, SHA, PMULL.1q),
-//! SQDMULH/SQRDMULH and the other saturating doubling multiplies, saturating shifts
+//! Not implemented (trap as `Unimplemented` when reached): SHA512, SHA3, SM3, SM4, SQDMULH/SQRDMULH and the other saturating doubling multiplies, saturating shifts
 //! (SQSHL, UQSHRN, …), FRECPE/FRSQRTE and the reciprocal steps, half-precision arithmetic,
 //! the v8.2+ dot products and complex arithmetic.
 
 use crate::inst;
-use crate::lift::{simd, simd_ldst};
+use crate::lift::{crypto, simd, simd_ldst};
 
 use super::Encoding;
 
@@ -35,7 +34,7 @@ pub static TABLE: &[Encoding] = &[
     // C4.1.96.18 Advanced SIMD scalar copy: DUP (element, scalar) = MOV (scalar)
     inst!(COPY_scalar, "DUP (element, scalar)",                   "01011110000iiiii000001nnnnnddddd", simd::copy),
     // C4.1.96.{5,6} Advanced SIMD three different: xADDL/W, xSUBL/W, ADDHN, SUBHN, xABAL, xABDL,
-    // xMLAL, xMLSL, xMULL (SQDMLAL, SQDMULL, PMULL unimplemented)
+    // xMLAL, xMLSL, xMULL, PMULL/PMULL2 (lift/crypto.rs; SQDMLAL, SQDMULL unimplemented)
     inst!(THREE_DIFF, "Advanced SIMD three different",            "0QU01110ss1mmmmmoooo00nnnnnddddd", simd::three_different),
     // C4.1.96.8 Advanced SIMD three same, integer: xHADD, xQADD, xRHADD, AND/BIC/ORR/ORN/EOR/
     // BSL/BIT/BIF, xHSUB, xQSUB, CMGT/CMHI, CMGE/CMHS, xSHL, xRSHL, xMAX, xMIN, xABD, xABA,
@@ -71,5 +70,11 @@ pub static TABLE: &[Encoding] = &[
     inst!(S_SHIFT_IMM, "Advanced SIMD scalar shift by immediate", "01U111110hhhhbbbooooo1nnnnnddddd", simd::shift_imm),
     inst!(S_INDEXED, "Advanced SIMD scalar x indexed element",    "01U11111ssLMmmmmooooH0nnnnnddddd", simd::indexed),
     // inst!(S_THREE_DIFF, "Advanced SIMD scalar three different (SQDMLAL, SQDMULL)", "01U11110ss1mmmmmoooo00nnnnnddddd", ...),
-    // inst!(CRYPTO_AES, "AES", "0100111000101000oooo10nnnnnddddd", ...),
+
+    // C4.1.96.{14,15,16} the cryptographic extension (FEAT_AES, FEAT_SHA1, FEAT_SHA256); PMULL
+    // is in the three-different class above
+    inst!(CRYPTO_AES, "AESE/AESD/AESMC/AESIMC",                   "010011100010100ooooo10nnnnnddddd", crypto::aes),
+    inst!(CRYPTO_SHA3, "SHA1C/P/M, SHA1SU0, SHA256H/H2, SHA256SU1", "01011110000mmmmm0ooo00nnnnnddddd", crypto::sha_three_reg),
+    inst!(CRYPTO_SHA2, "SHA1H, SHA1SU1, SHA256SU0",               "010111100010100ooooo10nnnnnddddd", crypto::sha_two_reg),
+    // inst!(CRYPTO_SHA512/SHA3/SM3/SM4: "11001110..."): FEAT_SHA512, FEAT_SHA3, FEAT_SM3/SM4 not advertised
 ];

@@ -23,6 +23,7 @@ pub mod dp_reg;
 pub mod ldst;
 pub mod system;
 // The FP/SIMD engineer's lifters:
+pub mod crypto;
 pub mod fp;
 pub mod simd;
 pub mod simd_ldst;

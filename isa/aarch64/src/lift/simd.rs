@@ -1685,6 +1685,9 @@ pub fn three_different(ctx: &mut Ctx, w: u32) -> LiftResult {
     let u = bit(w, 29);
     let size = bits(w, 23, 22);
     let op = bits(w, 15, 12);
+    if op == 0b1110 && !u {
+        return super::crypto::pmull(ctx, w);
+    }
     if size == 3 {
         return Err(UNDEF);
     }
