@@ -12,6 +12,12 @@
 //! environment images go through `X87State::img`). Faults therefore stay precise and both
 //! tiers share every line of the arithmetic.
 //!
+//! Normal operands with normal results (the common case) take integer fast paths: FADD…FDIVR,
+//! FSQRT, FRNDINT, m32fp/m64fp/integer loads and stores and compares work on the 64-bit
+//! significands, round once to FCW.PC bits by FCW.RC and read C1 off that rounding (see
+//! "fast paths" below; `fast_paths_match_the_exact_ones` checks them against apfloat).
+//! Everything else goes the exact apfloat way described next.
+//!
 //! Arithmetic (FADD…FDIVR, FSQRT, FPREM/FPREM1, FRNDINT, FSCALE, FXTRACT, conversions) is exact
 //! with `rustc_apfloat`. With FCW.PC = 64 bits (Linux's default) FADD…FDIVR are one correctly
 //! rounded apfloat operation in the 80-bit format by FCW.RC (plus one toward zero when inexact,
@@ -279,6 +285,17 @@ pub struct Fpu<'a> {
     pub pending_de: bool,
 }
 
+/// A field of the state read with exactly its own width. The helpers store FSW as 16 bits,
+/// FTW as 8 and a register as two 64-bit halves, and the next helper soon reads them back; a
+/// load the compiler would widen or merge (FTW with its padding, FCW with FSW, a register
+/// as one 128-bit load) cannot be forwarded from those stores and stalls each x87
+/// instruction for some 15 cycles.
+fn read<T: Copy>(field: &T) -> T {
+    // SAFETY: a read through a reference to a live, aligned, initialised value; volatile only
+    // so that it is not widened or merged with its neighbours.
+    unsafe { std::ptr::read_volatile(field) }
+}
+
 impl Fpu<'_> {
     fn phys(&self, i: u32) -> usize {
         ((self.s.top + i) & 7) as usize
@@ -286,7 +303,7 @@ impl Fpu<'_> {
     /// ST(i), or None when its register is empty.
     pub fn st(&self, i: u32) -> Option<u128> {
         let p = self.phys(i);
-        (self.s.ftw >> p & 1 != 0).then(|| self.s.regs[p] & MASK80)
+        (read(&self.s.ftw) & 1 << p != 0).then(|| self.s.regs[p] & MASK80)
     }
     pub fn set_st(&mut self, i: u32, v: u128) {
         let p = self.phys(i);
@@ -295,7 +312,7 @@ impl Fpu<'_> {
     }
     fn flag(&mut self, bits: u16) {
         self.s.fsw |= bits;
-        if self.s.fsw & !self.s.fcw & 0x3f != 0 {
+        if read(&self.s.fsw) & !read(&self.s.fcw) & 0x3f != 0 {
             self.s.fsw |= sw::ES | sw::B;
         }
     }
@@ -322,7 +339,7 @@ impl Fpu<'_> {
     pub fn push(&mut self, v: u128) {
         let p = ((self.s.top + 7) & 7) as usize;
         self.s.top = p as u32;
-        if self.s.ftw >> p & 1 != 0 {
+        if read(&self.s.ftw) >> p & 1 != 0 {
             // Stack overflow (#IS with C1 = 1): the masked response pushes the indefinite.
             self.flag(sw::IE | sw::SF);
             self.set_c1(true);
@@ -338,7 +355,7 @@ impl Fpu<'_> {
         self.s.top = (self.s.top + 1) & 7;
     }
     fn round(&self) -> Round {
-        rc_round(self.s.fcw)
+        rc_round(read(&self.s.fcw))
     }
 
     /// Rounds an exact-or-odd wide value to the destination: `pc` bits of significand (24,
@@ -373,7 +390,7 @@ impl Fpu<'_> {
     }
 
     fn pc_bits(&self) -> u32 {
-        match (self.s.fcw >> 8) & 3 {
+        match (read(&self.s.fcw) >> 8) & 3 {
             0 => 24,
             2 => 53,
             _ => 64,
@@ -427,8 +444,17 @@ impl Fpu<'_> {
         }
     }
 
-    /// `a op b` with x87 semantics; `pc_applies` for the arithmetic FCW.PC governs.
+    /// `a op b` with x87 semantics, rounded to FCW.PC bits by FCW.RC.
     pub fn binop(&mut self, op: BinOp, a: u128, b: u128) -> u128 {
+        match self.binop_fast(op, a, b) {
+            Some(r) => r,
+            None => self.binop_exact(op, a, b),
+        }
+    }
+
+    /// [`Fpu::binop`] for every operand, with apfloat.
+    #[inline(never)]
+    fn binop_exact(&mut self, op: BinOp, a: u128, b: u128) -> u128 {
         if let Some(r) = self.nan2(a, b) {
             self.set_c1(false);
             return r;
@@ -513,8 +539,17 @@ impl Fpu<'_> {
         Some(r.value.to_bits())
     }
 
-    /// FSQRT of `a`: exact integer square root of the significand, then one rounding.
+    /// FSQRT of `a`, rounded to FCW.PC bits by FCW.RC.
     pub fn sqrt(&mut self, a: u128) -> u128 {
+        match self.sqrt_fast(a) {
+            Some(r) => r,
+            None => self.sqrt_exact(a),
+        }
+    }
+
+    /// [`Fpu::sqrt`] for every operand: exact integer square root of the significand, then
+    /// one rounding.
+    fn sqrt_exact(&mut self, a: u128) -> u128 {
         self.set_c1(false);
         if is_unsupported(a) {
             self.flag(sw::IE);
@@ -584,10 +619,247 @@ impl Fpu<'_> {
     }
 }
 
+// ---- fast paths: normal operands and results, in integer arithmetic ----
+//
+// Most x87 work is on normal numbers with normal results. For those, FADD…FDIVR, FSQRT,
+// FRNDINT, the m32fp/m64fp/integer conversions and compares work on the significands as
+// integers: the exact result (or its truncation with a sticky bit below every bit that can
+// matter) is rounded once to FCW.PC bits by FCW.RC, and C1 ("rounded up") falls out of that
+// rounding. Everything else — zeros where not handled, denormals, NaNs, infinities,
+// unsupported encodings, results that overflow or are tiny, integers out of range — returns
+// None before changing anything and takes the apfloat path, which these agree with bit for
+// bit (`fast_paths_match_the_exact_ones` below).
+
+const BIAS: i32 = 16383;
+const EXP_MAX: i32 = 0x7ffe;
+
+/// A finite normal 80-bit value.
+#[derive(Clone, Copy)]
+struct Normal {
+    neg: bool,
+    /// Biased exponent, 1..=0x7ffe.
+    exp: i32,
+    /// Significand, bit 63 (the explicit integer bit) set.
+    sig: u64,
+}
+
+fn normal(v: u128) -> Option<Normal> {
+    let exp = ((v >> 64) & 0x7fff) as i32;
+    let sig = v as u64;
+    (exp != 0 && exp != 0x7fff && sig >> 63 != 0).then_some(Normal {
+        neg: sign_bits(v),
+        exp,
+        sig,
+    })
+}
+
+/// `±m · 2^(exp − BIAS − 127)` (`m` with bit 127 set; bit 0 may be a sticky bit standing
+/// for anything non-zero below it) rounded by `rc` to `bits` (1..=64) of significand.
+/// Gives the significand (left-aligned, bit 63 set), the exponent (one more when rounding
+/// carried out), inexact, and whether the magnitude was rounded up.
+/// Inlined so that callers passing a constant `bits` get constant shifts.
+#[inline(always)]
+fn round_sig(neg: bool, exp: i32, m: u128, bits: u32, rc: Round) -> (u64, i32, bool, bool) {
+    let drop = 128 - bits;
+    let q = m >> drop;
+    let rem = m & ((1u128 << drop) - 1);
+    let half = 1u128 << (drop - 1);
+    let inexact = rem != 0;
+    let up = match rc {
+        Round::NearestTiesToEven => rem > half || (rem == half && q & 1 != 0),
+        Round::TowardPositive => inexact && !neg,
+        Round::TowardNegative => inexact && neg,
+        _ => false,
+    };
+    let (mut q, mut exp) = (q + up as u128, exp);
+    if q >> bits != 0 {
+        q >>= 1;
+        exp += 1;
+    }
+    ((q << (64 - bits)) as u64, exp, inexact, up)
+}
+
+/// An integer magnitude with a sign as an 80-bit value (exact).
+fn from_mag(neg: bool, mag: u64) -> u128 {
+    let s = (neg as u128) << 79;
+    if mag == 0 {
+        return s;
+    }
+    let lz = mag.leading_zeros();
+    s | ((BIAS + 63 - lz as i32) as u128) << 64 | u128::from(mag << lz)
+}
+
+/// `x` rounded to an integer by `rc` when |x| < 2^63: (magnitude, inexact, rounded up).
+fn round_int(x: Normal, rc: Round) -> Option<(u64, bool, bool)> {
+    let ue = x.exp - BIAS;
+    if ue >= 63 {
+        return None;
+    }
+    if ue < 0 {
+        // |x| < 1: 0 or 1 (a tie only at exactly 0.5).
+        let up = match rc {
+            Round::NearestTiesToEven => ue == -1 && x.sig > 1 << 63,
+            Round::TowardPositive => !x.neg,
+            Round::TowardNegative => x.neg,
+            _ => false,
+        };
+        return Some((up as u64, true, up));
+    }
+    let (sig, e, inexact, up) = round_sig(x.neg, x.exp, u128::from(x.sig) << 64, ue as u32 + 1, rc);
+    Some((sig >> (63 - (e - BIAS)), inexact, up))
+}
+
+/// A normal or zero value as a signed integer that orders like the value.
+fn order_key(v: u128) -> Option<i128> {
+    let mag = (v & ((1 << 79) - 1)) as i128;
+    if mag != 0 && normal(v).is_none() {
+        return None;
+    }
+    Some(if sign_bits(v) { -mag } else { mag })
+}
+
+/// m32fp/m64fp → 80-bit for normal values and zeros (always exact).
+fn load_fp_fast(bits: u64, single: bool) -> Option<u128> {
+    let (exp_bits, frac_bits, bias) = if single { (8, 23, 127) } else { (11, 52, 1023) };
+    let sign = ((bits >> (exp_bits + frac_bits)) & 1) as u128;
+    let exp = (bits >> frac_bits) & ((1 << exp_bits) - 1);
+    let frac = bits & ((1u64 << frac_bits) - 1);
+    if exp == 0 && frac == 0 {
+        return Some(sign << 79);
+    }
+    if exp == 0 || exp == (1 << exp_bits) - 1 {
+        return None;
+    }
+    let e = (exp as i32 - bias + BIAS) as u128;
+    Some(sign << 79 | e << 64 | u128::from(1 << 63 | frac << (63 - frac_bits)))
+}
+
+impl Fpu<'_> {
+    /// A rounded normal result with PE and C1; None, with nothing changed, when it is tiny
+    /// or overflows.
+    #[inline]
+    fn pack_fast(&mut self, neg: bool, exp: i32, m: u128, pc: u32) -> Option<u128> {
+        if exp < 1 {
+            return None;
+        }
+        let rc = self.round();
+        let (sig, exp, inexact, up) = match pc {
+            64 => round_sig(neg, exp, m, 64, rc),
+            53 => round_sig(neg, exp, m, 53, rc),
+            _ => round_sig(neg, exp, m, 24, rc),
+        };
+        if exp > EXP_MAX {
+            return None;
+        }
+        if inexact {
+            self.flag(sw::PE);
+        }
+        self.set_c1(up);
+        Some((neg as u128) << 79 | (exp as u128) << 64 | u128::from(sig))
+    }
+
+    /// [`Fpu::binop`] for two normal operands with a normal (or exactly zero) result.
+    #[inline]
+    fn binop_fast(&mut self, op: BinOp, a: u128, b: u128) -> Option<u128> {
+        if self.pending_de {
+            return None;
+        }
+        let (x, y) = (normal(a)?, normal(b)?);
+        let pc = self.pc_bits();
+        let (xs, ys) = (u128::from(x.sig), u128::from(y.sig));
+        match op {
+            BinOp::Mul => {
+                let p = xs * ys;
+                let lz = p.leading_zeros() as i32;
+                self.pack_fast(x.neg != y.neg, x.exp + y.exp - BIAS + 1 - lz, p << lz, pc)
+            }
+            BinOp::Div => {
+                // 128 bits of the quotient in two steps of 64 (the first with its leading
+                // 1 in bit 63), the last remainder as the sticky bit.
+                let lt = xs < ys;
+                let n = xs << (63 + lt as u32);
+                let (q, r) = (n / ys, n % ys);
+                let (q2, r2) = ((r << 64) / ys, (r << 64) % ys);
+                let m = q << 64 | q2 | (r2 != 0) as u128;
+                self.pack_fast(x.neg != y.neg, x.exp - y.exp + BIAS - lt as i32, m, pc)
+            }
+            BinOp::Add | BinOp::Sub => {
+                let y = Normal {
+                    neg: y.neg ^ (op == BinOp::Sub),
+                    ..y
+                };
+                let (big, small) = if (x.exp, x.sig) >= (y.exp, y.sig) {
+                    (x, y)
+                } else {
+                    (y, x)
+                };
+                // Significands at bits 126..63; the smaller one shifted right with what
+                // falls off bit 0 jammed into it (sticky).
+                let d = (big.exp - small.exp) as u32;
+                let ma = u128::from(big.sig) << 63;
+                let s = u128::from(small.sig) << 63;
+                let mb = if d >= 127 {
+                    1
+                } else {
+                    s >> d | (s & ((1 << d) - 1) != 0) as u128
+                };
+                let m = if big.neg == small.neg {
+                    ma + mb
+                } else {
+                    ma - mb
+                };
+                if m == 0 {
+                    // An exact zero difference: +0, or −0 when rounding down.
+                    self.set_c1(false);
+                    return Some(((self.round() == Round::TowardNegative) as u128) << 79);
+                }
+                let lz = m.leading_zeros() as i32;
+                self.pack_fast(big.neg, big.exp + 1 - lz, m << lz, pc)
+            }
+        }
+    }
+
+    /// FSQRT of a positive normal value from the integer square root.
+    fn sqrt_fast(&mut self, a: u128) -> Option<u128> {
+        let x = normal(a).filter(|x| !x.neg && !self.pending_de)?;
+        // x = m · 2^e with m the significand as an integer and e made even.
+        let (mut m, mut e) = (u128::from(x.sig), x.exp - BIAS - 63);
+        if e & 1 != 0 {
+            m <<= 1;
+            e -= 1;
+        }
+        // q = ⌊sqrt(m · 2^70)⌋ (67 or 68 bits): the root of m · 2^62 (< 2^127), then four
+        // more digits of the digit-by-digit method; the remainder r gives the sticky bit.
+        let n = m << 62;
+        let mut q = n.isqrt();
+        let mut r = n - q * q;
+        for _ in 0..4 {
+            r <<= 2;
+            let t = q << 2 | 1;
+            q <<= 1;
+            if r >= t {
+                r -= t;
+                q |= 1;
+            }
+        }
+        let lz = q.leading_zeros() as i32;
+        let pc = self.pc_bits();
+        self.pack_fast(
+            false,
+            e / 2 - 35 - lz + BIAS + 127,
+            q << lz | (r != 0) as u128,
+            pc,
+        )
+    }
+}
+
 // ---- format conversions ----
 
 /// m32fp/m64fp → 80-bit: exact; SNaN → QNaN with IE; denormal sets DE.
 fn load_fp(fpu: &mut Fpu, bits: u64, single: bool) -> u128 {
+    if let Some(v) = load_fp_fast(bits, single) {
+        return v;
+    }
     let (exp_bits, frac_bits) = if single { (8, 23) } else { (11, 52) };
     let sign = (bits >> (exp_bits + frac_bits)) & 1;
     let exp = (bits >> frac_bits) & ((1 << exp_bits) - 1);
@@ -611,7 +883,44 @@ fn load_fp(fpu: &mut Fpu, bits: u64, single: bool) -> u128 {
 }
 
 /// 80-bit → m32fp/m64fp by RC, with the flags of the conversion.
+#[inline]
 fn store_fp(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
+    match store_fp_fast(fpu, v, single) {
+        Some(r) => r,
+        None => store_fp_exact(fpu, v, single),
+    }
+}
+
+/// [`store_fp`] for a normal value with a normal result, or a zero.
+#[inline]
+fn store_fp_fast(fpu: &mut Fpu, v: u128, single: bool) -> Option<u64> {
+    let (exp_bits, frac_bits, bias) = if single { (8, 23, 127) } else { (11, 52, 1023) };
+    let sign = ((v >> 79) & 1) as u64;
+    if v & ((1 << 79) - 1) == 0 {
+        fpu.set_c1(false);
+        return Some(sign << (exp_bits + frac_bits));
+    }
+    let x = normal(v)?;
+    let e = x.exp - BIAS + bias;
+    if e < 1 {
+        return None;
+    }
+    let m = u128::from(x.sig) << 64;
+    let (sig, e, inexact, up) = round_sig(x.neg, e, m, frac_bits + 1, fpu.round());
+    if e >= (1 << exp_bits) - 1 {
+        return None;
+    }
+    if inexact {
+        fpu.flag(sw::PE);
+    }
+    fpu.set_c1(up);
+    let frac = (sig << 1) >> (64 - frac_bits);
+    Some(sign << (exp_bits + frac_bits) | (e as u64) << frac_bits | frac)
+}
+
+/// [`store_fp`] for every value, with apfloat.
+#[inline(never)]
+fn store_fp_exact(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
     let (exp_bits, frac_bits) = if single { (8u32, 23u32) } else { (11, 52) };
     let sign = ((v >> 79) & 1) as u64;
     if is_unsupported(v) {
@@ -664,6 +973,9 @@ fn store_fp(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
 }
 
 fn load_fp_quiet(bits: u64, single: bool) -> u128 {
+    if let Some(v) = load_fp_fast(bits, single) {
+        return v;
+    }
     let mut li = false;
     if single {
         let x: F = Single::from_bits(bits as u128).convert(&mut li).value;
@@ -675,12 +987,39 @@ fn load_fp_quiet(bits: u64, single: bool) -> u128 {
 }
 
 fn from_int(v: i64) -> u128 {
-    F::from_i128(v as i128).value.to_bits()
+    from_mag(v < 0, v.unsigned_abs())
 }
 
 /// 80-bit → signed integer of `bits` by `round`; out of range or NaN gives the integer
 /// indefinite (the minimum value) with IE.
 fn store_int(fpu: &mut Fpu, v: u128, bits: usize, round: Round) -> u64 {
+    match store_int_fast(fpu, v, bits, round) {
+        Some(i) => i,
+        None => store_int_exact(fpu, v, bits, round),
+    }
+}
+
+/// [`store_int`] for a zero or a normal value whose integer is in range.
+fn store_int_fast(fpu: &mut Fpu, v: u128, bits: usize, round: Round) -> Option<u64> {
+    let (mag, inexact, up) = if v & ((1 << 79) - 1) == 0 {
+        (0, false, false)
+    } else {
+        round_int(normal(v)?, round)?
+    };
+    let neg = sign_bits(v);
+    if mag > (1u64 << (bits - 1)) - 1 + neg as u64 {
+        return None;
+    }
+    if inexact {
+        fpu.flag(sw::PE);
+    }
+    fpu.set_c1(up);
+    let i = if neg { mag.wrapping_neg() } else { mag };
+    Some(if bits == 64 { i } else { i & ((1 << bits) - 1) })
+}
+
+/// [`store_int`] for every value, with apfloat.
+fn store_int_exact(fpu: &mut Fpu, v: u128, bits: usize, round: Round) -> u64 {
     let indefinite = 1u64 << (bits - 1);
     if is_nan_bits(v) || is_unsupported(v) || f(v).is_infinite() {
         fpu.flag(sw::IE);
@@ -787,6 +1126,7 @@ pub mod src {
     pub const BCD: u64 = 8;
 }
 
+#[inline]
 fn operand(fpu: &mut Fpu, a: u64, lo: u64, hi: u64) -> Option<u128> {
     let i = ((a >> 8) & 7) as u32;
     Some(match a & 0xff {
@@ -996,25 +1336,7 @@ extern "C" fn x87_cmp(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d: u
     };
     // (C3, C2, C0) = (ZF, PF, CF): > 000, < 001, = 100, unordered 111.
     let res = match (st0, other) {
-        (Some(x), Some(y)) => {
-            let unordered_ok = a & cmp::UNORDERED != 0;
-            if is_unsupported(x) || is_unsupported(y) {
-                fpu.flag(sw::IE);
-                (true, true, true)
-            } else if is_nan_bits(x) || is_nan_bits(y) {
-                if !unordered_ok || is_snan_bits(x) || is_snan_bits(y) {
-                    fpu.flag(sw::IE);
-                }
-                (true, true, true)
-            } else {
-                fpu.denormal_check(&[x, y]);
-                match f(x).partial_cmp(&f(y)) {
-                    Some(Ordering::Greater) => (false, false, false),
-                    Some(Ordering::Less) => (false, false, true),
-                    _ => (true, false, false),
-                }
-            }
-        }
+        (Some(x), Some(y)) => compare(&mut fpu, x, y, a & cmp::UNORDERED != 0),
         _ => {
             fpu.underflow();
             (true, true, true)
@@ -1034,6 +1356,37 @@ extern "C" fn x87_cmp(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d: u
         fpu.pop();
     }
     ret
+}
+
+/// (C3, C2, C0) of comparing x with y: > 000, < 001, = 100, unordered 111; with IE (and DE)
+/// as FCOM (FUCOM when `unordered_ok`) raises them.
+fn compare(fpu: &mut Fpu, x: u128, y: u128, unordered_ok: bool) -> (bool, bool, bool) {
+    let ord = match (order_key(x), order_key(y)) {
+        (Some(kx), Some(ky)) if !fpu.pending_de => Some(kx.cmp(&ky)),
+        _ => compare_exact(fpu, x, y, unordered_ok),
+    };
+    match ord {
+        Some(Ordering::Greater) => (false, false, false),
+        Some(Ordering::Less) => (false, false, true),
+        Some(Ordering::Equal) => (true, false, false),
+        None => (true, true, true),
+    }
+}
+
+/// [`compare`] for every operand (None: unordered).
+fn compare_exact(fpu: &mut Fpu, x: u128, y: u128, unordered_ok: bool) -> Option<Ordering> {
+    if is_unsupported(x) || is_unsupported(y) {
+        fpu.flag(sw::IE);
+        None
+    } else if is_nan_bits(x) || is_nan_bits(y) {
+        if !unordered_ok || is_snan_bits(x) || is_snan_bits(y) {
+            fpu.flag(sw::IE);
+        }
+        None
+    } else {
+        fpu.denormal_check(&[x, y]);
+        f(x).partial_cmp(&f(y))
+    }
 }
 
 fn xam(fpu: &mut Fpu) {
@@ -1184,26 +1537,47 @@ fn unary(fpu: &mut Fpu, a: u64, x: u128) {
             fpu.set_st(0, r);
         }
         misc::FRNDINT => {
-            if let Some(r) = nan1(fpu, x) {
-                fpu.set_st(0, r);
-                return;
-            }
-            fpu.denormal_check(&[x]);
-            let r = f(x).round_to_integral(fpu.round());
-            let inexact = r.value.partial_cmp(&f(x)) != Some(Ordering::Equal);
-            if inexact {
-                fpu.flag(sw::PE);
-            }
-            fpu.set_c1(
-                inexact && r.value.abs().partial_cmp(&f(x).abs()) == Some(Ordering::Greater),
-            );
-            fpu.set_st(0, r.value.to_bits());
+            let r = match frndint_fast(fpu, x) {
+                Some(r) => r,
+                None => frndint_exact(fpu, x),
+            };
+            fpu.set_st(0, r);
         }
         misc::FSCALE => fscale(fpu, x),
         misc::FXTRACT => fxtract(fpu, x),
         misc::FPREM | misc::FPREM1 => fprem(fpu, x, a == misc::FPREM1),
         _ => transcendental(fpu, a, x),
     }
+}
+
+/// FRNDINT of a normal value (None for the others).
+fn frndint_fast(fpu: &mut Fpu, x: u128) -> Option<u128> {
+    let n = normal(x).filter(|_| !fpu.pending_de)?;
+    let Some((mag, inexact, up)) = round_int(n, fpu.round()) else {
+        // |x| ≥ 2^63: an integer already.
+        fpu.set_c1(false);
+        return Some(x);
+    };
+    if inexact {
+        fpu.flag(sw::PE);
+    }
+    fpu.set_c1(up);
+    Some(from_mag(n.neg, mag))
+}
+
+/// FRNDINT of any value, with apfloat.
+fn frndint_exact(fpu: &mut Fpu, x: u128) -> u128 {
+    if let Some(r) = nan1(fpu, x) {
+        return r;
+    }
+    fpu.denormal_check(&[x]);
+    let r = f(x).round_to_integral(fpu.round());
+    let inexact = r.value.partial_cmp(&f(x)) != Some(Ordering::Equal);
+    if inexact {
+        fpu.flag(sw::PE);
+    }
+    fpu.set_c1(inexact && r.value.abs().partial_cmp(&f(x).abs()) == Some(Ordering::Greater));
+    r.value.to_bits()
 }
 
 /// One-operand NaN/unsupported handling: Some(result) when the operand decides it.
@@ -1782,6 +2156,7 @@ pub(crate) static IMAGE: Helper = Helper {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xarch_translator::testing::Rng;
 
     fn fpu_with(vals: &[u128]) -> X87State {
         let mut s = X87State {
@@ -1886,5 +2261,130 @@ mod tests {
         fprem(&mut fpu, ext(7.0), true);
         assert_eq!(fpu.st(0), Some(ext(-1.0)));
         assert_eq!(fpu.s.fsw & sw::CC, sw::C0);
+    }
+
+    /// Operands for `fast_paths_match_the_exact_ones`: normal values of every exponent, at
+    /// the ends of the range, close to `near` (cancellation, equal values), f64-exact,
+    /// (half-)integers, all-ones significands (carries); and zeros, denormals, infinities,
+    /// NaNs and unnormals, which the fast paths must pass on.
+    fn operand(rng: &mut Rng, near: u128) -> u128 {
+        let sign = (rng.next() & 1) as u128;
+        let sig = rng.next() | 1 << 63;
+        let (e, m): (u64, u64) = match rng.below(16) {
+            0 => (1 + rng.below(0x7ffe), sig),
+            1 => (1 + rng.below(70), sig),
+            2 => (0x7ffe - rng.below(70), sig),
+            3 | 4 => {
+                let e = ((near >> 64) & 0x7fff) as u64;
+                let e = (e + rng.below(5)).saturating_sub(2).clamp(1, 0x7ffe);
+                let sh = rng.below(64);
+                let d = rng.below(1 << sh) as i64 - rng.below(1 << 10) as i64;
+                (e, (near as u64).wrapping_add(d as u64) | 1 << 63)
+            }
+            5 => (0x3fff - 30 + rng.below(60), sig & !0x7ff),
+            6 => {
+                // k / 2^j: integers and exact halves, quarters …
+                let v = rng.below(1 << 20) + 1;
+                let lz = v.leading_zeros() as u64;
+                (0x3fff + 63 - lz - rng.below(4), v << lz)
+            }
+            7 => (0x3fff - 70 + rng.below(140), u64::MAX << rng.below(64)),
+            8 => match rng.below(5) {
+                0 => (0, 0),
+                1 => (0, sig >> (1 + rng.below(63))),
+                2 => (0x7fff, 1 << 63),
+                3 => (0x7fff, sig),
+                _ => (rng.below(0x7fff), sig & !(1 << 63)),
+            },
+            _ => (0x3fff - 70 + rng.below(140), sig),
+        };
+        sign << 79 | u128::from(e) << 64 | u128::from(m)
+    }
+
+    #[test]
+    fn fast_paths_match_the_exact_ones() {
+        let mut rng = Rng(0x87fa_57);
+        let rounds = [
+            Round::NearestTiesToEven,
+            Round::TowardNegative,
+            Round::TowardPositive,
+            Round::TowardZero,
+        ];
+        let mut a = operand(&mut rng, 0x3fff_8000_0000_0000_0000);
+        for k in 0..400_000 {
+            let b = operand(&mut rng, a);
+            let fcw = 0x7f | (rng.pick(&[0u16, 2, 3]) << 8) | (rng.below(4) as u16) << 10;
+            let init = X87State {
+                fcw,
+                fsw: rng.next() as u16 & 0x4700,
+                ..Default::default()
+            };
+            let (mut s1, mut s2) = (init, init);
+            // A denormal m32fp/m64fp operand (normal in 80 bits) leaves DE pending.
+            let pending_de = rng.below(16) == 0;
+            let mut fast = Fpu {
+                s: &mut s1,
+                pending_de,
+            };
+            let mut exact = Fpu {
+                s: &mut s2,
+                pending_de,
+            };
+            let cc = |r: (bool, bool, bool)| {
+                u128::from(r.0) << 2 | u128::from(r.1) << 1 | u128::from(r.2)
+            };
+            let (op, got, want) = match k % 8 {
+                0..=2 => {
+                    let op = rng.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div]);
+                    let r = (fast.binop(op, a, b), exact.binop_exact(op, a, b));
+                    (format!("{op:?}"), r.0, r.1)
+                }
+                3 => ("sqrt".into(), fast.sqrt(a), exact.sqrt_exact(a)),
+                4 => {
+                    let single = rng.below(2) == 0;
+                    let r = (
+                        store_fp(&mut fast, a, single),
+                        store_fp_exact(&mut exact, a, single),
+                    );
+                    (format!("store_fp single={single}"), r.0.into(), r.1.into())
+                }
+                5 => {
+                    let bits = rng.pick(&[16, 32, 64]);
+                    let rc = rng.pick(&rounds);
+                    let r = (
+                        store_int(&mut fast, a, bits, rc),
+                        store_int_exact(&mut exact, a, bits, rc),
+                    );
+                    (format!("store_int {bits} {rc:?}"), r.0.into(), r.1.into())
+                }
+                6 => {
+                    let r =
+                        frndint_fast(&mut fast, a).unwrap_or_else(|| frndint_exact(&mut fast, a));
+                    ("frndint".into(), r, frndint_exact(&mut exact, a))
+                }
+                _ => {
+                    let u = rng.below(2) == 0;
+                    let r = compare(&mut fast, a, b, u);
+                    let w = match compare_exact(&mut exact, a, b, u) {
+                        Some(Ordering::Greater) => (false, false, false),
+                        Some(Ordering::Less) => (false, false, true),
+                        Some(Ordering::Equal) => (true, false, false),
+                        None => (true, true, true),
+                    };
+                    (format!("compare unordered={u}"), cc(r), cc(w))
+                }
+            };
+            assert_eq!(
+                (got, s1.fsw),
+                (want, s2.fsw),
+                "{op} of {a:#022x}, {b:#022x} with fcw {fcw:#x}, pending DE {pending_de}: fast path \
+                 (value, fsw) vs exact"
+            );
+            a = if k % 8 < 4 && rng.below(3) == 0 {
+                got
+            } else {
+                b
+            };
+        }
     }
 }
