@@ -1,12 +1,80 @@
 //! PowerPC programs beyond the workloads (which `tests/programs.rs` runs for every DBT guest)
 //! and busybox (which `tests/busybox.rs` runs for every guest): one-instruction programs for
-//! what only a hand-made binary reaches.
+//! what only a hand-made binary reaches, and C programs next to this file
+//! (`tests/ppc_programs/*.c`) whose output under `xarch run` must equal their native x86-64
+//! build's.
+//!
+//! Inputs: gcc, powerpc-linux-gnu-gcc, powerpc64le-linux-gnu-gcc, aarch64-linux-gnu-gcc.
 
 mod common;
 
-use common::{run, xarch_bin};
+use common::{TempDir, diff, require_tool, run, xarch_bin};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+
+/// Builds `tests/ppc_programs/<name>.c` statically with `cc` into `dir`.
+fn build_c(dir: &Path, name: &str, cc: &str, package: &str) -> PathBuf {
+    let src = common::repo_root().join(format!("tests/ppc_programs/{name}.c"));
+    let out = dir.join(format!("{name}-{cc}"));
+    let o = Command::new(require_tool(cc, package))
+        .args(["-static", "-O1", "-Wall", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
+    assert!(
+        o.status.success(),
+        "{cc} {}:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// Runs `<name>.c` natively (x86-64 build) and under `xarch run` for each guest compiler;
+/// every guest must print what the native build prints and exit the same way.
+fn c_program_matches_native(name: &str, guests: &[(&str, &str)]) {
+    let dir = TempDir::new(name);
+    let t = Duration::from_secs(60);
+    let native = run(
+        &mut Command::new(build_c(dir.path(), name, "gcc", "gcc")),
+        b"",
+        t,
+    );
+    assert_eq!(native.code(), 0, "native {name}: {}", native.stderr_head());
+    for (cc, package) in guests {
+        let exe = build_c(dir.path(), name, cc, package);
+        let got = run(Command::new(xarch_bin()).arg("run").arg(&exe), b"", t);
+        assert!(
+            !got.timed_out && got.code() == native.code() && got.stdout == native.stdout,
+            "{name} built by {cc}: exit {}, stderr:\n{}\n{}",
+            got.code(),
+            got.stderr_head(),
+            diff("native", &native.stdout, cc, &got.stdout)
+        );
+        assert!(
+            got.stderr.is_empty(),
+            "{name} built by {cc} warned:\n{}",
+            got.stderr_head()
+        );
+    }
+}
+
+#[test]
+fn scm_rights_and_credentials_match_native() {
+    // SCM_RIGHTS and SCM_CREDENTIALS over a socketpair: 32-bit big-endian ppc converts
+    // every cmsghdr (12-byte header, big-endian) and PowerPC's own SO_PASSCRED number;
+    // ppc64le and aarch64 share the host's layout.
+    c_program_matches_native(
+        "scm",
+        &[
+            ("powerpc-linux-gnu-gcc", "gcc-powerpc-linux-gnu"),
+            ("powerpc64le-linux-gnu-gcc", "gcc-powerpc64le-linux-gnu"),
+            ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+        ],
+    );
+}
 
 /// Writes a one-instruction ppc64le program and runs it under `xarch run`.
 fn run_one_insn(name: &str, word: u32) -> common::Outcome {

@@ -1,11 +1,21 @@
 //! File and directory I/O, pipes, terminals, polling and sockets.
 
-use super::termios;
 use super::{
     PollTimeout, SysResult, Syscalls, get, int, opt_in, opt_out, ptr_in, ptr_out, put, raw,
 };
+use super::{cmsg, termios};
 use crate::abi::{Abi, StatLayout, Sysno};
 use crate::space::AddressSpace;
+
+/// Largest guest control buffer sendmsg converts (Linux's default `optmem_max` is 20 KiB;
+/// past it Linux answers ENOBUFS too).
+const CMSG_SEND_MAX: usize = 1 << 16;
+/// Largest guest control buffer recvmsg fills (Linux passes at most 253 descriptors
+/// per message; a larger buffer is given this much).
+const CMSG_RECV_MAX: usize = 1 << 16;
+
+/// Largest socket option value converted for guests without the host's layout.
+const SOCKOPT_MAX: usize = 4096;
 
 /// The argument of an ioctl xarch passes through, by how it is converted.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1201,22 +1211,136 @@ impl Syscalls {
         )
     }
 
+    /// The host's number of socket option `name` at `level`: PowerPC numbers six SOL_SOCKET
+    /// options differently (arch/powerpc/include/uapi/asm/socket.h: SO_RCVLOWAT 16 ..
+    /// SO_PEERCRED 21, where asm-generic has SO_PASSCRED 16 .. SO_SNDTIMEO_OLD 21).
+    fn sockopt_to_host(&self, level: u64, name: u64) -> i32 {
+        let (level, name) = (level as i32, name as i32);
+        let ppc = matches!(
+            self.abi.arch,
+            crate::abi::Arch::Ppc | crate::abi::Arch::Ppc64le
+        );
+        if ppc && level == libc::SOL_SOCKET && (16..=21).contains(&name) {
+            // 16..21 on PowerPC: RCVLOWAT, SNDLOWAT, RCVTIMEO, SNDTIMEO, PASSCRED, PEERCRED.
+            [18, 19, 20, 21, 16, 17][(name - 16) as usize]
+        } else {
+            name
+        }
+    }
+
+    /// A socket option value between the guest's layout and the host's, for guests without
+    /// the host's struct layout: `int`s and the all-`int` structs (`linger`, `ucred`) change
+    /// byte order, SO_RCVTIMEO/SO_SNDTIMEO are a `timeval` of two guest words; anything
+    /// else (strings, addresses in network order) is bytes.
+    fn sockopt_value(&self, level: i32, name: i32, v: &[u8], to_host: bool) -> Vec<u8> {
+        let ints = match level {
+            libc::SOL_SOCKET => match name {
+                libc::SO_RCVTIMEO | libc::SO_SNDTIMEO => {
+                    let ws = self.abi.word_size();
+                    let mut out = Vec::new();
+                    if to_host && v.len() >= 2 * ws {
+                        for i in 0..2 {
+                            let w = self.abi.get_word(&v[i * ws..]);
+                            let w = if ws == 4 { w as i32 as i64 } else { w as i64 };
+                            out.extend_from_slice(&w.to_ne_bytes());
+                        }
+                    } else if !to_host && v.len() >= 16 {
+                        for i in 0..2 {
+                            let w = i64::from_ne_bytes(v[8 * i..8 * i + 8].try_into().unwrap());
+                            self.abi.put_word(&mut out, w as u64);
+                        }
+                    } else {
+                        out.extend_from_slice(v);
+                    }
+                    return out;
+                }
+                libc::SO_BINDTODEVICE | libc::SO_ATTACH_FILTER => false,
+                _ => true,
+            },
+            libc::IPPROTO_TCP | libc::IPPROTO_IPV6 => v.len() == 4,
+            libc::IPPROTO_IP => v.len() == 4 && name != libc::IP_MULTICAST_IF,
+            _ => false,
+        };
+        if !ints || v.len() % 4 != 0 {
+            return v.to_vec();
+        }
+        let mut out = Vec::with_capacity(v.len());
+        for c in v.chunks_exact(4) {
+            if to_host {
+                out.extend_from_slice(&self.abi.get_u32(c).to_ne_bytes());
+            } else {
+                self.abi
+                    .put_u32(&mut out, u32::from_ne_bytes(c.try_into().expect("4 bytes")));
+            }
+        }
+        out
+    }
+
     pub(super) fn setsockopt(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        let v = opt_in(space, a[3], a[4])?;
+        let name = self.sockopt_to_host(a[1], a[2]);
+        if self.abi.host_struct_layout() || a[3] == 0 {
+            let v = opt_in(space, a[3], a[4])?;
+            return raw(
+                libc::SYS_setsockopt,
+                [int(a[0]), int(a[1]), i64::from(name), v, int(a[4]), 0],
+            );
+        }
+        if a[4] > SOCKOPT_MAX as u64 {
+            return Err(libc::EINVAL);
+        }
+        let g = get(space, a[3], a[4] as usize)?;
+        let h = self.sockopt_value(a[1] as i32, name, &g, true);
         raw(
             libc::SYS_setsockopt,
-            [int(a[0]), int(a[1]), int(a[2]), v, int(a[4]), 0],
+            [
+                int(a[0]),
+                int(a[1]),
+                i64::from(name),
+                h.as_ptr() as i64,
+                h.len() as i64,
+                0,
+            ],
         )
     }
 
     pub(super) fn getsockopt(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
-        let len = u32::from_ne_bytes(get(space, a[4], 4)?.try_into().expect("4 bytes"));
-        let v = opt_out(space, a[3], len as u64)?;
-        let lenp = ptr_out(space, a[4], 4)?;
+        let name = self.sockopt_to_host(a[1], a[2]);
+        if self.abi.host_struct_layout() {
+            let len = u32::from_ne_bytes(get(space, a[4], 4)?.try_into().expect("4 bytes"));
+            let v = opt_out(space, a[3], len as u64)?;
+            let lenp = ptr_out(space, a[4], 4)?;
+            return raw(
+                libc::SYS_getsockopt,
+                [int(a[0]), int(a[1]), i64::from(name), v, lenp, 0],
+            );
+        }
+        let len = self.abi.get_u32(&get(space, a[4], 4)?) as i32;
+        if len < 0 {
+            return Err(libc::EINVAL);
+        }
+        let len = (len as usize).min(SOCKOPT_MAX);
+        ptr_out(space, a[3], len as u64)?;
+        // Room for the host's form (a host `timeval` is larger than a 32-bit guest's).
+        let mut h = vec![0u8; len.max(64)];
+        let mut hlen = h.len() as libc::socklen_t;
         raw(
             libc::SYS_getsockopt,
-            [int(a[0]), int(a[1]), int(a[2]), v, lenp, 0],
-        )
+            [
+                int(a[0]),
+                int(a[1]),
+                i64::from(name),
+                h.as_mut_ptr() as i64,
+                &raw mut hlen as i64,
+                0,
+            ],
+        )?;
+        let mut g = self.sockopt_value(a[1] as i32, name, &h[..hlen as usize], false);
+        g.truncate(len);
+        put(space, a[3], &g)?;
+        let mut o = Vec::new();
+        self.abi.put_u32(&mut o, g.len() as u32);
+        put(space, a[4], &o)?;
+        Ok(0)
     }
 
     pub(super) fn memfd_create(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
@@ -1228,19 +1352,16 @@ impl Syscalls {
         )
     }
 
-    /// sendmsg/recvmsg: the guest's `struct msghdr` is rebuilt with host pointers (name,
-    /// iovecs, control); recvmsg writes the lengths and flags back.
     /// sendmsg/recvmsg: `struct msghdr` in guest words (name, namelen, iov, iovlen,
-    /// control, controllen, flags). Ancillary data is passed through where the guest's
-    /// `cmsghdr` is the host's; on 32-bit or big-endian guests it is not converted yet, so
-    /// sendmsg with control data is EOPNOTSUPP (with a warning) and recvmsg reports it cut
-    /// (MSG_CTRUNC, controllen 0).
+    /// control, controllen, flags), rebuilt with host pointers; recvmsg writes the lengths
+    /// and flags back. Ancillary data passes through where the guest's `cmsghdr` is the
+    /// host's, and is converted (`cmsg.rs`) on 32-bit or big-endian guests.
     pub(super) fn msg(&mut self, space: &mut AddressSpace, sys: Sysno, a: [u64; 6]) -> SysResult {
         let recv = sys == Sysno::Recvmsg;
         let ws = self.abi.word_size();
         let b = get(space, a[1], 7 * ws)?;
         let w = |i: usize| self.abi.get_word(&b[i * ws..]);
-        let (name, namelen, iov, iovlen, control, mut controllen) = (
+        let (name, namelen, iov, iovlen, control, controllen) = (
             w(0),
             u64::from(self.abi.get_u32(&b[ws..])),
             w(2),
@@ -1248,24 +1369,36 @@ impl Syscalls {
             w(4),
             w(5),
         );
-        let cmsg_as_host = self.abi.host_struct_layout();
-        if !cmsg_as_host && controllen != 0 {
-            if !recv {
-                self.warn_once(
-                    0x2_0000_0000,
-                    "sendmsg ancillary data is not converted for this guest's layout",
-                );
-                return Err(libc::EOPNOTSUPP);
-            }
-            controllen = 0;
-        }
+        let convert = !self.abi.host_struct_layout() && control != 0 && controllen != 0;
         let iovs = self.iovecs(space, iov, iovlen, recv)?;
         let hname = if recv {
             opt_out(space, name, namelen)?
         } else {
             opt_in(space, name, namelen)?
         };
-        let hcontrol = if recv {
+        // The converted control buffer, in the host's layout (empty when not converting).
+        let mut hbuf = Vec::new();
+        let hcontrol = if convert {
+            if recv {
+                // Fail before receiving descriptors that could not be handed over.
+                ptr_out(space, control, controllen)?;
+                let room = (controllen as usize).min(CMSG_RECV_MAX);
+                hbuf = vec![0u8; cmsg::host_room(self.abi, room)];
+            } else {
+                if controllen > CMSG_SEND_MAX as u64 {
+                    return Err(libc::ENOBUFS);
+                }
+                let g = get(space, control, controllen as usize)?;
+                let msgs = cmsg::parse_guest(self.abi, &g)?;
+                self.warn_unconverted_cmsgs(&msgs);
+                hbuf = cmsg::host_buffer(&msgs);
+            }
+            if hbuf.is_empty() {
+                0
+            } else {
+                hbuf.as_mut_ptr() as i64
+            }
+        } else if recv {
             opt_out(space, control, controllen)?
         } else {
             opt_in(space, control, controllen)?
@@ -1277,7 +1410,11 @@ impl Syscalls {
         m.msg_iov = iovs.as_ptr() as *mut libc::iovec;
         m.msg_iovlen = iovs.len();
         m.msg_control = hcontrol as *mut libc::c_void;
-        m.msg_controllen = controllen as usize;
+        m.msg_controllen = if convert {
+            hbuf.len()
+        } else {
+            controllen as usize
+        };
         m.msg_flags = 0;
         let nr = if recv {
             libc::SYS_recvmsg
@@ -1286,18 +1423,50 @@ impl Syscalls {
         };
         let r = raw(nr, [int(a[0]), &raw mut m as i64, int(a[2]), 0, 0, 0])?;
         if recv {
+            let mut flags = m.msg_flags as u32;
+            let mut guest_controllen = m.msg_controllen as u64;
+            if convert {
+                let msgs = cmsg::parse_host(&hbuf[..m.msg_controllen.min(hbuf.len())]);
+                self.warn_unconverted_cmsgs(&msgs);
+                let (g, cut) =
+                    cmsg::guest_buffer(self.abi, &msgs, controllen as usize, &mut |fd| {
+                        // SAFETY: `fd` is a descriptor this recvmsg just installed and
+                        // the guest never saw; closing it is what Linux does with
+                        // descriptors that do not fit the receiver's buffer.
+                        unsafe { libc::close(fd) };
+                    });
+                put(space, control, &g)?;
+                guest_controllen = g.len() as u64;
+                if cut {
+                    flags |= libc::MSG_CTRUNC as u32;
+                }
+            }
             let mut o = Vec::new();
             self.abi.put_u32(&mut o, m.msg_namelen);
             put(space, a[1] + ws as u64, &o)?;
             let mut o = Vec::new();
-            self.abi.put_word(&mut o, m.msg_controllen as u64);
+            self.abi.put_word(&mut o, guest_controllen);
             put(space, a[1] + 5 * ws as u64, &o)?;
             let mut o = Vec::new();
-            // With the control buffer withheld, the host kernel flags MSG_CTRUNC itself.
-            self.abi.put_u32(&mut o, m.msg_flags as u32);
+            self.abi.put_u32(&mut o, flags);
             put(space, a[1] + 6 * ws as u64, &o)?;
         }
         Ok(r)
+    }
+
+    /// Warns once per (level, type) of ancillary data whose payload is passed unconverted.
+    fn warn_unconverted_cmsgs(&mut self, msgs: &[cmsg::Cmsg]) {
+        for c in msgs {
+            if !cmsg::known(c.level, c.kind) {
+                self.warn_once(
+                    0x2_0000_0000 | u64::from(c.level as u16) << 16 | u64::from(c.kind as u16),
+                    &format!(
+                        "ancillary data level {} type {} passed without conversion",
+                        c.level, c.kind
+                    ),
+                );
+            }
+        }
     }
 
     /// Size of the guest's `struct epoll_event` and the offset of its data field: x86-64

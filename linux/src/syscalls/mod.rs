@@ -19,8 +19,9 @@
 //! `statfs`, `timespec`, `itimerval`, `rusage`, `sysinfo`, `pollfd`, `fd_set`, `flock`,
 //! `epoll_event`, `msghdr`, `termios`, …); a 32-bit guest's 64-bit arguments are widened
 //! from register pairs first (`wide.rs`). Ancillary socket data (`cmsghdr`) passes through
-//! only where [`Abi::host_struct_layout`] holds.
+//! where [`Abi::host_struct_layout`] holds and is converted elsewhere (`cmsg.rs`).
 
+mod cmsg;
 mod fs;
 mod mm;
 mod process;
