@@ -13,6 +13,11 @@
 //! has SA_RESTART. Guest faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) stay fatal even
 //! with a guest handler: compiled code does not keep the guest registers exact at a fault.
 //!
+//! Guest threads: `clone` with CLONE_THREAD starts a host thread with its own engine, CPU
+//! state, syscall layer and address-space handle (`spawn_thread`); memory, mappings and
+//! signal actions are shared, and each host thread's signal mask is its guest thread's.
+//! `exit_group`, a fatal signal or an emulator limit in any thread ends the process.
+//!
 //! stdin, stdout, stderr and the exit status pass through: the guest's exit code is xarch's;
 //! a guest that dies by a signal makes xarch die by the same signal (a shell reports
 //! 128+signal). Emulator limits and bad input are one `xarch: …` line and exit status 1;
@@ -22,11 +27,13 @@ use crate::arches;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use xarch_linux::abi::Sysno;
 use xarch_linux::mem::GuestMemory;
 use xarch_linux::signal as gsig;
-use xarch_linux::{AddressSpace, MapRequest, MemEvent, Prot, SyscallOutcome, Syscalls};
+use xarch_linux::{
+    AddressSpace, MapRequest, MemEvent, Prot, SyscallOutcome, Syscalls, ThreadRequest,
+};
 use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 use xarch_translator::ir::TrapKind;
 use xarch_translator::{
@@ -151,7 +158,40 @@ impl GuestSpace for Space {
     fn unprotect_code_range(&mut self, addr: u64, len: u64) {
         self.0.unprotect_code_range(addr, len);
     }
+
+    fn take_stale_code(&mut self) -> Vec<(u64, u64)> {
+        stale_ranges(self.0.take_events())
+    }
 }
+
+/// The guest ranges whose translations the changes `events` make stale.
+fn stale_ranges(events: Vec<MemEvent>) -> Vec<(u64, u64)> {
+    events
+        .into_iter()
+        .filter_map(|ev| match ev {
+            MemEvent::Unmapped { start, len }
+            | MemEvent::Protected { start, len, .. }
+            | MemEvent::CodeWritten { start, len } => Some((start, len)),
+            MemEvent::Mapped { .. } => None,
+        })
+        .collect()
+}
+
+/// What the guest threads of one process share. Each guest thread is a host thread with its
+/// own engine (translations, code cache), CPU state, syscall layer and address-space handle;
+/// the window, the mappings and the signal actions are shared.
+struct Group {
+    fe: Arc<dyn Frontend>,
+    opts: EngineOptions,
+    /// Guest threads running besides the first, and a signal when one ends.
+    others: Mutex<usize>,
+    ended: Condvar,
+}
+
+/// Host stack of a guest thread's host thread: the engine's own frames (dispatcher,
+/// Cranelift while compiling, helpers) are all that run on it; the guest's stack is in the
+/// window.
+const THREAD_STACK: usize = 16 << 20;
 
 impl SignalMemory for Space {
     fn read(&mut self, addr: u64, buf: &mut [u8]) -> bool {
@@ -166,6 +206,8 @@ impl SignalMemory for Space {
 /// How the guest ended.
 enum Ending {
     Exited(i32),
+    /// This guest thread ended (`exit`), with this status.
+    ThreadExited(i32),
     /// Die by this signal after the report was printed.
     Signal(i32),
     /// An emulator limit (already reported): exit status 1.
@@ -224,6 +266,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     sys.set_strace(args.strace);
     // Guest handlers run where the frontend builds signal frames.
     sys.set_deliver_signals(fe.supports_signals());
+    sys.set_threads(true);
 
     let show = Show {
         guest: args.show.contains(&View::Guest),
@@ -242,9 +285,20 @@ fn run(args: &RunArgs) -> Result<i32, String> {
         opts.hot_threshold = n;
     }
     let mut engine = Engine::new(fe.clone(), opts).map_err(|e| e.to_string())?;
+    let group = Arc::new(Group {
+        fe: fe.clone(),
+        opts,
+        others: Mutex::new(0),
+        ended: Condvar::new(),
+    });
     let mut state = CpuState::new(fe.state_size());
     fe.init_state(state.bytes_mut(), loaded.entry, loaded.sp);
     let mut space = Space(space);
+    // A change to the mappings by one guest thread stops every thread's compiled code, whose
+    // dispatcher then drops what went stale (`GuestSpace::take_stale_code`).
+    space
+        .0
+        .set_change_hook(xarch_translator::engine::request_exit_all);
     let first_pid = std::process::id();
     // Rust's runtime ignores SIGPIPE; a guest (and what it execs) starts with the default
     // action, so that `yes | head -1` ends the writer by SIGPIPE as it does natively.
@@ -255,7 +309,16 @@ fn run(args: &RunArgs) -> Result<i32, String> {
 
     // A forked child keeps the parent's translations: the engine gives itself a private copy
     // of its code cache on its first entry after a fork (`Engine::run`).
-    let ending = guest_loop(&*fe, &mut engine, &mut state, &mut space, &mut sys);
+    let mut ending = guest_loop(&group, &mut engine, &mut state, &mut space, &mut sys);
+    if let Ending::ThreadExited(code) = ending {
+        // The first thread left with `exit`: the process lives on until the others end.
+        sys.exit_thread(&mut space.0);
+        let mut n = group.others.lock().unwrap_or_else(|e| e.into_inner());
+        while *n > 0 {
+            n = group.ended.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        ending = Ending::Exited(code);
+    }
 
     // Statistics of the process that was started, not of every forked child.
     if std::process::id() == first_pid {
@@ -274,20 +337,102 @@ fn run(args: &RunArgs) -> Result<i32, String> {
         }
     }
     match ending {
-        Ending::Exited(code) => Ok(code & 0xff),
+        Ending::Exited(code) | Ending::ThreadExited(code) => Ok(code & 0xff),
         Ending::Limit => Ok(1),
         Ending::Signal(sig) => Ok(die_by_signal(sig)),
     }
 }
 
+/// Starts a guest thread (`clone` with CLONE_THREAD) as a host thread running a copy of the
+/// caller's state from after the call, with 0 as its result; returns its tid for the caller,
+/// or -EAGAIN when the host cannot start it. The tid words are written before either side
+/// runs on (as Linux does before `clone` returns).
+fn spawn_thread(
+    group: &Arc<Group>,
+    state: &CpuState,
+    space: &Space,
+    sys: &Syscalls,
+    req: ThreadRequest,
+) -> i64 {
+    let fe = &*group.fe;
+    let mut child = CpuState::new(fe.state_size());
+    child.bytes_mut().copy_from_slice(state.bytes());
+    fe.set_syscall_result(child.bytes_mut(), 0);
+    if let Some(sp) = req.stack {
+        set_stack_pointer(fe, &mut child, sp);
+    }
+    if let Some(tp) = req.tls {
+        fe.set_thread_pointer(child.bytes_mut(), tp);
+    }
+    let mut child_space = Space(space.0.share());
+    let mut child_sys = sys.for_thread();
+    let (tx, rx) = std::sync::mpsc::channel::<Result<u32, String>>();
+    *group.others.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    let g = group.clone();
+    let started = std::thread::Builder::new()
+        .name("guest".into())
+        .stack_size(THREAD_STACK)
+        .spawn(move || {
+            let mut engine = match Engine::new(g.fe.clone(), g.opts) {
+                Ok(e) => e,
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            let tid = child_sys.start_thread(&mut child_space.0, &req);
+            let _ = tx.send(Ok(tid));
+            drop(tx);
+            let ending = guest_loop(
+                &g,
+                &mut engine,
+                &mut child,
+                &mut child_space,
+                &mut child_sys,
+            );
+            match ending {
+                Ending::ThreadExited(_) => {
+                    child_sys.exit_thread(&mut child_space.0);
+                    let mut n = g.others.lock().unwrap_or_else(|e| e.into_inner());
+                    *n -= 1;
+                    g.ended.notify_all();
+                }
+                // exit_group, a fatal signal or an emulator limit in any thread ends the
+                // whole process, as Linux's exit_group does. `_exit`: the first thread may
+                // be running `exit` itself (exit(3) is not safe to race); the guest's output
+                // went out through its own write calls, xarch buffers none of it.
+                Ending::Exited(code) => exit_now(code & 0xff),
+                Ending::Limit => exit_now(1),
+                Ending::Signal(sig) => exit_now(die_by_signal(sig)),
+            }
+        });
+    let tid = match started {
+        Ok(_) => rx
+            .recv()
+            .unwrap_or_else(|_| Err("the thread ended at once".into())),
+        Err(e) => Err(e.to_string()),
+    };
+    match tid {
+        Ok(tid) => i64::from(tid),
+        Err(msg) => {
+            eprintln!("xarch: cannot start a guest thread: {msg}");
+            let mut n = group.others.lock().unwrap_or_else(|e| e.into_inner());
+            *n -= 1;
+            group.ended.notify_all();
+            -(libc::EAGAIN as i64)
+        }
+    }
+}
+
 /// Runs the guest until it exits, dies, or hits an emulator limit.
 fn guest_loop(
-    fe: &dyn Frontend,
+    group: &Arc<Group>,
     engine: &mut Engine,
     state: &mut CpuState,
     space: &mut Space,
     sys: &mut Syscalls,
 ) -> Ending {
+    let fe = &*group.fe;
     let mut trampoline = None;
     loop {
         match engine.run(state, space) {
@@ -327,6 +472,11 @@ fn guest_loop(
                     }
                     SyscallOutcome::Return(v) => fe.set_syscall_result(state.bytes_mut(), v),
                     SyscallOutcome::Exit(code) => return Ending::Exited(code),
+                    SyscallOutcome::ExitThread(code) => return Ending::ThreadExited(code),
+                    SyscallOutcome::NewThread(req) => {
+                        let r = spawn_thread(group, state, space, sys, req);
+                        fe.set_syscall_result(state.bytes_mut(), r);
+                    }
                     SyscallOutcome::SetThreadPointer(tp) => {
                         fe.set_thread_pointer(state.bytes_mut(), tp);
                         fe.set_syscall_result(state.bytes_mut(), 0);
@@ -360,13 +510,8 @@ fn guest_loop(
                         }
                     }
                 }
-                for ev in space.0.take_events() {
-                    match ev {
-                        MemEvent::Unmapped { start, len }
-                        | MemEvent::Protected { start, len, .. }
-                        | MemEvent::CodeWritten { start, len } => engine.invalidate(start, len),
-                        MemEvent::Mapped { .. } => {}
-                    }
+                for (start, len) in stale_ranges(space.0.take_events()) {
+                    engine.invalidate(start, len);
                 }
                 if interrupted.is_some() || gsig::any_pending() || sys.has_saved_mask() {
                     if let Err(end) =
@@ -623,6 +768,12 @@ fn exec_prefix(args: &RunArgs) -> Vec<OsString> {
         v.push(n.to_string().into());
     }
     v
+}
+
+/// Ends the process at once with `code`, from any guest thread.
+fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit(2) ends the process without running anything else.
+    unsafe { libc::_exit(code) }
 }
 
 /// Kills this process with `sig` (default action, no core file) so that the parent sees the

@@ -313,6 +313,11 @@ pub fn run(
                 let ret = match sys.handle(&mut space, nr, args) {
                     SyscallOutcome::Return(v) => v,
                     SyscallOutcome::Exit(code) => break Ending::Exited(code),
+                    // Threads stay off here (`Syscalls::set_threads`): clone of a thread is
+                    // ENOSYS and `exit` is `Exit`.
+                    SyscallOutcome::ExitThread(_) | SyscallOutcome::NewThread(_) => {
+                        return Err(RunError::Internal("thread outcome with threads off"));
+                    }
                     SyscallOutcome::SetThreadPointer(v) => {
                         vm.set_fs_base(v);
                         0

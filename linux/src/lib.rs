@@ -37,4 +37,4 @@ pub mod syscalls;
 pub use loader::{ElfIdent, LoadError, Loaded, elf_machine, load, load_with_sysroot};
 pub use mem::{GuestAddr, GuestMemory};
 pub use space::{AddressSpace, Efault, MapError, MapRequest, MemEvent, Prot, Vma, VmaKind};
-pub use syscalls::{SyscallOutcome, Syscalls};
+pub use syscalls::{SyscallOutcome, Syscalls, ThreadRequest};

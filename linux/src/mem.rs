@@ -4,6 +4,7 @@
 //! so a guest can reach only its own window, whatever address it forms.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A guest virtual address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,10 +19,19 @@ pub const GUARD_BYTES: u64 = 64 * 1024;
 const HUGE_ALIGN: usize = 2 << 20;
 
 /// The host reservation behind a guest address space.
+///
+/// It also holds one bit per guest page that marks the pages the DBT write-protected because
+/// it translated code there ([`GuestMemory::is_code_page`]): the engines of every guest
+/// thread and their host fault handler read it without a lock, the address space sets and
+/// clears it around the host `mprotect`s.
 #[derive(Debug)]
 pub struct GuestMemory {
     base: *mut u8,
     size: u64,
+    /// One bit per guest page (a MAP_NORESERVE mapping: costs memory only where touched).
+    code_bits: *mut AtomicU64,
+    /// False for a [`GuestMemory::view`]: the mappings belong to another value.
+    owned: bool,
 }
 
 // SAFETY: the reservation is plain memory owned by this value; sharing its address between
@@ -62,10 +72,73 @@ impl GuestMemory {
             }
             libc::munmap(p.cast::<u8>().add(head + span).cast(), HUGE_ALIGN - head);
         }
+        let bits_len = Self::code_bits_len(size);
+        // SAFETY: an anonymous read-write mapping at an address of the kernel's choosing; it
+        // reads as zeros (no code page) until set.
+        let b = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bits_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if b == libc::MAP_FAILED {
+            let e = io::Error::last_os_error();
+            // SAFETY: unmaps the window reserved above, which nothing refers to yet.
+            unsafe { libc::munmap(p.cast::<u8>().add(head).cast(), span) };
+            return Err(e);
+        }
         Ok(GuestMemory {
             base: p.cast::<u8>().wrapping_add(head),
             size,
+            code_bits: b.cast(),
+            owned: true,
         })
+    }
+
+    /// Bytes of the code-page bitmap of a window of `size` bytes (whole words).
+    fn code_bits_len(size: u64) -> usize {
+        ((size / 4096).div_ceil(64) * 8) as usize
+    }
+
+    /// A second value naming the same reservation that does not own it (its drop unmaps
+    /// nothing). The owner must outlive every view.
+    pub(crate) fn view(&self) -> GuestMemory {
+        GuestMemory {
+            base: self.base,
+            size: self.size,
+            code_bits: self.code_bits,
+            owned: false,
+        }
+    }
+
+    /// The bitmap word and bit of guest page `page` (any address in the page).
+    fn code_bit(&self, page: u64) -> (&AtomicU64, u64) {
+        let n = (page & self.mask()) / 4096;
+        // SAFETY: `n / 64` is below the bitmap's word count (the page is masked into the
+        // window); the mapping lives as long as the owner of `self`.
+        let w = unsafe { &*self.code_bits.add((n / 64) as usize) };
+        (w, 1u64 << (n % 64))
+    }
+
+    /// True if the page holding guest address `page` is write-protected because translated
+    /// code lives there. Lock-free: the host fault handler calls it.
+    pub fn is_code_page(&self, page: u64) -> bool {
+        let (w, bit) = self.code_bit(page);
+        w.load(Ordering::SeqCst) & bit != 0
+    }
+
+    /// Marks or unmarks the page at `page` as a write-protected code page.
+    pub(crate) fn set_code_page(&self, page: u64, on: bool) {
+        let (w, bit) = self.code_bit(page);
+        if on {
+            w.fetch_or(bit, Ordering::SeqCst);
+        } else {
+            w.fetch_and(!bit, Ordering::SeqCst);
+        }
     }
 
     /// Host address of guest address 0.
@@ -107,10 +180,14 @@ impl GuestMemory {
 
 impl Drop for GuestMemory {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         // SAFETY: unmaps exactly the reservation (window and guard) made in `reserve`; no references into it
         // outlive `self` (all accesses go through raw pointers tied to the engine's run).
         unsafe {
             libc::munmap(self.base.cast(), self.span() as usize);
+            libc::munmap(self.code_bits.cast(), Self::code_bits_len(self.size));
         }
     }
 }

@@ -24,8 +24,13 @@ pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
 pub const SA_RESETHAND: u64 = 0x8000_0000;
 
-/// One bit per signal (bit `sig - 1`) recorded by the host handler, not yet delivered.
-static PENDING: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    /// One bit per signal (bit `sig - 1`) recorded by the host handler on this thread, not
+    /// yet delivered: the host kernel picks the thread that takes a signal (one that does not
+    /// block it, as Linux picks a guest thread), and that guest thread runs the handler.
+    /// Const-initialised: safe to use from the signal handler.
+    static PENDING: AtomicU64 = const { AtomicU64::new(0) };
+}
 /// The host `siginfo_t` of the last arrival of each signal (16 words each).
 static INFO: [[AtomicU64; 16]; 64] = [const { [const { AtomicU64::new(0) }; 16] }; 64];
 /// A `fn()` called by the host handler after recording (0: none).
@@ -63,7 +68,7 @@ extern "C" fn record(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut lib
     for (s, w) in slot.iter().zip(words) {
         s.store(*w, Ordering::Relaxed);
     }
-    PENDING.fetch_or(1 << (sig - 1), Ordering::SeqCst);
+    PENDING.with(|p| p.fetch_or(1 << (sig - 1), Ordering::SeqCst));
     let hook = HOOK.load(Ordering::SeqCst);
     if hook != 0 {
         // SAFETY: HOOK only ever holds a `fn()` stored by `set_interrupt_hook`.
@@ -86,14 +91,14 @@ pub(crate) fn catch(sig: i32) {
     }
 }
 
-/// Takes the set of recorded signals (bit `sig - 1`).
+/// Takes the set of signals recorded on this thread (bit `sig - 1`).
 pub fn take_pending() -> u64 {
-    PENDING.swap(0, Ordering::SeqCst)
+    PENDING.with(|p| p.swap(0, Ordering::SeqCst))
 }
 
-/// True if a signal was recorded and not yet taken.
+/// True if a signal was recorded on this thread and not yet taken.
 pub fn any_pending() -> bool {
-    PENDING.load(Ordering::SeqCst) != 0
+    PENDING.with(|p| p.load(Ordering::SeqCst)) != 0
 }
 
 /// The host siginfo of the last arrival of `sig`, as guest bytes (AArch64 and x86-64 share
@@ -183,7 +188,7 @@ pub fn is_engine_fault_signal(sig: u32) -> bool {
 /// allows it.
 pub fn give_back_sent_fault(sig: u32, action: &GuestAction, blocked: bool) {
     if blocked {
-        PENDING.fetch_or(1 << (sig - 1), Ordering::SeqCst);
+        PENDING.with(|p| p.fetch_or(1 << (sig - 1), Ordering::SeqCst));
     } else if action.handler == 0 {
         // SAFETY: SIG_DFL for a signal number in 1..=64, then raise(3): the process dies.
         unsafe {

@@ -21,8 +21,10 @@
 //! the stack.
 
 use crate::mem::{GuestAddr, GuestMemory};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
 
 /// Host (and xarch) page size.
@@ -195,9 +197,10 @@ pub struct MapRequest {
     pub file: Option<(i32, u64)>,
 }
 
-/// The guest address space (see the module header).
+/// The address space's bookkeeping, behind the lock of [`Shared`].
 #[derive(Debug)]
-pub struct AddressSpace {
+struct Inner {
+    /// A view of the window (the owner is [`Shared::mem`]).
     mem: GuestMemory,
     vmas: BTreeMap<u64, Vma>,
     code_pages: BTreeSet<u64>,
@@ -208,21 +211,13 @@ pub struct AddressSpace {
     stack_top: u64,
 }
 
-impl AddressSpace {
-    /// An empty address space in a window of `2^bits` bytes.
-    pub fn new(bits: u32) -> io::Result<AddressSpace> {
-        if !(24..=46).contains(&bits) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("guest window of 2^{bits} bytes"),
-            ));
-        }
-        let mem = GuestMemory::reserve(bits)?;
+impl Inner {
+    fn new(mem: GuestMemory) -> Inner {
         let size = mem.size();
         // Leave the top 64 KiB unmapped, like the kernel's guard gap below TASK_SIZE.
         let stack_top = size - 0x10000;
         let mmap_top = stack_top - STACK_SIZE - (size / 64).min(1 << 30);
-        Ok(AddressSpace {
+        Inner {
             mem,
             vmas: BTreeMap::new(),
             code_pages: BTreeSet::new(),
@@ -231,17 +226,7 @@ impl AddressSpace {
             brk: 0,
             mmap_top,
             stack_top,
-        })
-    }
-
-    /// The default window for a guest: 1 TiB for 64-bit guests, 4 GiB for 32-bit ones.
-    pub fn for_abi(abi: &crate::abi::Abi) -> io::Result<AddressSpace> {
-        AddressSpace::new(if abi.is_64bit { 40 } else { 32 })
-    }
-
-    /// The host reservation (base, mask) that lifted code and the KVM path use.
-    pub fn mem(&self) -> &GuestMemory {
-        &self.mem
+        }
     }
 
     /// Top of the initial stack (exclusive).
@@ -287,11 +272,6 @@ impl AddressSpace {
         true
     }
 
-    /// Drains the change log.
-    pub fn take_events(&mut self) -> Vec<MemEvent> {
-        std::mem::take(&mut self.events)
-    }
-
     // ---- checked guest accessors (for syscalls) -------------------------------------------
 
     /// Host pointer to `[addr, addr + len)` after checking that the guest mapped it with
@@ -305,51 +285,6 @@ impl AddressSpace {
             self.unprotect_code_range(addr, len);
         }
         Ok(self.mem.host(GuestAddr(addr)))
-    }
-
-    /// The guest bytes `[addr, addr + len)` as a host slice, checked like [`Self::host_ptr`].
-    pub fn host_slice(&mut self, addr: u64, len: u64, prot: Prot) -> Result<&mut [u8], Efault> {
-        if len == 0 {
-            return Ok(&mut []);
-        }
-        let p = self.host_ptr(addr, len, prot)?;
-        // SAFETY: `is_mapped` checked that the whole range lies in guest mappings, which are
-        // host mappings inside the window with at least the host protection asked for (code
-        // pages were just unprotected for writes); the borrow of `self` keeps the mappings.
-        Ok(unsafe { std::slice::from_raw_parts_mut(p, len as usize) })
-    }
-
-    /// Copies guest memory at `addr` into `buf`.
-    pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Efault> {
-        let s = self.host_slice(addr, buf.len() as u64, Prot::READ)?;
-        buf.copy_from_slice(s);
-        Ok(())
-    }
-
-    /// Copies `data` into guest memory at `addr`.
-    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Efault> {
-        let s = self.host_slice(addr, data.len() as u64, Prot::WRITE)?;
-        s.copy_from_slice(data);
-        Ok(())
-    }
-
-    /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
-    pub fn read_cstr(&mut self, addr: u64, max: usize) -> Result<Vec<u8>, Efault> {
-        let mut out = Vec::new();
-        let mut at = addr;
-        loop {
-            let chunk = (PAGE_SIZE - at % PAGE_SIZE).min((max + 1 - out.len()) as u64);
-            let s = self.host_slice(at, chunk, Prot::READ)?;
-            if let Some(n) = s.iter().position(|&b| b == 0) {
-                out.extend_from_slice(&s[..n]);
-                return Ok(out);
-            }
-            out.extend_from_slice(s);
-            if out.len() > max {
-                return Err(Efault);
-            }
-            at += chunk;
-        }
     }
 
     /// Instruction fetch: fills `buf` from `addr`; false unless every byte is mapped
@@ -381,7 +316,11 @@ impl AddressSpace {
             return true;
         }
         let host = Prot(v.prot.0 & !Prot::WRITE.0).host() | libc::PROT_READ;
+        // Marked before the host protection changes: a write that faults on it must find
+        // the mark (the fault handler of another guest thread may see it at once).
+        self.mem.set_code_page(page, true);
         if self.host_mprotect(page, PAGE_SIZE, host).is_err() {
+            self.mem.set_code_page(page, false);
             return false;
         }
         self.code_pages.insert(page);
@@ -404,6 +343,7 @@ impl AddressSpace {
             if let Some(v) = self.find_vma(p).copied() {
                 let _ = self.host_mprotect(p, PAGE_SIZE, v.prot.host());
             }
+            self.mem.set_code_page(p, false);
             self.events.push(MemEvent::CodeWritten {
                 start: p,
                 len: PAGE_SIZE,
@@ -417,6 +357,7 @@ impl AddressSpace {
         let pages: Vec<u64> = self.code_pages.range(start..end).copied().collect();
         for p in pages {
             self.code_pages.remove(&p);
+            self.mem.set_code_page(p, false);
         }
     }
 
@@ -856,6 +797,295 @@ impl AddressSpace {
             Ok(())
         }
     }
+}
+
+/// What every handle of one address space shares: the window and the locked bookkeeping.
+#[derive(Debug)]
+struct Shared {
+    /// The owner of the window (the bookkeeping holds a view of it).
+    mem: GuestMemory,
+    inner: Mutex<Inner>,
+    /// Each handle's change log, by handle id: a change made through any handle is logged
+    /// for all of them (every guest thread's engine drops its own translations).
+    logs: Mutex<HashMap<u64, Vec<MemEvent>>>,
+    next_id: AtomicU64,
+    /// A `fn()` called after a change was logged for other handles (0: none); see
+    /// [`AddressSpace::set_change_hook`].
+    hook: AtomicUsize,
+}
+
+/// The guest address space (see the module header): one handle per guest thread
+/// ([`AddressSpace::share`]), all naming the same window and mappings. Each call locks the
+/// bookkeeping only for its own duration, so a guest thread blocked in a syscall holds no
+/// lock; pointers returned into the window stay valid until the guest changes the mapping.
+#[derive(Debug)]
+pub struct AddressSpace {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl AddressSpace {
+    /// An empty address space in a window of `2^bits` bytes.
+    pub fn new(bits: u32) -> io::Result<AddressSpace> {
+        if !(24..=46).contains(&bits) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("guest window of 2^{bits} bytes"),
+            ));
+        }
+        let mem = GuestMemory::reserve(bits)?;
+        let inner = Inner::new(mem.view());
+        Ok(AddressSpace {
+            shared: Arc::new(Shared {
+                mem,
+                inner: Mutex::new(inner),
+                logs: Mutex::new(HashMap::from([(0, Vec::new())])),
+                next_id: AtomicU64::new(1),
+                hook: AtomicUsize::new(0),
+            }),
+            id: 0,
+        })
+    }
+
+    /// The default window for a guest: 1 TiB for 64-bit guests, 4 GiB for 32-bit ones.
+    pub fn for_abi(abi: &crate::abi::Abi) -> io::Result<AddressSpace> {
+        AddressSpace::new(if abi.is_64bit { 40 } else { 32 })
+    }
+
+    /// Another handle on the same address space (for a new guest thread), with its own
+    /// change log that starts empty.
+    pub fn share(&self) -> AddressSpace {
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        lock(&self.shared.logs).insert(id, Vec::new());
+        AddressSpace {
+            shared: self.shared.clone(),
+            id,
+        }
+    }
+
+    /// Sets a function called after a change was logged for the other handles (the DBT asks
+    /// every guest thread's engine to look at its log). It must not use this address space.
+    pub fn set_change_hook(&self, hook: fn()) {
+        self.shared.hook.store(hook as usize, Ordering::SeqCst);
+    }
+
+    /// Runs `f` on the locked bookkeeping, then hands the changes it logged to every handle.
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        let (r, events) = {
+            let mut inner = lock(&self.shared.inner);
+            let r = f(&mut inner);
+            (r, std::mem::take(&mut inner.events))
+        };
+        if !events.is_empty() {
+            let mut others = false;
+            for (id, log) in lock(&self.shared.logs).iter_mut() {
+                log.extend_from_slice(&events);
+                others |= *id != self.id;
+            }
+            let hook = self.shared.hook.load(Ordering::SeqCst);
+            if others && hook != 0 {
+                // SAFETY: `hook` only ever holds a `fn()` stored by `set_change_hook`.
+                let f: fn() = unsafe { std::mem::transmute::<usize, fn()>(hook) };
+                f();
+            }
+        }
+        r
+    }
+
+    /// The host reservation (base, mask) that lifted code and the KVM path use.
+    pub fn mem(&self) -> &GuestMemory {
+        &self.shared.mem
+    }
+
+    /// Top of the initial stack (exclusive).
+    pub fn stack_top(&self) -> u64 {
+        self.with(|i| i.stack_top())
+    }
+
+    /// Where a static-PIE (ET_DYN) program is loaded: about 2/3 up the window, 64 KiB aligned,
+    /// like the kernel's ELF_ET_DYN_BASE.
+    pub fn pie_base(&self) -> u64 {
+        self.with(|i| i.pie_base())
+    }
+
+    /// All mappings in address order (a snapshot).
+    pub fn vmas(&self) -> impl Iterator<Item = Vma> + use<> {
+        self.with(|i| i.vmas().copied().collect::<Vec<_>>())
+            .into_iter()
+    }
+
+    /// The mapping that contains `addr`.
+    pub fn find_vma(&self, addr: u64) -> Option<Vma> {
+        self.with(|i| i.find_vma(addr).copied())
+    }
+
+    /// True if every byte of `[addr, addr + len)` is mapped with at least `prot`.
+    pub fn is_mapped(&self, addr: u64, len: u64, prot: Prot) -> bool {
+        self.with(|i| i.is_mapped(addr, len, prot))
+    }
+
+    /// Drains this handle's change log.
+    pub fn take_events(&mut self) -> Vec<MemEvent> {
+        lock(&self.shared.logs)
+            .get_mut(&self.id)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Host pointer to `[addr, addr + len)` after checking that the guest mapped it with
+    /// `prot`. With `Prot::WRITE` it also unprotects code pages in the range, so the host
+    /// kernel may write there. Valid until the next change to the address space.
+    pub fn host_ptr(&mut self, addr: u64, len: u64, prot: Prot) -> Result<*mut u8, Efault> {
+        self.with(|i| i.host_ptr(addr, len, prot))
+    }
+
+    /// The guest bytes `[addr, addr + len)` as a host slice, checked like [`Self::host_ptr`].
+    pub fn host_slice(&mut self, addr: u64, len: u64, prot: Prot) -> Result<&mut [u8], Efault> {
+        if len == 0 {
+            return Ok(&mut []);
+        }
+        let p = self.host_ptr(addr, len, prot)?;
+        // SAFETY: `host_ptr` checked that the whole range lies in guest mappings, which are
+        // host mappings inside the window with at least the host protection asked for (code
+        // pages were just unprotected for writes). Another guest thread may unmap them
+        // meanwhile, as under Linux; a racing guest then faults in the host.
+        Ok(unsafe { std::slice::from_raw_parts_mut(p, len as usize) })
+    }
+
+    /// Copies guest memory at `addr` into `buf`.
+    pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Efault> {
+        let s = self.host_slice(addr, buf.len() as u64, Prot::READ)?;
+        buf.copy_from_slice(s);
+        Ok(())
+    }
+
+    /// Copies `data` into guest memory at `addr`.
+    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Efault> {
+        let s = self.host_slice(addr, data.len() as u64, Prot::WRITE)?;
+        s.copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
+    pub fn read_cstr(&mut self, addr: u64, max: usize) -> Result<Vec<u8>, Efault> {
+        let mut out = Vec::new();
+        let mut at = addr;
+        loop {
+            let chunk = (PAGE_SIZE - at % PAGE_SIZE).min((max + 1 - out.len()) as u64);
+            let s = self.host_slice(at, chunk, Prot::READ)?;
+            if let Some(n) = s.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&s[..n]);
+                return Ok(out);
+            }
+            out.extend_from_slice(s);
+            if out.len() > max {
+                return Err(Efault);
+            }
+            at += chunk;
+        }
+    }
+
+    /// Instruction fetch: fills `buf` from `addr`; false unless every byte is mapped
+    /// executable.
+    pub fn read_code(&self, addr: u64, buf: &mut [u8]) -> bool {
+        self.with(|i| i.read_code(addr, buf))
+    }
+
+    /// Removes host write access from the page at `page` (page aligned) because the DBT
+    /// translated code there; the guest's VMA keeps its protection. Returns true if the page
+    /// is now protected (false if it is unmapped or not writable anyway).
+    pub fn protect_code_page(&mut self, page: u64) -> bool {
+        self.with(|i| i.protect_code_page(page))
+    }
+
+    /// True if `page` is write-protected as a code page.
+    pub fn is_code_page(&self, page: u64) -> bool {
+        self.with(|i| i.is_code_page(page))
+    }
+
+    /// Restores host write access on the code pages in `[addr, addr + len)` and logs
+    /// [`MemEvent::CodeWritten`] for each. Returns how many pages were unprotected.
+    pub fn unprotect_code_range(&mut self, addr: u64, len: u64) -> usize {
+        self.with(|i| i.unprotect_code_range(addr, len))
+    }
+
+    /// Guest `mmap`: returns the guest address of the new mapping.
+    pub fn mmap(&mut self, req: MapRequest) -> Result<u64, MapError> {
+        self.with(|i| i.mmap(req))
+    }
+
+    /// Guest `munmap`.
+    pub fn munmap(&mut self, addr: u64, len: u64) -> Result<(), MapError> {
+        self.with(|i| i.munmap(addr, len))
+    }
+
+    /// Guest `mprotect`.
+    pub fn mprotect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), MapError> {
+        self.with(|i| i.mprotect(addr, len, prot))
+    }
+
+    /// Guest `mremap` (see the bookkeeping's rules).
+    pub fn mremap(
+        &mut self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        may_move: bool,
+        fixed: Option<u64>,
+    ) -> Result<u64, MapError> {
+        self.with(|i| i.mremap(old, old_len, new_len, may_move, fixed))
+    }
+
+    /// Sets where the heap starts (end of the loaded program, page aligned up).
+    pub fn set_brk_start(&mut self, start: u64) {
+        self.with(|i| i.set_brk_start(start))
+    }
+
+    /// The current program break.
+    pub fn brk_current(&self) -> u64 {
+        self.with(|i| i.brk_current())
+    }
+
+    /// Guest `brk`.
+    pub fn brk(&mut self, new: u64) -> u64 {
+        self.with(|i| i.brk(new))
+    }
+
+    /// Maps the initial stack below [`Self::stack_top`].
+    pub fn map_stack(&mut self) -> Result<(), MapError> {
+        self.with(|i| i.map_stack())
+    }
+
+    /// Maps anonymous memory at exactly `[start, start + len)`.
+    pub fn map_fixed(&mut self, start: u64, len: u64, prot: Prot) -> Result<(), MapError> {
+        self.with(|i| i.map_fixed(start, len, prot))
+    }
+
+    /// Locks the bookkeeping until the guard drops: held across a host `fork`, so that the
+    /// child does not inherit it locked by another guest thread.
+    pub fn lock_for_fork(&self) -> ForkLock<'_> {
+        ForkLock {
+            _inner: lock(&self.shared.inner),
+            _logs: lock(&self.shared.logs),
+        }
+    }
+}
+
+/// The locks of [`AddressSpace::lock_for_fork`], held until dropped.
+pub struct ForkLock<'a> {
+    _inner: MutexGuard<'a, Inner>,
+    _logs: MutexGuard<'a, HashMap<u64, Vec<MemEvent>>>,
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        lock(&self.shared.logs).remove(&self.id);
+    }
+}
+
+/// Locks a mutex; a thread that panicked while holding it left plain data behind, usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

@@ -73,6 +73,13 @@ pub trait GuestSpace: CodeMemory {
     /// Restores write access to protected code pages in `[addr, addr + len)` after the guest
     /// wrote to one.
     fn unprotect_code_range(&mut self, _addr: u64, _len: u64) {}
+
+    /// Guest ranges whose translations went stale since the last call because another guest
+    /// thread changed them (unmapped, reprotected, wrote code there). The engine asks at
+    /// each exit request, which [`crate::jit::request_exit_all`] raises after such a change.
+    fn take_stale_code(&mut self) -> Vec<(u64, u64)> {
+        Vec::new()
+    }
 }
 
 impl CodeMemory for xarch_linux::AddressSpace {
@@ -205,6 +212,7 @@ pub enum EngineError {
     CodeCache(std::io::Error),
 }
 
+pub use crate::jit::request_exit_all;
 pub use crate::signals::request_interrupt;
 
 /// Why [`Engine::run`] returned.
@@ -310,6 +318,9 @@ impl Engine {
             if self.jit.exit_requested() {
                 self.jit.clear_exit_request();
                 self.code_written(space);
+                for (start, len) in space.take_stale_code() {
+                    self.invalidate(start, len);
+                }
                 if crate::signals::take_interrupt() {
                     return RunExit::Interrupted;
                 }

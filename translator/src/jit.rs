@@ -233,7 +233,8 @@ pub struct Jit {
 }
 
 // SAFETY: the slots are `'static` views into `slabs`, which this value owns; the raw code
-// pointers refer to the owned code cache. Nothing is shared with other threads.
+// pointers refer to the owned code cache. Other threads touch only the context's exit-request
+// word, atomically (`request_exit_all`).
 unsafe impl Send for Jit {}
 
 impl Jit {
@@ -278,6 +279,7 @@ impl Jit {
             }; JC_SIZE],
         });
         let ctx = std::ptr::NonNull::from(Box::leak(ctx));
+        lock_contexts().push(ctx.as_ptr() as usize);
         let mut jit = Jit {
             isa,
             cache,
@@ -657,11 +659,18 @@ impl Jit {
 
     /// True if compiled code was asked to stop (and the dispatcher has work to do).
     pub fn exit_requested(&mut self) -> bool {
-        self.ctx_mut().exit_request != 0
+        self.exit_word().load(Ordering::SeqCst) != 0
     }
 
     pub fn clear_exit_request(&mut self) {
-        self.ctx_mut().exit_request = 0;
+        self.exit_word().store(0, Ordering::SeqCst);
+    }
+
+    /// The exit-request word, which other threads and signal handlers set.
+    fn exit_word(&self) -> &AtomicU64 {
+        // SAFETY: the context is live while `self` is; every Rust access to this field goes
+        // through an atomic (compiled code only reads it).
+        unsafe { AtomicU64::from_ptr(&raw mut (*self.ctx.as_ptr()).exit_request) }
     }
 
     /// True if `host_pc` is in the code cache.
@@ -720,8 +729,39 @@ fn count_direct_exits(block: &ir::Block) -> usize {
 
 impl Drop for Jit {
     fn drop(&mut self) {
+        lock_contexts().retain(|&c| c != self.ctx.as_ptr() as usize);
         // SAFETY: `ctx` came from `Box::leak` in `new` and is freed exactly once, here.
         drop(unsafe { Box::from_raw(self.ctx.as_ptr()) });
+    }
+}
+
+/// The contexts of every live JIT in the process (one per guest thread's engine), for
+/// [`request_exit_all`].
+static CONTEXTS: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+fn lock_contexts() -> std::sync::MutexGuard<'static, Vec<usize>> {
+    CONTEXTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Asks compiled code using `ctx` to return to its dispatcher at the next block entry.
+/// Async-signal-safe (one atomic store).
+///
+/// # Safety
+/// `ctx` must be the live context of a JIT.
+pub(crate) unsafe fn request_exit(ctx: *mut JitCtx) {
+    // SAFETY: per the contract the context is live; the field is a naturally aligned word
+    // that Rust code accesses only atomically.
+    unsafe { AtomicU64::from_ptr(&raw mut (*ctx).exit_request).store(1, Ordering::SeqCst) };
+}
+
+/// Asks every engine in the process (every guest thread) to return to its dispatcher at
+/// the next block entry, where it looks at what changed in the address space
+/// (`GuestSpace::take_stale_code`). Not async-signal-safe (takes a lock).
+pub fn request_exit_all() {
+    for &c in lock_contexts().iter() {
+        // SAFETY: a context stays listed only while its JIT lives (removed in Drop, under
+        // the same lock, before it is freed).
+        unsafe { request_exit(c as *mut JitCtx) };
     }
 }
 

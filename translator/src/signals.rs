@@ -14,6 +14,9 @@
 //! `Engine::lift`) is a guest write to its own code: the handler makes the page writable again,
 //! queues it in `CODE_WRITES` and raises the JIT's exit request; the store is retried and
 //! succeeds, and the dispatcher drops that page's translations before the next block runs.
+//! With guest threads (one engine each) the page may hold another thread's translations
+//! only: the process-wide marks in `GuestMemory` say so, and the address space's change log
+//! plus `request_exit_all` make every engine drop that page's translations.
 //!
 //! Guest signal handlers run for asynchronous signals only (`request_interrupt`, called by
 //! the Linux layer's host handler, makes `Engine::run` return `RunExit::Interrupted`). A guest
@@ -25,6 +28,7 @@ use crate::engine::Engine;
 use crate::interp::CURRENT_PC;
 use std::cell::Cell;
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use xarch_linux::mem::GuestMemory;
 
 thread_local! {
@@ -32,6 +36,11 @@ thread_local! {
     /// to read from a signal handler on the same thread.
     static ACTIVE: Cell<*const Engine> = const { Cell::new(std::ptr::null()) };
     static WINDOW: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    /// The guest memory of the running engine (for its process-wide code-page marks).
+    static MEM: Cell<*const GuestMemory> = const { Cell::new(std::ptr::null()) };
+    /// Set by [`request_interrupt`] on this thread (a host signal the guest handles arrived
+    /// here); taken by `Engine::run`, which then returns `RunExit::Interrupted`.
+    static INTERRUPT: AtomicBool = const { AtomicBool::new(false) };
     /// Guest pages written since the dispatcher last looked (`CODE_WRITES_MAX` at most;
     /// more sets the overflow count past it and the dispatcher drops every translation).
     static CODE_WRITES: Cell<([u64; CODE_WRITES_MAX], usize)> = const { Cell::new(([0; CODE_WRITES_MAX], 0)) };
@@ -50,28 +59,24 @@ pub(crate) fn take_code_writes() -> Option<Vec<u64>> {
     }
 }
 
-/// Set by [`request_interrupt`] (a host signal the guest handles arrived); taken by
-/// `Engine::run`, which then returns `RunExit::Interrupted`.
-static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 /// Asks the engine running guest code on this thread (if any) to return to its caller with
 /// `RunExit::Interrupted` at the next block boundary; if none runs, the next `Engine::run`
 /// returns at once. Async-signal-safe: an atomic store, a thread-local `Cell` read and a
 /// plain store to the live JIT context.
 pub fn request_interrupt() {
-    INTERRUPT.store(true, std::sync::atomic::Ordering::SeqCst);
+    INTERRUPT.with(|i| i.store(true, Ordering::SeqCst));
     let engine = ACTIVE.with(|a| a.get());
     if !engine.is_null() {
         // SAFETY: ACTIVE is non-null only while that engine's `run` is on this thread's
         // stack, so the engine and its JIT context are alive; the field is a plain word
         // compiled code polls at block entry.
-        unsafe { (*(*engine).jit().ctx_ptr()).exit_request = 1 };
+        unsafe { crate::jit::request_exit((*engine).jit().ctx_ptr()) };
     }
 }
 
 /// Takes a pending interrupt request.
 pub(crate) fn take_interrupt() -> bool {
-    INTERRUPT.swap(false, std::sync::atomic::Ordering::SeqCst)
+    INTERRUPT.with(|i| i.swap(false, Ordering::SeqCst))
 }
 
 static INSTALL: Once = Once::new();
@@ -82,6 +87,7 @@ static mut OLD_BUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUnin
 pub(crate) struct RunGuard {
     prev: *const Engine,
     prev_window: (usize, usize),
+    prev_mem: *const GuestMemory,
 }
 
 impl RunGuard {
@@ -89,7 +95,12 @@ impl RunGuard {
         install();
         let prev = ACTIVE.with(|a| a.replace(engine));
         let prev_window = WINDOW.with(|w| w.replace((mem.base() as usize, mem.span() as usize)));
-        RunGuard { prev, prev_window }
+        let prev_mem = MEM.with(|m| m.replace(mem));
+        RunGuard {
+            prev,
+            prev_window,
+            prev_mem,
+        }
     }
 }
 
@@ -97,6 +108,7 @@ impl Drop for RunGuard {
     fn drop(&mut self) {
         ACTIVE.with(|a| a.set(self.prev));
         WINDOW.with(|w| w.set(self.prev_window));
+        MEM.with(|m| m.set(self.prev_mem));
     }
 }
 
@@ -179,7 +191,12 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
     let engine = unsafe { &*engine };
     let guest = (addr - base) as u64;
     let page = guest & !0xfff;
-    if engine.is_code_page(page) {
+    let mem = MEM.with(|m| m.get());
+    // The page may hold another guest thread's translations only: the marks in the guest
+    // memory are the process-wide record (this engine's own set covers test spaces).
+    // SAFETY: MEM is set with ACTIVE, to the memory of the space `Engine::run` borrows.
+    let marked = !mem.is_null() && unsafe { (*mem).is_code_page(page) };
+    if engine.is_code_page(page) || marked {
         // A guest write to a page of translated code (reads of it never fault: code pages
         // stay readable). Make it writable, queue it for the dispatcher, stop compiled code.
         // SAFETY: mprotect of one page inside the window, which the guest mapped writable
@@ -190,7 +207,7 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut lib
                 4096,
                 libc::PROT_READ | libc::PROT_WRITE,
             );
-            (*engine.jit().ctx_ptr()).exit_request = 1;
+            crate::jit::request_exit(engine.jit().ctx_ptr());
         }
         CODE_WRITES.with(|c| {
             let (mut pages, n) = c.get();

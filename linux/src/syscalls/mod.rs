@@ -38,14 +38,23 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// What the caller must do after a syscall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SyscallOutcome {
     /// Write this value (a result or `-errno`) to the guest's return register and continue.
     Return(i64),
-    /// The process exits with this status (`exit`/`exit_group`; single-threaded guests).
+    /// The process exits with this status (`exit_group`; `exit` too unless threads are on,
+    /// see [`Syscalls::set_threads`]).
     Exit(i32),
+    /// The calling guest thread ends with this status (`exit` with threads on). The caller
+    /// runs [`Syscalls::exit_thread`] and ends the thread; the last thread ends the process.
+    ExitThread(i32),
+    /// `clone` of a new guest thread (threads on): the caller starts it and writes the new
+    /// thread's id as the result (see [`ThreadRequest`]).
+    NewThread(ThreadRequest),
     /// Set the guest thread pointer (x86-64 `arch_prctl(ARCH_SET_FS)`) and return 0.
     SetThreadPointer(u64),
     /// Store the guest thread pointer as a guest word at this address and return 0
@@ -62,6 +71,25 @@ pub enum SyscallOutcome {
     },
 }
 
+/// What a new guest thread needs (from `clone` with CLONE_VM|CLONE_THREAD): the caller copies
+/// the parent's CPU state, sets the stack and thread pointers when given, returns 0 in the
+/// child, and serves the tid words through [`Syscalls::start_thread`] in the child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadRequest {
+    /// The clone flags.
+    pub flags: u64,
+    /// The child's stack pointer (None: the parent's).
+    pub stack: Option<u64>,
+    /// The child's thread pointer (CLONE_SETTLS).
+    pub tls: Option<u64>,
+    /// CLONE_PARENT_SETTID: where the new tid goes (in parent memory, the same memory).
+    pub parent_tid: Option<u64>,
+    /// CLONE_CHILD_SETTID: where the new tid goes before the child runs.
+    pub child_set_tid: Option<u64>,
+    /// CLONE_CHILD_CLEARTID: cleared and woken when the child ends.
+    pub child_clear_tid: Option<u64>,
+}
+
 /// A syscall result: a value, or an errno for the guest.
 type SysResult = Result<i64, i32>;
 
@@ -73,9 +101,11 @@ pub struct Syscalls {
     exe_path: Option<PathBuf>,
     sysroot: Option<PathBuf>,
     strace: bool,
-    warned: HashSet<u64>,
-    /// Guest `struct sigaction` bytes per signal, as the guest set them.
-    sigactions: HashMap<u32, Vec<u8>>,
+    /// Warnings printed once per process (shared by the guest threads' layers).
+    warned: Arc<Mutex<HashSet<u64>>>,
+    /// Guest `struct sigaction` bytes per signal, as the guest set them (one table for all
+    /// guest threads, as CLONE_SIGHAND shares it).
+    sigactions: Arc<Mutex<HashMap<u32, Vec<u8>>>>,
     /// Guest handlers make the host record their signals (`crate::signal`): the caller
     /// delivers them. Off: handlers are recorded only and the host action stays.
     deliver_signals: bool,
@@ -83,8 +113,12 @@ pub struct Syscalls {
     /// temporary mask (rt_sigsuspend, ppoll, pselect6, epoll_pwait) and returned EINTR; see
     /// [`Syscalls::take_saved_mask`].
     saved_mask: Option<u64>,
+    /// This thread's `set_tid_address` / CLONE_CHILD_CLEARTID word.
     clear_child_tid: u64,
-    count: u64,
+    /// Guest threads: clone with CLONE_THREAD gives [`SyscallOutcome::NewThread`].
+    threads: bool,
+    /// Calls served by every guest thread.
+    count: Arc<AtomicU64>,
 }
 
 impl Syscalls {
@@ -101,15 +135,42 @@ impl Syscalls {
             exe_path: None,
             sysroot: None,
             strace: false,
-            warned: HashSet::new(),
-            sigactions: HashMap::new(),
+            warned: Arc::default(),
+            sigactions: Arc::default(),
             deliver_signals: false,
             saved_mask: None,
             clear_child_tid: 0,
-            count: 0,
+            threads: false,
+            count: Arc::default(),
         }
     }
 
+    /// The syscall layer of a new guest thread of this process: the same settings, signal
+    /// actions and warnings; its own signal-mask bookkeeping and clear-tid word.
+    pub fn for_thread(&self) -> Syscalls {
+        Syscalls {
+            abi: self.abi,
+            exec_prefix: self.exec_prefix.clone(),
+            guest_machines: self.guest_machines.clone(),
+            exe_path: self.exe_path.clone(),
+            sysroot: self.sysroot.clone(),
+            strace: self.strace,
+            warned: self.warned.clone(),
+            sigactions: self.sigactions.clone(),
+            deliver_signals: self.deliver_signals,
+            saved_mask: None,
+            clear_child_tid: 0,
+            threads: self.threads,
+            count: self.count.clone(),
+        }
+    }
+
+    /// The caller runs guest threads (`xarch run`): `clone` with CLONE_THREAD gives
+    /// [`SyscallOutcome::NewThread`] and `exit` [`SyscallOutcome::ExitThread`]. Off (the KVM
+    /// path), threads get ENOSYS.
+    pub fn set_threads(&mut self, on: bool) {
+        self.threads = on;
+    }
     /// The guest program's path (made absolute), for `readlink("/proc/self/exe")`.
     pub fn set_exe_path(&mut self, path: &Path) {
         self.exe_path = Some(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
@@ -143,12 +204,12 @@ impl Syscalls {
 
     /// Number of syscalls served so far.
     pub fn count(&self) -> u64 {
-        self.count
+        self.count.load(Ordering::Relaxed)
     }
 
     /// Serves the guest syscall `nr` (the guest's own numbering) with its six arguments.
     pub fn handle(&mut self, space: &mut AddressSpace, nr: u64, args: [u64; 6]) -> SyscallOutcome {
-        self.count += 1;
+        self.count.fetch_add(1, Ordering::Relaxed);
         let Some(sys) = self.abi.sysno(nr) else {
             self.warn_once(nr, &format!("unimplemented syscall unknown ({nr})"));
             if self.strace {
@@ -185,6 +246,7 @@ impl Syscalls {
                 SyscallOutcome::Forked {
                     child: false, ret, ..
                 } => strace::print_line(&line, Some(ret.to_string())),
+                SyscallOutcome::NewThread(_) => strace::print_line(&line, Some("<thread>".into())),
                 SyscallOutcome::SetThreadPointer(_) | SyscallOutcome::GetThreadPointer(_) => {
                     strace::print_line(&line, Some("0".into()))
                 }
@@ -205,6 +267,7 @@ impl Syscalls {
         use Sysno::*;
         let r: SysResult = match sys {
             // ---- process lifetime, fork and exec (process.rs)
+            Exit if self.threads => return SyscallOutcome::ExitThread(a[0] as i32),
             Exit | ExitGroup => return SyscallOutcome::Exit(a[0] as i32),
             Clone => return self.clone_(space, a),
             Fork => return self.fork(space, libc::SIGCHLD as u64, 0, 0, 0, 0),
@@ -562,7 +625,8 @@ impl Syscalls {
             Prctl => self.prctl(space, a),
             Personality => Ok(0),
             Capget => self.capget(space, a),
-            Futex => self.futex(space, a),
+            Futex => self.futex(space, a, false),
+            FutexTime64 => self.futex(space, a, true),
             Kill => raw(libc::SYS_kill, [int(a[0]), int(a[1]), 0, 0, 0, 0]),
             Tkill => raw(libc::SYS_tkill, [int(a[0]), int(a[1]), 0, 0, 0, 0]),
             Tgkill => raw(libc::SYS_tgkill, [int(a[0]), int(a[1]), int(a[2]), 0, 0, 0]),
@@ -602,7 +666,12 @@ impl Syscalls {
     }
 
     fn warn_once(&mut self, key: u64, msg: &str) {
-        if self.warned.insert(key) {
+        if self
+            .warned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key)
+        {
             eprintln!("xarch: warning: {msg}");
         }
     }

@@ -1,7 +1,12 @@
-//! Processes: fork (the whole emulator forks), execve (a guest program re-runs under xarch),
-//! wait, identity, limits, signals (dispositions recorded; guest handlers are not run).
+//! Processes: fork (the whole emulator forks), threads (`clone` with CLONE_THREAD: checked
+//! here, started by the caller as a host thread, see [`ThreadRequest`]), futexes (the host's,
+//! on the guest word), execve (a guest program re-runs under xarch), wait, identity, limits,
+//! signals (dispositions recorded and shared by the threads; the caller runs handlers).
 
-use super::{SysResult, SyscallOutcome, Syscalls, get, int, opt_out, ptr_in, ptr_out, put, raw};
+use super::{
+    SysResult, SyscallOutcome, Syscalls, ThreadRequest, get, int, opt_out, ptr_in, ptr_out, put,
+    raw,
+};
 use crate::abi::Sysno;
 use crate::space::AddressSpace;
 use std::ffi::{CString, OsString};
@@ -11,6 +16,20 @@ const CLONE_SETTLS: u64 = 0x0008_0000;
 const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
 const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
 const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+/// What `clone` of a guest thread must ask for (glibc's, musl's and Go's threads do).
+const CLONE_THREAD_NEEDS: u64 = (libc::CLONE_VM
+    | libc::CLONE_THREAD
+    | libc::CLONE_SIGHAND
+    | libc::CLONE_FILES
+    | libc::CLONE_FS) as u64;
+/// What `clone` of a guest thread may ask for besides: a host thread shares System V
+/// semaphore undo lists anyway; CLONE_DETACHED is ignored by Linux.
+const CLONE_THREAD_MAY: u64 = CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_CHILD_SETTID
+    | libc::CLONE_SYSVSEM as u64
+    | 0x0040_0000;
 /// Flags that would share something between parent and child that a host fork cannot.
 const CLONE_SHARING: u64 =
     (libc::CLONE_THREAD | libc::CLONE_SIGHAND | libc::CLONE_FILES | libc::CLONE_FS) as u64;
@@ -35,7 +54,76 @@ impl Syscalls {
         } else {
             (a[4], a[3])
         };
+        if self.threads && flags & libc::CLONE_THREAD as u64 != 0 {
+            return self.new_thread(flags, stack, ptid, ctid, tls);
+        }
         self.fork(space, flags, stack, ptid, ctid, tls)
+    }
+
+    /// clone of a guest thread: checked here, started by the caller.
+    fn new_thread(
+        &mut self,
+        flags: u64,
+        stack: u64,
+        ptid: u64,
+        ctid: u64,
+        tls: u64,
+    ) -> SyscallOutcome {
+        // The low byte is the exit signal, which a thread does not have.
+        let f = flags & !0xff;
+        if f & CLONE_THREAD_NEEDS != CLONE_THREAD_NEEDS
+            || f & !(CLONE_THREAD_NEEDS | CLONE_THREAD_MAY) != 0
+        {
+            self.warn_once(
+                u64::MAX - 2,
+                &format!("clone of a thread with flags {flags:#x} is not supported"),
+            );
+            return SyscallOutcome::Return(-(libc::ENOSYS as i64));
+        }
+        let given = |bit: u64, addr: u64| (flags & bit != 0 && addr != 0).then_some(addr);
+        SyscallOutcome::NewThread(ThreadRequest {
+            flags,
+            stack: (stack != 0).then_some(stack),
+            tls: (flags & CLONE_SETTLS != 0).then_some(tls),
+            parent_tid: given(CLONE_PARENT_SETTID, ptid),
+            child_set_tid: given(CLONE_CHILD_SETTID, ctid),
+            child_clear_tid: given(CLONE_CHILD_CLEARTID, ctid),
+        })
+    }
+
+    /// In a new guest thread (on its own host thread), before it runs guest code: writes its
+    /// tid where CLONE_PARENT_SETTID and CLONE_CHILD_SETTID ask and keeps the
+    /// CLONE_CHILD_CLEARTID word. Returns the tid (the host thread's: the guest sees host
+    /// ids, so gettid, tgkill and futexes need no mapping).
+    pub fn start_thread(&mut self, space: &mut AddressSpace, req: &ThreadRequest) -> u32 {
+        // SAFETY: gettid has no arguments.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
+        let mut b = Vec::new();
+        self.abi.put_u32(&mut b, tid);
+        for addr in [req.parent_tid, req.child_set_tid].into_iter().flatten() {
+            // As on Linux, a bad address is not an error of the clone.
+            let _ = space.write(addr, &b);
+        }
+        self.clear_child_tid = req.child_clear_tid.unwrap_or(0);
+        tid
+    }
+
+    /// A guest thread ends (`exit`, or the process ends under it): as Linux does for
+    /// CLONE_CHILD_CLEARTID / set_tid_address, zero the word and wake one futex waiter on it
+    /// (pthread_join waits there).
+    pub fn exit_thread(&mut self, space: &mut AddressSpace) {
+        let addr = std::mem::take(&mut self.clear_child_tid);
+        if addr == 0 || space.write(addr, &[0; 4]).is_err() {
+            return;
+        }
+        if let Ok(p) = ptr_out(space, addr, 4) {
+            let _ = raw(libc::SYS_futex, [p, libc::FUTEX_WAKE as i64, 1, 0, 0, 0]);
+        }
+    }
+
+    /// The shared table of guest signal actions.
+    fn actions(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u32, Vec<u8>>> {
+        self.sigactions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// clone without threads: a host fork of the whole emulator. CLONE_VM|CLONE_VFORK
@@ -66,9 +154,14 @@ impl Syscalls {
                 pipe = [-1, -1];
             }
         }
-        // SAFETY: the emulator is single-threaded (guest threads are refused above), so the
-        // child may go on running it after fork.
+        // Other guest threads may be using the address space: the child must not inherit its
+        // locks taken.
+        let lock = space.lock_for_fork();
+        // SAFETY: the child has only this thread. What it goes on using was not locked by
+        // another thread at the fork: the address space's locks are held here, the per-thread
+        // engine and syscall layer are this thread's; the host allocator handles fork itself.
         let pid = unsafe { libc::fork() };
+        drop(lock);
         if pid < 0 {
             return SyscallOutcome::Return(-(super::errno() as i64));
         }
@@ -577,13 +670,32 @@ impl Syscalls {
         raw(libc::SYS_capget, [hdr, data, 0, 0, 0, 0])
     }
 
-    /// futex on guest memory: the host futex on the same (host) word.
-    pub(super) fn futex(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+    /// futex on guest memory: the host futex on the same (host) word, so that guest threads
+    /// (host threads) and the host kernel agree on it. Values the kernel compares with the
+    /// word (FUTEX_WAIT's, CMP_REQUEUE's) are in the guest's byte order, as the word is; a
+    /// big-endian guest's FUTEX_WAKE_OP is done here, since the host would do its arithmetic
+    /// on the word in the wrong order. `time64`: the timeout is a `__kernel_timespec`
+    /// (futex_time64).
+    pub(super) fn futex(
+        &mut self,
+        space: &mut AddressSpace,
+        a: [u64; 6],
+        time64: bool,
+    ) -> SysResult {
         const FUTEX_WAIT: u64 = 0;
         const FUTEX_WAKE: u64 = 1;
+        const FUTEX_REQUEUE: u64 = 3;
+        const FUTEX_CMP_REQUEUE: u64 = 4;
+        const FUTEX_WAKE_OP: u64 = 5;
         const FUTEX_WAIT_BITSET: u64 = 9;
         const FUTEX_WAKE_BITSET: u64 = 10;
         let op = a[1] & 0x7f;
+        let big = self.abi.endian == crate::abi::Endian::Big;
+        // A value the kernel compares with the word, as the word's bytes read on the host.
+        let word = |v: u64| {
+            let v = v as u32;
+            (if big { v.swap_bytes() } else { v }) as i32 as i64
+        };
         let uaddr = ptr_out(space, a[0], 4)?;
         match op {
             FUTEX_WAKE | FUTEX_WAKE_BITSET => raw(
@@ -595,13 +707,47 @@ impl Syscalls {
                 let tp = if a[3] == 0 {
                     0
                 } else {
-                    ts = self.get_timespec(space, a[3])?;
+                    ts = if time64 {
+                        self.get_timespec64(space, a[3])?
+                    } else {
+                        self.get_timespec(space, a[3])?
+                    };
                     &raw const ts as i64
                 };
                 raw(
                     libc::SYS_futex,
-                    [uaddr, a[1] as i64, int(a[2]), tp, 0, int(a[5])],
+                    [uaddr, a[1] as i64, word(a[2]), tp, 0, int(a[5])],
                 )
+            }
+            FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+                let uaddr2 = ptr_out(space, a[4], 4)?;
+                raw(
+                    libc::SYS_futex,
+                    [uaddr, a[1] as i64, int(a[2]), int(a[3]), uaddr2, word(a[5])],
+                )
+            }
+            FUTEX_WAKE_OP if !big => {
+                let uaddr2 = ptr_out(space, a[4], 4)?;
+                raw(
+                    libc::SYS_futex,
+                    [uaddr, a[1] as i64, int(a[2]), int(a[3]), uaddr2, int(a[5])],
+                )
+            }
+            FUTEX_WAKE_OP => {
+                let uaddr2 = ptr_out(space, a[4], 4)?;
+                let old = wake_op_big_endian(uaddr2, a[5] as u32)?;
+                let wake = |p: i64, n: u64| {
+                    let private = a[1] & libc::FUTEX_PRIVATE_FLAG as u64;
+                    raw(
+                        libc::SYS_futex,
+                        [p, (FUTEX_WAKE | private) as i64, int(n), 0, 0, 0],
+                    )
+                };
+                let mut n = wake(uaddr, a[2])?;
+                if wake_op_compare(a[5] as u32, old) {
+                    n += wake(uaddr2, a[3])?;
+                }
+                Ok(n)
             }
             _ => Err(self.unimplemented(Sysno::Futex, 98)),
         }
@@ -627,7 +773,7 @@ impl Syscalls {
             return Err(libc::EINVAL);
         }
         if a[2] != 0 {
-            let old = self.sigactions.get(&sig).cloned().unwrap_or_else(|| {
+            let old = self.actions().get(&sig).cloned().unwrap_or_else(|| {
                 // Not set by this guest: SIG_IGN if inherited ignored (exec keeps it), else
                 // SIG_DFL.
                 let mut v = Vec::new();
@@ -654,7 +800,7 @@ impl Syscalls {
                     crate::signal::catch(sig as i32);
                 }
             }
-            self.sigactions.insert(sig, act);
+            self.actions().insert(sig, act);
         }
         Ok(0)
     }
@@ -662,7 +808,7 @@ impl Syscalls {
     /// The guest's action for `sig` (SIG_DFL if it never set one).
     pub fn guest_action(&self, sig: u32) -> crate::signal::GuestAction {
         let w = self.abi.word_size();
-        match self.sigactions.get(&sig) {
+        match self.actions().get(&sig) {
             Some(b) if b.len() >= 3 * w + 8 => crate::signal::GuestAction {
                 handler: self.abi.get_word(&b[..w]),
                 flags: self.abi.get_word(&b[w..2 * w]),
@@ -682,7 +828,7 @@ impl Syscalls {
     /// too (unless the emulator owns the signal).
     pub fn reset_to_default(&mut self, sig: u32) {
         let w = self.abi.word_size();
-        self.sigactions.insert(sig, vec![0; 3 * w + 8]);
+        self.actions().insert(sig, vec![0; 3 * w + 8]);
         if !HOST_OWNED_SIGNALS.contains(&(sig as i32)) {
             // SAFETY: sets the default disposition for a signal xarch does not use.
             unsafe { libc::signal(sig as i32, libc::SIG_DFL) };
@@ -860,5 +1006,57 @@ fn host_ignores(sig: i32) -> bool {
     unsafe {
         let mut old: libc::sigaction = std::mem::zeroed();
         libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// The operation of FUTEX_WAKE_OP (`val3`: op, cmp, oparg, cmparg) on the big-endian word at
+/// host `p`, atomically; returns the old value.
+fn wake_op_big_endian(p: i64, val3: u32) -> Result<u32, i32> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let op = (val3 >> 28) & 7;
+    // 12-bit signed, or 1 << oparg with FUTEX_OP_OPARG_SHIFT.
+    let mut arg = (((val3 >> 12) & 0xfff) as i32) << 20 >> 20;
+    if val3 & (8 << 28) != 0 {
+        arg = 1i32.wrapping_shl(arg as u32 & 31);
+    }
+    let arg = arg as u32;
+    if p & 3 != 0 {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: `p` is a host pointer to 4 writable guest bytes (checked by the caller), 4-byte
+    // aligned (checked above); other guest threads reach it only through atomics or the
+    // kernel, as an AtomicU32 expects.
+    let w = unsafe { AtomicU32::from_ptr(p as *mut u32) };
+    let mut cur = w.load(Ordering::SeqCst);
+    loop {
+        let old = u32::from_be(cur);
+        let new = match op {
+            0 => arg,
+            1 => old.wrapping_add(arg),
+            2 => old | arg,
+            3 => old & !arg,
+            4 => old ^ arg,
+            _ => return Err(libc::ENOSYS),
+        };
+        match w.compare_exchange(cur, new.to_be(), Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => return Ok(old),
+            Err(now) => cur = now,
+        }
+    }
+}
+
+/// The comparison of FUTEX_WAKE_OP (`val3`'s cmp and cmparg) on the word's old value.
+fn wake_op_compare(val3: u32, old: u32) -> bool {
+    let cmp = (val3 >> 24) & 15;
+    let arg = ((val3 & 0xfff) as i32) << 20 >> 20;
+    let old = old as i32;
+    match cmp {
+        0 => old == arg,
+        1 => old != arg,
+        2 => old < arg,
+        3 => old <= arg,
+        4 => old > arg,
+        5 => old >= arg,
+        _ => false,
     }
 }

@@ -1,0 +1,183 @@
+//! Guest threads under `xarch run`: `tests/threads/threads.c` (pthreads), built static for
+//! x86-64 (the reference, run natively), AArch64, ppc64le and 32-bit big-endian PowerPC, runs
+//! each case under xarch for every guest and tier and must print what the native build
+//! prints and exit as it does (the `exit3` case: status 3 from a thread's `exit`).
+//!
+//! Inputs: gcc, aarch64-linux-gnu-gcc, powerpc64le-linux-gnu-gcc, powerpc-linux-gnu-gcc.
+
+mod common;
+
+use common::{Outcome, TempDir, diff, require_tool, run, xarch_bin};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The cases of `threads.c`, one process each.
+const CASES: &[&str] = &[
+    "counters",
+    "condvar",
+    "tls",
+    "exitvalue",
+    "exit3",
+    "signal",
+    "many",
+    "mmap",
+];
+
+/// The builds of `threads.c`: x86-64 (also the native reference) and the DBT guests.
+#[derive(Clone, Copy, Debug)]
+enum Guest {
+    X86_64,
+    Aarch64,
+    Ppc64le,
+    Ppc,
+}
+
+impl Guest {
+    /// The cross compiler and the Debian package that has it.
+    fn compiler(self) -> (&'static str, &'static str) {
+        match self {
+            Guest::X86_64 => ("gcc", "gcc"),
+            Guest::Aarch64 => ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+            Guest::Ppc64le => ("powerpc64le-linux-gnu-gcc", "gcc-powerpc64le-linux-gnu"),
+            Guest::Ppc => ("powerpc-linux-gnu-gcc", "gcc-powerpc-linux-gnu"),
+        }
+    }
+}
+
+/// `threads.c` built for `g`, compiled once per test binary (each guest on first use).
+fn build(g: Guest) -> &'static Path {
+    static DIR: OnceLock<TempDir> = OnceLock::new();
+    static BUILT: [OnceLock<PathBuf>; 4] = [const { OnceLock::new() }; 4];
+    BUILT[g as usize].get_or_init(|| {
+        let dir = DIR.get_or_init(|| TempDir::new("threads"));
+        let src = common::repo_root().join("tests/threads/threads.c");
+        let out = dir.path().join(format!("threads-{g:?}"));
+        let (cc, package) = g.compiler();
+        let cc = require_tool(cc, package);
+        let o = Command::new(&cc)
+            .args(["-static", "-O1", "-pthread", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", cc.display()));
+        assert!(
+            o.status.success(),
+            "{} failed:\n{}",
+            cc.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out
+    })
+}
+
+fn check(label: &str, reference: &Outcome, got: &Outcome) {
+    assert!(
+        !got.timed_out && got.code() == reference.code() && got.stdout == reference.stdout,
+        "{label}: exit {} (native {}){}, stderr:\n{}\n{}",
+        got.code(),
+        reference.code(),
+        if got.timed_out { ", timed out" } else { "" },
+        got.stderr_head(),
+        diff("native", &reference.stdout, label, &got.stdout)
+    );
+    // No "unimplemented" warnings: every call a thread library makes is served.
+    assert!(
+        got.stderr.is_empty(),
+        "{label}: stderr:\n{}",
+        got.stderr_head()
+    );
+}
+
+/// Runs every case natively and under `xarch run [opts] <build>` and compares.
+fn cases_match_native(guest: Guest, opts: &[&str]) {
+    let x86 = build(Guest::X86_64);
+    let exe = build(guest);
+    let t = Duration::from_secs(60);
+    for case in CASES {
+        let native = run(Command::new(x86).arg(case), b"", t);
+        assert!(!native.timed_out, "native {case} timed out");
+        let expected = if *case == "exit3" { 3 } else { 0 };
+        assert_eq!(
+            native.code(),
+            expected,
+            "native {case}: {}",
+            native.stderr_head()
+        );
+        let got = run(
+            Command::new(xarch_bin())
+                .arg("run")
+                .args(opts)
+                .arg(exe)
+                .arg(case),
+            b"",
+            t,
+        );
+        check(
+            &format!("xarch run {} {} {case}", opts.join(" "), exe.display()),
+            &native,
+            &got,
+        );
+    }
+}
+
+#[test]
+fn x86_64_threads_run_as_natively() {
+    cases_match_native(Guest::X86_64, &[]);
+}
+
+#[test]
+fn x86_64_threads_run_as_natively_interpreted() {
+    cases_match_native(Guest::X86_64, &["--interp-only"]);
+}
+
+#[test]
+fn x86_64_threads_run_as_natively_compiled_at_once() {
+    cases_match_native(Guest::X86_64, &["--hot-threshold", "0"]);
+}
+
+#[test]
+fn aarch64_threads_run_as_natively() {
+    cases_match_native(Guest::Aarch64, &[]);
+}
+
+#[test]
+fn aarch64_threads_run_as_natively_interpreted() {
+    cases_match_native(Guest::Aarch64, &["--interp-only"]);
+}
+
+#[test]
+fn aarch64_threads_run_as_natively_compiled_at_once() {
+    cases_match_native(Guest::Aarch64, &["--hot-threshold", "0"]);
+}
+
+#[test]
+fn ppc64le_threads_run_as_natively() {
+    cases_match_native(Guest::Ppc64le, &[]);
+}
+
+#[test]
+fn ppc64le_threads_run_as_natively_interpreted() {
+    cases_match_native(Guest::Ppc64le, &["--interp-only"]);
+}
+
+#[test]
+fn ppc64le_threads_run_as_natively_compiled_at_once() {
+    cases_match_native(Guest::Ppc64le, &["--hot-threshold", "0"]);
+}
+
+#[test]
+fn ppc_threads_run_as_natively() {
+    cases_match_native(Guest::Ppc, &[]);
+}
+
+#[test]
+fn ppc_threads_run_as_natively_interpreted() {
+    cases_match_native(Guest::Ppc, &["--interp-only"]);
+}
+
+#[test]
+fn ppc_threads_run_as_natively_compiled_at_once() {
+    cases_match_native(Guest::Ppc, &["--hot-threshold", "0"]);
+}
