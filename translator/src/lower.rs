@@ -225,6 +225,11 @@ struct Lowerer<'a, 'b, 'p> {
     tail_sig: cranelift_codegen::ir::SigRef,
     /// Guest PC of each member → its Cranelift block: exits to these are local jumps.
     members: HashMap<u64, cranelift_codegen::ir::Block>,
+    /// Guest PC of each member → its place in lowering order, and the place of the member
+    /// being lowered: only a jump back (to the same or an earlier member) checks the exit
+    /// request, since every loop in the region takes one.
+    member_index: HashMap<u64, usize>,
+    cur_index: usize,
     /// Guest registers held in SSA variables for the whole region.
     promo: Promotion,
     /// Guest PC of each source location (a source location is an index here).
@@ -396,6 +401,8 @@ pub fn lower_region(
         params,
         insn_pc: head.pc,
         tail_sig,
+        member_index: order.iter().enumerate().map(|(i, (blk, _))| (blk.pc, i)).collect(),
+        cur_index: 0,
         members,
         promo,
         srcloc_pcs: Vec::new(),
@@ -436,7 +443,8 @@ pub fn lower_region(
     }
     l.reload_vars();
     l.b.ins().jump(order[0].1, &[]);
-    for (blk, cb) in order {
+    for (i, (blk, cb)) in order.into_iter().enumerate() {
+        l.cur_index = i;
         l.promo.dirty = dirty_in.remove(&blk.pc).unwrap_or_default();
         l.b.switch_to_block(cb);
         l.block = blk;
@@ -1176,6 +1184,11 @@ impl Lowerer<'_, '_, '_> {
     /// the dispatcher with the slot's address (PC stored first).
     fn direct_exit(&mut self, target: u64) {
         if let Some(&dest) = self.members.get(&target) {
+            if self.member_index[&target] > self.cur_index {
+                // Forward: no loop closes here.
+                self.b.ins().jump(dest, &[]);
+                return;
+            }
             // A region member: a local jump, unless the engine asked compiled code to stop.
             let req = self
                 .b
