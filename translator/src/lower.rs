@@ -401,7 +401,11 @@ pub fn lower_region(
         params,
         insn_pc: head.pc,
         tail_sig,
-        member_index: order.iter().enumerate().map(|(i, (blk, _))| (blk.pc, i)).collect(),
+        member_index: order
+            .iter()
+            .enumerate()
+            .map(|(i, (blk, _))| (blk.pc, i))
+            .collect(),
         cur_index: 0,
         members,
         promo,
