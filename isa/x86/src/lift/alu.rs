@@ -264,8 +264,7 @@ impl Ctx {
         let rn = self.b.trunc(ty(bits), r);
         if bits == 8 {
             self.set_gpr(0, 8, qn);
-            // AH: byte 1 of RAX.
-            self.b.set_reg(off::gpr(0) + 1, rn);
+            self.set_high_byte(0, rn);
         } else {
             self.set_gpr(0, bits, qn);
             self.set_gpr(2, bits, rn);
@@ -695,7 +694,7 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
                     cx.mul_flags(a, b, lo, hi, signed);
                     if bits == 8 {
                         cx.set_gpr(0, 8, lo);
-                        cx.b.set_reg(off::gpr(0) + 1, hi);
+                        cx.set_high_byte(0, hi);
                     } else {
                         cx.set_gpr(0, bits, lo);
                         cx.set_gpr(2, bits, hi);

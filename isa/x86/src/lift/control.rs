@@ -176,7 +176,7 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
         }
         // SAHF/LAHF: SF, ZF, AF, PF, CF <-> AH.
         0x9e => {
-            let ah = cx.b.get_reg(Type::I8, off::gpr(0) + 1);
+            let ah = cx.get_high_byte(0);
             let ah = cx.b.zext(Type::I64, ah);
             let low = flag::SF | flag::ZF | flag::AF | flag::PF | flag::CF;
             let ah = cx.b.and_imm(ah, low);
@@ -192,7 +192,7 @@ pub(crate) fn lift_primary(cx: &mut Ctx) -> Step {
             let f = cx.b.and_imm(f, 0xd5);
             let two = cx.b.iconst(Type::I8, 2);
             let f = cx.b.or(f, two);
-            cx.b.set_reg(off::gpr(0) + 1, f);
+            cx.set_high_byte(0, f);
             Step::Next
         }
         0xf5 | 0xf8 | 0xf9 => {

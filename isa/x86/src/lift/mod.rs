@@ -96,7 +96,7 @@ impl Ctx {
     /// Reads a GPR at a width; 8-bit reads of 4–7 without REX are AH, CH, DH, BH.
     pub fn get_gpr(&mut self, r: u8, bits: u32) -> Value {
         if bits == 8 && !self.insn.has_rex() && (4..8).contains(&r) {
-            return self.b.get_reg(Type::I8, off::gpr(r - 4) + 1);
+            return self.get_high_byte(r - 4);
         }
         self.b.get_reg(ty(bits), off::gpr(r))
     }
@@ -108,11 +108,44 @@ impl Ctx {
                 let v = self.b.zext(Type::I64, v);
                 self.b.set_reg(off::gpr(r), v)
             }
-            8 if !self.insn.has_rex() && (4..8).contains(&r) => {
-                self.b.set_reg(off::gpr(r - 4) + 1, v)
-            }
+            8 if !self.insn.has_rex() && (4..8).contains(&r) => self.set_high_byte(r - 4, v),
+            8 | 16 => self.merge_gpr(r, v, 0),
             _ => self.b.set_reg(off::gpr(r), v),
         }
+    }
+
+    /// AH, CH, DH or BH: bits 8–15 of GPR `r` (0–3).
+    pub fn get_high_byte(&mut self, r: u8) -> Value {
+        let full = self.b.get_reg(Type::I64, off::gpr(r));
+        let sh = self.b.const64(8);
+        let x = self.b.lshr(full, sh);
+        self.b.trunc(Type::I8, x)
+    }
+
+    /// Writes AH, CH, DH or BH (bits 8–15 of GPR `r`, 0–3).
+    pub fn set_high_byte(&mut self, r: u8, v: Value) {
+        self.merge_gpr(r, v, 8);
+    }
+
+    /// Replaces the bits of GPR `r` from `shift` up by the narrower `v`, as a read-modify-write
+    /// of the whole 64-bit register: every access to a GPR is then one i64 field, which the
+    /// optimiser forwards within a block and a region keeps in a host register (a byte store
+    /// followed by a 64-bit load of the same register would also stall the host's store
+    /// forwarding).
+    fn merge_gpr(&mut self, r: u8, v: Value, shift: u64) {
+        let bits = self.b.ty(v).bits();
+        let field = ((1u64 << bits) - 1) << shift;
+        let full = self.b.get_reg(Type::I64, off::gpr(r));
+        let keep = self.b.and_imm(full, !field);
+        let x = self.b.zext(Type::I64, v);
+        let x = if shift == 0 {
+            x
+        } else {
+            let sh = self.b.const64(shift);
+            self.b.shl(x, sh)
+        };
+        let merged = self.b.or(keep, x);
+        self.b.set_reg(off::gpr(r), merged);
     }
 
     // ---- memory operands ----
