@@ -23,6 +23,7 @@ const CASES: &[&str] = &[
     "signal",
     "many",
     "mmap",
+    "selfmod",
 ];
 
 /// The builds of `threads.c`: x86-64 (also the native reference) and the DBT guests.

@@ -3,7 +3,8 @@
  * values), condvar (ping-pong), tls (__thread), exitvalue (pthread_exit), exit3 (exit(3) in
  * a thread while the others block), signal (pthread_kill runs the handler on that thread),
  * many (threads created and ended in waves), mmap (one thread maps code-free memory that
- * another uses). */
+ * another uses), selfmod (a thread rewrites code that only the first thread ran, while it
+ * runs it: every thread's translations of that page must go). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -212,6 +213,58 @@ static int mmap_case(void) {
     return 0;
 }
 
+/* A function `return v;` in this ISA's machine code at `p`. */
+static void write_ret(void *p, int v) {
+#if defined(__x86_64__)
+    unsigned char *c = p;
+    c[0] = 0xb8; /* mov eax, imm32 */
+    memcpy(c + 1, &v, 4);
+    c[5] = 0xc3; /* ret */
+#elif defined(__aarch64__)
+    uint32_t *w = p;
+    w[0] = 0x52800000u | ((uint32_t)v << 5); /* movz w0, #v */
+    w[1] = 0xd65f03c0u;                      /* ret */
+#elif defined(__powerpc__)
+    uint32_t *w = p;
+    w[0] = 0x38600000u | (uint32_t)v; /* li r3, v */
+    w[1] = 0x4e800020u;               /* blr */
+#else
+#error "no code for this ISA"
+#endif
+    __builtin___clear_cache((char *)p, (char *)p + 8);
+}
+
+typedef int (*code_fn)(void);
+static void *volatile code_page;
+
+static void *rewriter(void *arg) {
+    (void)arg;
+    usleep(10000);
+    write_ret(code_page, 2);
+    return NULL;
+}
+
+static int selfmod(void) {
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED) return 1;
+    code_page = p;
+    write_ret(p, 1);
+    code_fn f = (code_fn)p;
+    long first = 0;
+    for (int i = 0; i < 1000; i++) first += f();
+    pthread_t t;
+    pthread_create(&t, NULL, rewriter, NULL);
+    /* Runs the old code until the other thread's write shows, with no syscall in between. */
+    long spins = 0;
+    while (f() != 2 && spins < 2000000000L) spins++;
+    pthread_join(t, NULL);
+    printf("selfmod first %ld now %d seen %d\n", first, f(), spins < 2000000000L);
+    write_ret(p, 3);
+    printf("selfmod after own write %d\n", f());
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *c = argv[1];
@@ -223,5 +276,6 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "signal")) return signal_case();
     if (!strcmp(c, "many")) return many();
     if (!strcmp(c, "mmap")) return mmap_case();
+    if (!strcmp(c, "selfmod")) return selfmod();
     return 2;
 }

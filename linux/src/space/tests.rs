@@ -233,3 +233,49 @@ fn read_cstr_stops_at_nul_and_faults_past_the_mapping() {
     assert_eq!(s.read_cstr(a + PAGE_SIZE - 3, 100), Err(Efault));
     assert_eq!(s.read_cstr(a + PAGE_SIZE - 4, 2), Err(Efault));
 }
+
+#[test]
+fn shared_handles_see_every_change_and_the_code_page_marks() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static HOOK_CALLS: AtomicUsize = AtomicUsize::new(0);
+    fn hook() {
+        HOOK_CALLS.fetch_add(1, Ordering::SeqCst);
+    }
+    let mut s = space();
+    s.set_change_hook(hook);
+    let a = 0x30_0000;
+    s.mmap(anon(a, 2 * PAGE_SIZE, Prot(7))).unwrap();
+    // Alone: no other handle to tell.
+    assert_eq!(HOOK_CALLS.load(Ordering::SeqCst), 0);
+    let _ = s.take_events();
+    let mut t = s.share();
+    assert!(t.is_mapped(a, 2 * PAGE_SIZE, Prot::RW), "same mappings");
+    assert!(
+        t.take_events().is_empty(),
+        "a new handle's log starts empty"
+    );
+    // A code page protected through one handle is marked for every thread's fault handler.
+    assert!(t.protect_code_page(a));
+    assert!(s.mem().is_code_page(a) && t.mem().is_code_page(a + 100));
+    assert!(!s.mem().is_code_page(a + PAGE_SIZE));
+    // A write through the other handle unprotects it; both logs get the change, the hook runs.
+    s.write(a + 8, b"x").unwrap();
+    assert!(!s.mem().is_code_page(a));
+    let written = MemEvent::CodeWritten {
+        start: a,
+        len: PAGE_SIZE,
+    };
+    assert_eq!(s.take_events(), [written]);
+    assert_eq!(t.take_events(), [written]);
+    assert_eq!(HOOK_CALLS.load(Ordering::SeqCst), 1);
+    // Unmapping drops the marks too.
+    assert!(s.protect_code_page(a + PAGE_SIZE));
+    t.munmap(a, 2 * PAGE_SIZE).unwrap();
+    assert!(!s.mem().is_code_page(a + PAGE_SIZE));
+    assert!(!s.is_mapped(a, 1, Prot::READ));
+    assert!(matches!(s.take_events()[..], [MemEvent::Unmapped { .. }]));
+    drop(t);
+    // A dropped handle's log is gone: changes go to the others only, without the hook.
+    s.munmap(0x50_0000, PAGE_SIZE).unwrap();
+    assert_eq!(HOOK_CALLS.load(Ordering::SeqCst), 2);
+}

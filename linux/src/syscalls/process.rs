@@ -1060,3 +1060,131 @@ fn wake_op_compare(val3: u32, old: u32) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::x86_64::ABI;
+    use crate::space::{MapRequest, PAGE_SIZE, Prot};
+
+    const CLONE: u64 = 56;
+    const EXIT: u64 = 60;
+    const FUTEX: u64 = 202;
+    const EXIT_GROUP: u64 = 231;
+    const BUF: u64 = 0x10_0000;
+    /// glibc's pthread_create flags (x86-64 and AArch64 alike).
+    const GLIBC_THREAD: u64 = 0x3d0f00;
+
+    fn setup() -> (Syscalls, AddressSpace) {
+        let mut space = AddressSpace::new(32).unwrap();
+        space
+            .mmap(MapRequest {
+                addr: BUF,
+                len: PAGE_SIZE,
+                prot: Prot::RW,
+                fixed: true,
+                ..Default::default()
+            })
+            .unwrap();
+        (Syscalls::new(&ABI, vec![]), space)
+    }
+
+    fn word(sp: &mut AddressSpace, addr: u64) -> u32 {
+        let mut b = [0u8; 4];
+        sp.read(addr, &mut b).unwrap();
+        u32::from_le_bytes(b)
+    }
+
+    #[test]
+    fn thread_clone_and_exit_with_threads_on_and_off() {
+        let (mut s, mut sp) = setup();
+        // x86-64 clone: flags, stack, ptid, ctid, tls.
+        let args = [GLIBC_THREAD, 0x8000, BUF, BUF + 4, 0x1234, 0];
+        assert_eq!(
+            s.handle(&mut sp, CLONE, args),
+            SyscallOutcome::Return(-(libc::ENOSYS as i64))
+        );
+        assert_eq!(
+            s.handle(&mut sp, EXIT, [5, 0, 0, 0, 0, 0]),
+            SyscallOutcome::Exit(5)
+        );
+        s.set_threads(true);
+        let SyscallOutcome::NewThread(req) = s.handle(&mut sp, CLONE, args) else {
+            panic!("no thread request");
+        };
+        assert_eq!(
+            (req.stack, req.tls, req.parent_tid, req.child_set_tid),
+            (Some(0x8000), Some(0x1234), Some(BUF), None)
+        );
+        assert_eq!(req.child_clear_tid, Some(BUF + 4));
+        // In the new thread: the tids are written before it runs, cleared when it ends.
+        let mut t = s.for_thread();
+        let mut tsp = sp.share();
+        sp.write(BUF + 4, &[0xff; 4]).unwrap();
+        let tid = t.start_thread(&mut tsp, &req);
+        assert_ne!(tid, 0);
+        assert_eq!(word(&mut sp, BUF), tid);
+        t.exit_thread(&mut tsp);
+        assert_eq!(word(&mut sp, BUF + 4), 0);
+        assert_eq!(
+            t.handle(&mut tsp, EXIT, [5, 0, 0, 0, 0, 0]),
+            SyscallOutcome::ExitThread(5)
+        );
+        assert_eq!(
+            t.handle(&mut tsp, EXIT_GROUP, [6, 0, 0, 0, 0, 0]),
+            SyscallOutcome::Exit(6)
+        );
+        // A thread without its own signal handlers or files: not supported.
+        let bad = (libc::CLONE_VM | libc::CLONE_THREAD) as u64;
+        assert_eq!(
+            s.handle(&mut sp, CLONE, [bad, 0, 0, 0, 0, 0]),
+            SyscallOutcome::Return(-(libc::ENOSYS as i64))
+        );
+    }
+
+    #[test]
+    fn futex_wait_and_wake_between_threads() {
+        let (mut s, mut sp) = setup();
+        let mut t = s.for_thread();
+        let mut tsp = sp.share();
+        sp.write(BUF + 8, &1u32.to_le_bytes()).unwrap();
+        let private = libc::FUTEX_PRIVATE_FLAG as u64;
+        // A value that differs: EAGAIN at once.
+        assert_eq!(
+            s.handle(&mut sp, FUTEX, [BUF + 8, private, 2, 0, 0, 0]),
+            SyscallOutcome::Return(-(libc::EAGAIN as i64))
+        );
+        let waiter =
+            std::thread::spawn(move || t.handle(&mut tsp, FUTEX, [BUF + 8, private, 1, 0, 0, 0]));
+        // Wake until the waiter was there to be woken.
+        let mut woken = 0;
+        for _ in 0..500 {
+            woken = match s.handle(&mut sp, FUTEX, [BUF + 8, 1 | private, 1, 0, 0, 0]) {
+                SyscallOutcome::Return(n) => n,
+                o => panic!("{o:?}"),
+            };
+            if woken == 1 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert_eq!(woken, 1);
+        assert_eq!(waiter.join().unwrap(), SyscallOutcome::Return(0));
+    }
+
+    #[test]
+    fn wake_op_on_a_big_endian_word() {
+        let mut w = 5u32.to_be();
+        let p = &raw mut w as i64;
+        // FUTEX_OP_ADD 3, compare old == 5.
+        let add = (1 << 28) | (3 << 12) | 5;
+        assert_eq!(wake_op_big_endian(p, add), Ok(5));
+        assert_eq!(u32::from_be(w), 8);
+        assert!(wake_op_compare(add, 5) && !wake_op_compare(add, 8));
+        // FUTEX_OP_OR with the shifted argument (1 << 4), compare old > -1 (signed).
+        let or = ((2 | 8) << 28) | (4 << 24) | (4 << 12) | 0xfff;
+        assert_eq!(wake_op_big_endian(p, or), Ok(8));
+        assert_eq!(u32::from_be(w), 8 | 16);
+        assert!(wake_op_compare(or, 0));
+    }
+}
