@@ -6,8 +6,13 @@ use xarch_linux::abi::{Abi, Arch, Endian, StatLayout, Sysno, unified_sysno};
 /// `AT_HWCAP` bits (arch/arm64/include/uapi/asm/hwcap.h) that the frontend implements.
 pub const HWCAP_FP: u64 = 1 << 0;
 pub const HWCAP_ASIMD: u64 = 1 << 1;
+pub const HWCAP_AES: u64 = 1 << 3;
+pub const HWCAP_PMULL: u64 = 1 << 4;
+pub const HWCAP_SHA1: u64 = 1 << 5;
+pub const HWCAP_SHA2: u64 = 1 << 6;
 pub const HWCAP_CRC32: u64 = 1 << 7;
 pub const HWCAP_ATOMICS: u64 = 1 << 8;
+pub const HWCAP_CPUID: u64 = 1 << 11;
 
 /// AArch64 Linux.
 pub static ABI: Abi = Abi {
@@ -17,9 +22,18 @@ pub static ABI: Abi = Abi {
     endian: Endian::Little,
     platform: "aarch64",
     uname_machine: "aarch64",
-    // Only what the lifter implements: scalar FP, AdvSIMD, CRC32 and the LSE atomics (which
-    // libgcc's outline atomics and glibc pick up from here).
-    hwcap: HWCAP_FP | HWCAP_ASIMD | HWCAP_CRC32 | HWCAP_ATOMICS,
+    // Only what the lifter implements: scalar FP, AdvSIMD, CRC32, the LSE atomics (which
+    // libgcc's outline atomics and glibc pick up from here), the crypto extension's AES,
+    // PMULL, SHA1 and SHA2, and MRS of the ID registers (lift/system.rs, consistent with these).
+    hwcap: HWCAP_FP
+        | HWCAP_ASIMD
+        | HWCAP_AES
+        | HWCAP_PMULL
+        | HWCAP_SHA1
+        | HWCAP_SHA2
+        | HWCAP_CRC32
+        | HWCAP_ATOMICS
+        | HWCAP_CPUID,
     hwcap2: 0,
     // arch/arm64: the signal frame without SVE/SME state.
     minsigstksz: Some(5120),

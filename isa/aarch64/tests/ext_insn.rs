@@ -464,3 +464,58 @@ fn sha1_of_abc_by_instructions() {
     );
     assert_eq!(s.v[2] >> 32, 0, "SHA1H writes a zero-extended S register");
 }
+
+// ---- MRS of the ID registers ----
+
+/// `mrs x0, <op0=3, op1=0, CRn=0, CRm, op2>`.
+fn mrs_id(crm: u32, op2: u32) -> u32 {
+    0xd538_0000 | crm << 8 | op2 << 5
+}
+
+#[test]
+fn id_registers_as_linux_shows_them_to_el0() {
+    let read = |crm, op2| run(&[mrs_id(crm, op2)], CpuState::default(), &[]).0.x[0];
+    // 0xd5380000: mrs x0, midr_el1; MPIDR_EL1 (op2 = 5), REVIDR_EL1 (op2 = 6)
+    assert_eq!(read(0, 0), 0x411f_d070);
+    assert_eq!(read(0, 5), 0x8000_0000);
+    assert_eq!(read(0, 6), 0);
+    // 0xd5380400: mrs x0, id_aa64pfr0_el1: EL0 and EL1 AArch64-only, FP and AdvSIMD present
+    assert_eq!(read(4, 0), 0x11);
+    // Reserved and unexposed registers in CRm = 4..7 read as zero (ID_AA64ISAR2_EL1 here).
+    assert_eq!(read(6, 2), 0);
+    // The rest of CRm = 0, the AArch32 registers (CRm = 1..3) and CRm >= 8 are SIGILL.
+    for (crm, op2) in [(0, 1), (0, 4), (1, 0), (2, 0), (3, 7), (8, 0)] {
+        assert_eq!(
+            trap_of(&[mrs_id(crm, op2)]),
+            Some(TrapKind::Undefined),
+            "CRm {crm} op2 {op2}"
+        );
+    }
+}
+
+/// Every ID_AA64ISAR0_EL1 field the frontend reports agrees with AT_HWCAP, and HWCAP_CPUID
+/// is advertised (the MRS emulation above exists).
+#[test]
+fn isar0_agrees_with_the_hwcaps() {
+    let isar0 = run(&[mrs_id(6, 0)], CpuState::default(), &[]).0.x[0];
+    let hwcap = Aarch64.abi().hwcap;
+    let field = |shift: u32| isar0 >> shift & 15;
+    // (HWCAP bit, field shift, field value that means the feature)
+    for (bit, shift, min, name) in [
+        (3, 4, 1, "AES"),
+        (4, 4, 2, "PMULL"),
+        (5, 8, 1, "SHA1"),
+        (6, 12, 1, "SHA2"),
+        (7, 16, 1, "CRC32"),
+        (8, 20, 2, "ATOMICS"),
+    ] {
+        assert_eq!(
+            hwcap >> bit & 1 == 1,
+            field(shift) >= min,
+            "{name}: HWCAP {hwcap:#x}, ID_AA64ISAR0_EL1 {isar0:#x}"
+        );
+    }
+    // Fields for features not implemented (SHA3, SM3, SM4, RDM, DP, FHM, TS, TLB, RNDR) are 0.
+    assert_eq!(isar0 >> 24, 0);
+    assert_eq!(hwcap >> 11 & 1, 1, "HWCAP_CPUID");
+}

@@ -482,6 +482,29 @@ const CASES: &[&str] = &[
     "ld1 {v0.16b}, [x15]; uminv b1, v0.16b; umov w0, v1.b[0]",
     "ldr q0, [x15]; ldr q1, [x15, #16]; fmla v2.4s, v0.4s, v1.4s; str q2, [x15, #32]",
     "fmul d0, d1, d2; fmadd d3, d0, d4, d5; fcvtzs x0, d3; scvtf d6, x0",
+    // ---- the cryptographic extension (FEAT_AES, FEAT_PMULL, FEAT_SHA1, FEAT_SHA256) ----
+    "aese v0.16b, v1.16b",
+    "aesd v2.16b, v3.16b",
+    "aesmc v4.16b, v5.16b",
+    "aesimc v6.16b, v7.16b",
+    "aese v0.16b, v1.16b; aesmc v0.16b, v0.16b; aesd v0.16b, v2.16b; aesimc v0.16b, v0.16b",
+    "aese v3.16b, v3.16b",
+    "sha1c q0, s1, v2.4s",
+    "sha1p q3, s4, v5.4s",
+    "sha1m q6, s7, v8.4s",
+    "sha1h s0, s1",
+    "sha1su0 v0.4s, v1.4s, v2.4s",
+    "sha1su1 v3.4s, v4.4s",
+    "sha256h q0, q1, v2.4s",
+    "sha256h2 q3, q4, v5.4s",
+    "sha256su0 v0.4s, v1.4s",
+    "sha256su1 v2.4s, v3.4s, v4.4s",
+    "sha256h q0, q0, v0.4s",
+    "pmull v0.8h, v1.8b, v2.8b",
+    "pmull2 v0.8h, v1.16b, v2.16b",
+    "pmull v0.1q, v1.1d, v2.1d",
+    "pmull2 v3.1q, v4.2d, v5.2d",
+    "pmull v1.1q, v1.1d, v1.1d",
 ];
 
 const F64_SPECIALS: &[f64] = &[
@@ -755,6 +778,7 @@ fn run_cases(cases: &[Case], seeds: u64, tag: &str) -> Vec<String> {
         let exe = dir.join("t");
         run_cmd(
             Command::new("aarch64-linux-gnu-as")
+                .arg("-march=armv8-a+crypto")
                 .arg(&src)
                 .arg("-o")
                 .arg(&obj),
@@ -861,6 +885,7 @@ fn random_fp_and_simd_words_match_qemu() {
     let obj = dir.join("w.o");
     run_cmd(
         Command::new("aarch64-linux-gnu-as")
+            .arg("-march=armv8-a+crypto")
             .arg(&src)
             .arg("-o")
             .arg(&obj),

@@ -16,6 +16,19 @@ pub const DCZID_EL0: u64 = 4;
 pub const DC_ZVA_BYTES: u64 = 64;
 /// MIDR_EL1 as the kernel's emulation reports it for a Cortex-A57 r1p0.
 pub const MIDR_EL1: u64 = 0x411f_d070;
+/// MPIDR_EL1 as Linux shows it to EL0 (SYS_MPIDR_SAFE_VAL: only the RES1 bit 31).
+pub const MPIDR_EL1: u64 = 1 << 31;
+/// ID_AA64ISAR0_EL1 as Linux shows it to EL0, with the features the lifter implements and
+/// `abi.rs` advertises: AES = 2 (AES and PMULL), SHA1 = 1, SHA2 = 1, CRC32 = 1, Atomic = 2.
+pub const ID_AA64ISAR0_EL1: u64 = 2 << 4 | 1 << 8 | 1 << 12 | 1 << 16 | 2 << 20;
+/// ID_AA64PFR0_EL1 as Linux shows it to EL0: FP and AdvSIMD = 0 (implemented, no FP16), and
+/// the hidden EL0/EL1 fields at their safe value 1 (AArch64 only).
+pub const ID_AA64PFR0_EL1: u64 = 0x11;
+/// ID_AA64DFR0_EL1 as Linux shows it to EL0: only DebugVer, at its safe value 6 (ARMv8.0).
+pub const ID_AA64DFR0_EL1: u64 = 6;
+/// ID_AA64MMFR0_EL1 as Linux shows it to EL0: only the hidden TGran4 and TGran64 fields, at
+/// their safe value 0xf (qemu-aarch64 -cpu cortex-a57 reports the same).
+pub const ID_AA64MMFR0_EL1: u64 = 0xff00_0000;
 /// CNTFRQ_EL0: the virtual counter ticks in nanoseconds.
 pub const CNTFRQ_EL0: u64 = 1_000_000_000;
 
@@ -32,7 +45,6 @@ const TPIDR_EL0: u32 = sysreg(3, 3, 13, 0, 2);
 const TPIDRRO_EL0: u32 = sysreg(3, 3, 13, 0, 3);
 const CTR: u32 = sysreg(3, 3, 0, 0, 1);
 const DCZID: u32 = sysreg(3, 3, 0, 0, 7);
-const MIDR: u32 = sysreg(3, 0, 0, 0, 0);
 const CNTFRQ: u32 = sysreg(3, 3, 14, 0, 0);
 const CNTPCT: u32 = sysreg(3, 3, 14, 0, 1);
 const CNTVCT: u32 = sysreg(3, 3, 14, 0, 2);
@@ -104,6 +116,24 @@ pub static COUNTER: Helper = Helper {
     func: counter_helper,
 };
 
+/// The ID register at CRm, op2 of the ID space, as Linux's MRS emulation
+/// (arch/arm64/kernel/cpufeature.c, emulate_sys_reg) gives it to EL0: MIDR, MPIDR and REVIDR
+/// in CRm = 0 (the rest of CRm = 0 and CRm = 1..3 are SIGILL), the AArch64 feature registers
+/// in CRm = 4..7 with only the implemented features visible, reserved ones reading as zero.
+pub fn id_register(crm: u32, op2: u32) -> Option<u64> {
+    match (crm, op2) {
+        (0, 0) => Some(MIDR_EL1),
+        (0, 5) => Some(MPIDR_EL1),
+        (0, 6) => Some(0), // REVIDR_EL1: IMPLEMENTATION DEFINED, emulated as 0
+        (0..=3, _) => None,
+        (4, 0) => Some(ID_AA64PFR0_EL1),
+        (5, 0) => Some(ID_AA64DFR0_EL1),
+        (6, 0) => Some(ID_AA64ISAR0_EL1),
+        (7, 0) => Some(ID_AA64MMFR0_EL1),
+        _ => Some(0),
+    }
+}
+
 /// MRS: reads a system register.
 pub fn mrs(cx: &mut Ctx, w: u32) -> LiftResult {
     let rt = bits(w, 4, 0);
@@ -137,7 +167,11 @@ pub fn mrs(cx: &mut Ctx, w: u32) -> LiftResult {
         TPIDRRO_EL0 => cx.b.const64(0),
         CTR => cx.b.const64(CTR_EL0),
         DCZID => cx.b.const64(DCZID_EL0),
-        MIDR => cx.b.const64(MIDR_EL1),
+        // The ID space (op0 = 3, op1 = 0, CRn = 0): what Linux emulates for EL0.
+        id @ 0x4000..=0x403f => match id_register(id >> 3 & 15, id & 7) {
+            Some(v) => cx.b.const64(v),
+            None => return Err(TrapKind::Undefined),
+        },
         CNTFRQ => cx.b.const64(CNTFRQ_EL0),
         CNTVCT | CNTPCT | CNTVCTSS | CNTPCTSS => cx.b.call_helper(&COUNTER, &[]),
         _ => return Err(TrapKind::Undefined),
