@@ -14,7 +14,7 @@
 //!   (loads stay: they may fault).
 
 use crate::interp;
-use crate::ir::{Block, Exit, Inst, Lane, Op, Type, Value};
+use crate::ir::{Block, Exit, Inst, IntCC, Lane, Op, Type, Value};
 use std::collections::HashMap;
 
 /// Runs every pass.
@@ -157,8 +157,26 @@ fn narrowing(
     None
 }
 
+/// The condition that holds exactly when `cc` does not.
+fn inverse(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::Eq => IntCC::Ne,
+        IntCC::Ne => IntCC::Eq,
+        IntCC::Slt => IntCC::Sge,
+        IntCC::Sge => IntCC::Slt,
+        IntCC::Sle => IntCC::Sgt,
+        IntCC::Sgt => IntCC::Sle,
+        IntCC::Ult => IntCC::Uge,
+        IntCC::Uge => IntCC::Ult,
+        IntCC::Ule => IntCC::Ugt,
+        IntCC::Ugt => IntCC::Ule,
+    }
+}
+
 fn fold_constants(block: &mut Block) {
     let mut consts: Vec<Option<u128>> = vec![None; block.types.len()];
+    // The comparison defining each i8 0/1 value, to invert instead of flipping its result.
+    let mut compares: Vec<Option<(IntCC, Value, Value)>> = vec![None; block.types.len()];
     // Results that equal one of their operands; uses are rewritten below.
     let mut alias: Vec<Option<Value>> = vec![None; block.types.len()];
     let mut cut: Option<(usize, u64)> = None;
@@ -192,6 +210,27 @@ fn fold_constants(block: &mut Block) {
             _ => {}
         }
         let Some(r) = inst.result else { continue };
+        // `icmp(cc) ^ 1` (a negated condition: x86 `jne`, an inverted select) is
+        // `icmp(!cc)`, which the host lowers as one compare feeding the branch.
+        if let Op::Xor { a, b } = inst.op {
+            let one = |v: Value| consts[v.0 as usize] == Some(1);
+            let cmp = |v: Value| compares[v.0 as usize];
+            let flipped = match (cmp(a), cmp(b)) {
+                (Some(c), _) if one(b) => Some(c),
+                (_, Some(c)) if one(a) => Some(c),
+                _ => None,
+            };
+            if let Some((cc, x, y)) = flipped {
+                inst.op = Op::Icmp {
+                    cc: inverse(cc),
+                    a: x,
+                    b: y,
+                };
+            }
+        }
+        if let Op::Icmp { cc, a, b } = inst.op {
+            compares[r.0 as usize] = Some((cc, a, b));
+        }
         if let Some(same) = identity(&inst.op, &consts) {
             // `x + 0`, `x | 0`, `x << 0`, …: the result is an operand; a Select picks one.
             alias[r.0 as usize] = Some(same);
@@ -329,7 +368,7 @@ impl ArgCount for Op {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Builder, IntCC, verify};
+    use crate::ir::{Builder, verify};
 
     #[test]
     fn forwards_registers_and_drops_overwritten_writes() {
@@ -493,6 +532,47 @@ mod tests {
             !blk.insts
                 .iter()
                 .any(|i| matches!(i.op, Op::ExitIf { .. } | Op::Mul { .. })),
+            "{blk}"
+        );
+    }
+
+    #[test]
+    fn a_negated_compare_becomes_the_inverse_compare() {
+        let mut b = Builder::new(0);
+        let x = b.get_reg(Type::I64, 8);
+        let y = b.get_reg(Type::I64, 16);
+        let lt = b.icmp(IntCC::Ult, x, y);
+        let one = b.iconst(Type::I8, 1);
+        let ge = b.xor(lt, one);
+        let eq = b.icmp(IntCC::Eq, x, y);
+        let ne = b.xor(one, eq);
+        b.set_reg(24, ne);
+        let mut blk = b.finish(
+            Exit::Branch {
+                cond: ge,
+                taken: 0x10,
+                not_taken: 0x20,
+            },
+            8,
+        );
+        optimize(&mut blk);
+        verify(&blk).unwrap();
+        let ops: Vec<&Op> = blk.insts.iter().map(|i| &i.op).collect();
+        assert!(!ops.iter().any(|o| matches!(o, Op::Xor { .. })), "{blk}");
+        assert!(
+            ops.contains(&&Op::Icmp {
+                cc: IntCC::Uge,
+                a: x,
+                b: y
+            }),
+            "{blk}"
+        );
+        assert!(
+            ops.contains(&&Op::Icmp {
+                cc: IntCC::Ne,
+                a: x,
+                b: y
+            }),
             "{blk}"
         );
     }
