@@ -479,27 +479,39 @@ fn dup_word(ctx: &mut Ctx, v32: Value) -> Value {
     ctx.b.or(hi, z)
 }
 
-/// ROTL32(s, sh) & m for a constant `sh`, as an i32: a plain shift when the mask keeps
-/// only bits that one shift brings (`slwi`, `srwi`, `clrlwi`, ...), and no AND when the mask
-/// keeps all of them.
-fn rotl32_masked(ctx: &mut Ctx, s: Value, sh: u32, m: u32) -> Value {
+/// ROTL(s, sh) & m for a constant `sh`, in the type of `s` (i32 for the word forms, i64 for
+/// the doubleword ones): a plain shift when the mask keeps only bits that one shift brings
+/// (`slwi`, `srwi`, `sldi`, `srdi`, ...), a zero extension for a mask of the low 8, 16 or
+/// 32 bits (`clrldi`, ...), and no AND when the mask keeps every bit the shift brings.
+fn rotl_masked(ctx: &mut Ctx, s: Value, sh: u32, m: u64) -> Value {
+    let ty = ctx.b.ty(s);
+    let all = ty.mask();
     // The low `sh` bits of the rotate come from the top of `s`, the others from `s << sh`.
-    let low = (1u32 << sh).wrapping_sub(1);
-    let (v, all) = if m & low == 0 {
-        let n = ctx.b.const32(sh);
-        (ctx.b.shl(s, n), !low)
+    let low = (1u64 << sh) - 1;
+    let (v, brought) = if m & low == 0 {
+        let n = ctx.b.iconst(ty, sh as u64);
+        (ctx.b.shl(s, n), all & !low)
     } else if m & !low == 0 {
-        let n = ctx.b.const32(32 - sh);
+        let n = ctx.b.iconst(ty, (ty.bits() - sh) as u64);
         (ctx.b.lshr(s, n), low)
     } else {
-        let n = ctx.b.const32(sh);
-        (ctx.b.rotl(s, n), u32::MAX)
+        let n = ctx.b.iconst(ty, sh as u64);
+        (ctx.b.rotl(s, n), all)
     };
-    if m == all {
-        v
-    } else {
-        ctx.b.and_imm(v, m as u64)
+    if m == brought {
+        return v;
     }
+    let narrow = match m {
+        0xff => Type::I8,
+        0xffff => Type::I16,
+        0xffff_ffff => Type::I32,
+        _ => return ctx.b.and_imm(v, m),
+    };
+    if narrow.bits() >= ty.bits() {
+        return ctx.b.and_imm(v, m);
+    }
+    let t = ctx.b.trunc(narrow, v);
+    ctx.b.zext(ty, t)
 }
 
 /// rlwinm and rlwnm.
@@ -509,7 +521,7 @@ pub fn rlwinm(ctx: &mut Ctx, w: u32) -> LiftResult {
     let m = mask64(mb + 32, me + 32);
     let imm = w >> 26 == 21;
     let r = if imm && mb <= me {
-        let r32 = rotl32_masked(ctx, s, bits(w, 16, 20), m as u32);
+        let r32 = rotl_masked(ctx, s, bits(w, 16, 20), m & 0xffff_ffff);
         ctx.b.zext(Type::I64, r32)
     } else {
         let n = if imm {
@@ -535,11 +547,17 @@ pub fn rlwinm(ctx: &mut Ctx, w: u32) -> LiftResult {
 pub fn rlwimi(ctx: &mut Ctx, w: u32) -> LiftResult {
     let (sh, mb, me) = (bits(w, 16, 20), bits(w, 21, 25), bits(w, 26, 30));
     let s = ctx.gpr32(rt(w));
-    let n = ctx.b.const32(sh);
-    let r32 = ctx.b.rotl(s, n);
-    let d = dup_word(ctx, r32);
     let m = mask64(mb + 32, me + 32);
-    let ins = ctx.b.and_imm(d, m);
+    let ins = if mb <= me {
+        // The mask is inside the low word: the rotated word is enough.
+        let r32 = rotl_masked(ctx, s, sh, m & 0xffff_ffff);
+        ctx.b.zext(Type::I64, r32)
+    } else {
+        let n = ctx.b.const32(sh);
+        let r32 = ctx.b.rotl(s, n);
+        let d = dup_word(ctx, r32);
+        ctx.b.and_imm(d, m)
+    };
     let old = ctx.gpr(ra(w));
     let keep = ctx.b.and_imm(old, !m);
     let r = ctx.b.or(ins, keep);
@@ -553,15 +571,13 @@ pub fn rld_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
     let sh = bits(w, 16, 20) | bits(w, 30, 30) << 5;
     let mbe = bits(w, 21, 25) | bits(w, 26, 26) << 5;
     let s = ctx.gpr(rt(w));
-    let n = ctx.b.const64(sh as u64);
-    let rot = ctx.b.rotl(s, n);
     let x = bits(w, 27, 29);
     let m = match x {
         0 => mask64(mbe, 63),
         1 => mask64(0, mbe),
         _ => mask64(mbe, 63 - sh),
     };
-    let ins = ctx.b.and_imm(rot, m);
+    let ins = rotl_masked(ctx, s, sh, m);
     let r = if x == 3 {
         let old = ctx.gpr(ra(w));
         let keep = ctx.b.and_imm(old, !m);
@@ -609,7 +625,7 @@ pub fn shift(ctx: &mut Ctx, w: u32) -> LiftResult {
             let lo = ctx.b.trunc(Type::I32, s);
             let z = ctx.b.zext(Type::I64, lo);
             let t = ctx.b.shl(z, n);
-            ctx.b.and_imm(t, 0xffff_ffff)
+            ctx.low_word(t)
         }
         536 => {
             let lo = ctx.b.trunc(Type::I32, s);
@@ -825,4 +841,233 @@ pub fn isel(ctx: &mut Ctx, w: u32) -> LiftResult {
     let r = ctx.b.select(c, a, b);
     ctx.set_gpr(rt(w), r);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::CpuState;
+    use crate::{PPC32, PPC64LE, Ppc};
+    use xarch_translator::testing::{self, Rng};
+    use xarch_translator::{CodeBuffer, Frontend, StateBytes};
+
+    /// Lifts one word at 0x1000 and runs it in the interpreter from r4 = `rs`, r5 = `ra`;
+    /// every 97th case also compiled (both tiers must agree). Gives r5 and CR0.
+    fn run(f: &Ppc, w: u32, rs: u64, ra: u64, jit: bool) -> (u64, [u8; 4]) {
+        let bytes = match f.endian {
+            xarch_translator::ir::Endian::Little => w.to_le_bytes(),
+            xarch_translator::ir::Endian::Big => w.to_be_bytes(),
+        };
+        let code = CodeBuffer {
+            base: 0x1000,
+            bytes: &bytes,
+        };
+        let block = f.lift(0x1000, &code).expect("lift");
+        let mut s = CpuState {
+            pc: 0x1000,
+            ..CpuState::default()
+        };
+        (s.gpr[4], s.gpr[5], s.so) = (rs, ra, 1);
+        let mem = testing::test_memory(&[(0x1000, 0x2000)]);
+        let st = if jit {
+            testing::compare_tiers(&block, s.as_bytes(), &mem, state::PC)
+                .expect("tiers agree")
+                .0
+        } else {
+            let mut st = s.as_bytes().to_vec();
+            testing::run_block_interp(&block, &mut st, &mem, state::PC);
+            st
+        };
+        let s = CpuState::from_bytes(&st);
+        (s.gpr[5], [s.cr[0], s.cr[1], s.cr[2], s.cr[3]])
+    }
+
+    /// CR0 of a record form: the result compared with 0 at the mode's width, SO copied.
+    fn cr0(r: u64, is64: bool) -> [u8; 4] {
+        let v = if is64 { r as i64 } else { r as i32 as i64 };
+        [(v < 0) as u8, (v > 0) as u8, (v == 0) as u8, 1]
+    }
+
+    /// The ISA's ROTL32: the word rotated in both halves of a doubleword.
+    fn rotl32(x: u64, n: u32) -> u64 {
+        let w = (x as u32).rotate_left(n) as u64;
+        w << 32 | w
+    }
+
+    #[test]
+    fn word_rotates_match_the_isa_for_every_shift_and_mask() {
+        let mut rng = Rng(0x0707_1234);
+        let mut k = 0;
+        for f in [&PPC64LE, &PPC32] {
+            for sh in 0..32 {
+                for mb in 0..32 {
+                    for me in 0..32 {
+                        let (rs, ra) = (rng.next(), rng.next());
+                        let m = mask64(mb + 32, me + 32);
+                        let rot = rotl32(rs, sh);
+                        k += 1;
+                        let jit = k % 97 == 0;
+                        // rlwinm. r5, r4, sh, mb, me
+                        let want = rot & m;
+                        let got = run(
+                            f,
+                            21 << 26 | 4 << 21 | 5 << 16 | sh << 11 | mb << 6 | me << 1 | 1,
+                            rs,
+                            ra,
+                            jit,
+                        );
+                        assert_eq!(
+                            got,
+                            (want, cr0(want, f.is64)),
+                            "rlwinm {sh} {mb} {me} of {rs:#x}"
+                        );
+                        // rlwimi. r5, r4, sh, mb, me
+                        let want = rot & m | ra & !m;
+                        let got = run(
+                            f,
+                            20 << 26 | 4 << 21 | 5 << 16 | sh << 11 | mb << 6 | me << 1 | 1,
+                            rs,
+                            ra,
+                            jit,
+                        );
+                        assert_eq!(
+                            got,
+                            (want, cr0(want, f.is64)),
+                            "rlwimi {sh} {mb} {me} of {rs:#x} into {ra:#x}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn doubleword_rotates_match_the_isa_for_every_shift_and_mask() {
+        let mut rng = Rng(0x0707_5678);
+        let mut k = 0;
+        for sh in 0..64 {
+            for mbe in 0..64 {
+                for xo in 0..4 {
+                    let (rs, ra) = (rng.next(), rng.next());
+                    let rot = rs.rotate_left(sh);
+                    let m = match xo {
+                        0 => mask64(mbe, 63),
+                        1 => mask64(0, mbe),
+                        _ => mask64(mbe, 63 - sh),
+                    };
+                    let want = if xo == 3 { rot & m | ra & !m } else { rot & m };
+                    let w = 30 << 26
+                        | 4 << 21
+                        | 5 << 16
+                        | (sh & 31) << 11
+                        | ((mbe & 31) << 1 | mbe >> 5) << 5
+                        | xo << 2
+                        | (sh >> 5) << 1
+                        | 1;
+                    k += 1;
+                    let got = run(&PPC64LE, w, rs, ra, k % 97 == 0);
+                    assert_eq!(
+                        got,
+                        (want, cr0(want, true)),
+                        "rld xo {xo} sh {sh} mbe {mbe} of {rs:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// r5 and XER[CA] after `w` (RT = r5, RA = r4, RB = r6) from r4 = `a`, r6 = `b`, CA = `ca`.
+    fn run_ca(f: &Ppc, w: u32, a: u64, b: u64, ca: u8, jit: bool) -> (u64, u8) {
+        let bytes = match f.endian {
+            xarch_translator::ir::Endian::Little => w.to_le_bytes(),
+            xarch_translator::ir::Endian::Big => w.to_be_bytes(),
+        };
+        let code = CodeBuffer {
+            base: 0x1000,
+            bytes: &bytes,
+        };
+        let block = f.lift(0x1000, &code).expect("lift");
+        let mut s = CpuState {
+            pc: 0x1000,
+            ..CpuState::default()
+        };
+        (s.gpr[4], s.gpr[6], s.ca) = (a, b, ca);
+        let mem = testing::test_memory(&[(0x1000, 0x2000)]);
+        let st = if jit {
+            testing::compare_tiers(&block, s.as_bytes(), &mem, state::PC)
+                .expect("tiers agree")
+                .0
+        } else {
+            let mut st = s.as_bytes().to_vec();
+            testing::run_block_interp(&block, &mut st, &mem, state::PC);
+            st
+        };
+        let s = CpuState::from_bytes(&st);
+        (s.gpr[5], s.ca)
+    }
+
+    #[test]
+    fn carries_match_the_isa_at_the_mode_width() {
+        let edges = [
+            0,
+            1,
+            2,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xffff_ffff,
+            0x1_0000_0000,
+            1 << 63,
+            u64::MAX,
+            u64::MAX - 1,
+        ];
+        let mut rng = Rng(0x0707_9abc);
+        let mut vals: Vec<u64> = edges.to_vec();
+        vals.extend((0..6).map(|_| rng.next()));
+        let xo = |x: u32| 31 << 26 | 5 << 21 | 4 << 16 | 6 << 11 | x << 1;
+        // (word, a + b + cin as (first, second, cin)): None takes XER[CA] as cin.
+        type Sum = fn(u64, u64, u64) -> (u64, u64, Option<u64>);
+        let forms: [(u32, Sum); 11] = [
+            (xo(10), |a, b, _| (a, b, Some(0))),       // addc
+            (xo(138), |a, b, _| (a, b, None)),         // adde
+            (xo(234), |a, _, _| (a, u64::MAX, None)),  // addme
+            (xo(202), |a, _, _| (a, 0, None)),         // addze
+            (xo(8), |a, b, _| (!a, b, Some(1))),       // subfc
+            (xo(136), |a, b, _| (!a, b, None)),        // subfe
+            (xo(232), |a, _, _| (!a, u64::MAX, None)), // subfme
+            (xo(200), |a, _, _| (!a, 0, None)),        // subfze
+            (12 << 26 | 5 << 21 | 4 << 16 | 0xfff0, |a, _, _| {
+                (a, 0xffff_ffff_ffff_fff0, Some(0))
+            }), // addic r5,r4,-16
+            (8 << 26 | 5 << 21 | 4 << 16 | 0x7fff, |a, _, _| {
+                (!a, 0x7fff, Some(1))
+            }), // subfic r5,r4,0x7fff
+            (8 << 26 | 5 << 21 | 4 << 16, |a, _, _| (!a, 0, Some(1))), // subfic r5,r4,0
+        ];
+        let mut k = 0;
+        for f in [&PPC64LE, &PPC32] {
+            let width = if f.is64 { 64 } else { 32 };
+            let m = u64::MAX >> (64 - width);
+            for (w, sum) in forms {
+                for &a in &vals {
+                    for &b in &vals {
+                        for ca in 0..2u8 {
+                            let (x, y, cin) = sum(a, b, 0);
+                            let cin = cin.unwrap_or(ca as u64);
+                            let full = (x & m) as u128 + (y & m) as u128 + cin as u128;
+                            let want_ca = (full >> width) as u8;
+                            let want = x.wrapping_add(y).wrapping_add(cin);
+                            k += 1;
+                            let got = run_ca(f, w, a, b, ca, k % 53 == 0);
+                            assert_eq!(
+                                got,
+                                (want, want_ca),
+                                "{w:#010x} a {a:#x} b {b:#x} ca {ca} is64 {}",
+                                f.is64
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
