@@ -1,7 +1,7 @@
 //! AArch64 extensions beyond ARMv8.0 in a real program: `tests/a64ext/a64ext.c` uses CRC32,
 //! AES, SHA-1, SHA-256 and PMULL through ACLE intrinsics, LSE atomics (as C11 atomics compile
 //! with -march=armv8.1-a, plus LDSMAX & co. and a 128-bit CASP) from four threads, and the ID
-//! registers against AT_HWCAP. Built static with
+//! registers against AT_HWCAP, and the SIGBUS of misaligned atomics. Built static with
 //! `aarch64-linux-gnu-gcc -O2 -march=armv8.1-a+crc+crypto`, each case must print under
 //! `xarch run` (every tier) what it prints under `qemu-aarch64`, and its own checks against
 //! the FIPS-197/180-4 and CRC-catalogue vectors must pass.
@@ -116,6 +116,13 @@ fn lse_atomics_from_four_threads() {
 #[test]
 fn id_registers_agree_with_hwcap() {
     case_matches_qemu("idregs");
+}
+
+/// Misaligned LSE atomics (no FEAT_LSE2): SIGBUS with BUS_ADRALN and the address, to the
+/// guest's handler, as on Linux.
+#[test]
+fn misaligned_atomics_raise_sigbus() {
+    case_matches_qemu("alignment");
 }
 
 /// The build really contains the instructions the cases are about (the compiler did not

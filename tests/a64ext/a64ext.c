@@ -1,8 +1,9 @@
 /* AArch64 extensions through ACLE intrinsics and C11 atomics, as compilers emit them with
  * -march=armv8.1-a+crc+crypto: CRC32/CRC32C, AES, SHA-1, SHA-256, PMULL, LSE atomics (from
- * several threads), and the ID registers against AT_HWCAP. One case per run (argv[1]); each
- * prints results that depend only on its inputs, checks the FIPS/CRC-catalogue vectors itself
- * ("ok" or "MISMATCH"), and is compared byte for byte with qemu-aarch64 by tests/a64_ext.rs. */
+ * several threads), the SIGBUS of misaligned atomics, and the ID registers against AT_HWCAP.
+ * One case per run (argv[1]); each prints results that depend only on its inputs, checks the
+ * FIPS/CRC-catalogue vectors itself ("ok" or "MISMATCH"), and is compared byte for byte with
+ * qemu-aarch64 by tests/a64_ext.rs. */
 #include <arm_acle.h>
 #include <arm_neon.h>
 #include <pthread.h>
@@ -388,6 +389,59 @@ static int case_atomics(void) {
     return 0;
 }
 
+/* ---- alignment faults of LSE atomics (no FEAT_LSE2): SIGBUS, BUS_ADRALN ---- */
+
+#include <setjmp.h>
+#include <signal.h>
+
+static sigjmp_buf bus_jump;
+static volatile uintptr_t bus_addr;
+static volatile int bus_code;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc) {
+    (void)sig;
+    (void)uc;
+    bus_addr = (uintptr_t)si->si_addr;
+    bus_code = si->si_code;
+    siglongjmp(bus_jump, 1);
+}
+
+static int case_alignment(void) {
+    static uint64_t area[8] __attribute__((aligned(16)));
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGBUS, &sa, 0);
+    for (int which = 0; which < 4; which++) {
+        for (int off = 0; off < 16; off += 2) {
+            char *p = (char *)area + off;
+            uint64_t o = 0, v = 5;
+            bus_code = 0;
+            if (!sigsetjmp(bus_jump, 1)) {
+                switch (which) {
+                case 0: __asm__ volatile("ldaddal %x2, %x0, [%1]" : "=&r"(o) : "r"(p), "r"(v) : "memory"); break;
+                case 1: __asm__ volatile("swph %w2, %w0, [%1]" : "=&r"(o) : "r"(p), "r"(v) : "memory"); break;
+                case 2: __asm__ volatile("casal %w0, %w2, [%1]" : "+r"(o) : "r"(p), "r"(v) : "memory"); break;
+                default: {
+                    register uint64_t x0 __asm__("x0") = 0, x1 __asm__("x1") = 0;
+                    register uint64_t x2 __asm__("x2") = 1, x3 __asm__("x3") = 2;
+                    __asm__ volatile("caspal x0, x1, x2, x3, [%4]"
+                                     : "+r"(x0), "+r"(x1) : "r"(x2), "r"(x3), "r"(p) : "memory");
+                    o = x0;
+                }
+                }
+                printf("atomic %d offset %2d: ok\n", which, off);
+            } else {
+                printf("atomic %d offset %2d: SIGBUS code %d at offset %ld\n", which, off, bus_code,
+                       (long)(bus_addr - (uintptr_t)area));
+            }
+            (void)o;
+        }
+    }
+    return 0;
+}
+
 /* ---- ID registers against AT_HWCAP ---- */
 
 #define HWCAP_AES (1 << 3)
@@ -429,6 +483,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "pmull")) return case_pmull();
     if (!strcmp(c, "atomics")) return case_atomics();
     if (!strcmp(c, "idregs")) return case_idregs();
-    fprintf(stderr, "usage: a64ext crc|aes|sha|pmull|atomics|idregs\n");
+    if (!strcmp(c, "alignment")) return case_alignment();
+    fprintf(stderr, "usage: a64ext crc|aes|sha|pmull|atomics|idregs|alignment\n");
     return 2;
 }

@@ -8,7 +8,7 @@ use xarch_isa_aarch64::Aarch64;
 use xarch_isa_aarch64::state::{self, CpuState};
 use xarch_translator::ir::{Exit, TrapKind};
 use xarch_translator::testing;
-use xarch_translator::{CodeBuffer, Frontend, StateBytes};
+use xarch_translator::{BlockExit, CodeBuffer, Frontend, StateBytes};
 
 const PC: u64 = 0x1000;
 const DATA: u64 = 0x10000;
@@ -25,6 +25,12 @@ fn lift(words: &[u32]) -> xarch_translator::ir::Block {
 /// Runs `words` from `init` on each tier with its own memory holding `data` at DATA; checks
 /// that both agree on the state and on the 256 bytes at DATA, and gives them.
 fn run(words: &[u32], init: CpuState, data: &[u8]) -> (CpuState, Vec<u8>) {
+    let (s, m, _) = run_with_exit(words, init, data);
+    (s, m)
+}
+
+/// [`run`], also giving how the block left.
+fn run_with_exit(words: &[u32], init: CpuState, data: &[u8]) -> (CpuState, Vec<u8>, BlockExit) {
     let block = lift(words);
     assert!(
         !matches!(block.exit, Exit::Trap { .. }),
@@ -58,8 +64,7 @@ fn run(words: &[u32], init: CpuState, data: &[u8]) -> (CpuState, Vec<u8>) {
         results[0], results[1],
         "interpreter and compiled code differ for {words:x?}"
     );
-    let (s, m, _) = results.remove(0);
-    (s, m)
+    results.remove(0)
 }
 
 fn st(f: impl FnOnce(&mut CpuState)) -> CpuState {
@@ -173,6 +178,50 @@ fn casp_pairs_of_words_and_doublewords() {
     assert_eq!(read(&m, 8, 8), 0x5555, "a 32-bit pair touches 8 bytes");
     // 0x48217c82: casp with an odd Rs (x1) is unallocated.
     assert_eq!(trap_of(&[0x4821_7c82]), Some(TrapKind::Undefined));
+}
+
+/// Without FEAT_LSE2 the atomics need natural alignment: a misaligned one records SIGBUS
+/// (BUS_ADRALN, the address) for the guest and leaves the block at itself, memory and
+/// registers untouched; the run loop delivers the signal there (tests/a64_ext.rs runs it).
+#[test]
+fn misaligned_atomics_raise_sigbus_before_their_access() {
+    const SIGBUS_BIT: u64 = 1 << (7 - 1);
+    // (word, misaligned offset): ldadd x1, x0, [x2]; caslh w0, w1, [x2]; casp x0, x1, x2, x3, [x2];
+    // ldeorb w1, w0, [x2] is never misaligned.
+    for (word, off) in [
+        (0xf821_0040u32, 4u64),
+        (0x48a0_fc41, 1),
+        (0x4820_7c42, 8),
+        (0x3821_2040, 3),
+    ] {
+        let _ = xarch_linux::signal::take_pending();
+        let (s, m, exit) = run_with_exit(
+            &[0xd503_201f, word, 0xd503_201f], // nop; <atomic>; nop
+            st(|s| (s.x[0], s.x[1], s.x[2], s.x[3]) = (7, 5, DATA + off, 9)),
+            &mem_with(0, 8),
+        );
+        let pending = xarch_linux::signal::take_pending();
+        if word == 0x3821_2040 {
+            assert_eq!(exit, BlockExit::Jump(PC + 12), "bytes are always aligned");
+            assert_eq!(pending & SIGBUS_BIT, 0);
+            continue;
+        }
+        assert_eq!(
+            exit,
+            BlockExit::Jump(PC + 4),
+            "{word:#x}: leaves at the atomic"
+        );
+        // Recorded once per tier (both ran).
+        assert_ne!(pending & SIGBUS_BIT, 0, "{word:#x}: SIGBUS recorded");
+        let info = xarch_linux::signal::info_of(7);
+        assert_eq!(read(&info, 8, 4), 1, "si_code BUS_ADRALN");
+        assert_eq!(read(&info, 16, 8), DATA + off, "si_addr");
+        assert_eq!((s.x[0], s.x[1]), (7, 5), "{word:#x}: registers untouched");
+        assert!(
+            m[..32].iter().all(|&b| b == 0 || b == 0xee),
+            "memory untouched"
+        );
+    }
 }
 
 // ---- FEAT_LSE: atomic memory operations ----

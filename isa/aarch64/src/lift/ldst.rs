@@ -8,7 +8,7 @@
 use super::{Ctx, LiftResult};
 use crate::decode::{bit, bits, sext};
 use crate::state;
-use xarch_translator::ir::{AtomicOp, Endian, IntCC, TrapKind, Type, Value};
+use xarch_translator::ir::{AtomicOp, Endian, Helper, IntCC, TrapKind, Type, Value};
 
 /// What a single-register load/store does, from size:V:opc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -368,6 +368,51 @@ pub fn store_release(cx: &mut Ctx, w: u32) -> LiftResult {
 // Every LSE atomic is one host `lock`-prefixed instruction (`cmpxchg`, `cmpxchg16b`, `xadd`,
 // `xchg`, or a `cmpxchg` loop), which is a full barrier on the x86-64 host (TSO): the
 // acquire (A), release (L/R) and acquire-release forms need no fences of their own.
+//
+// Without FEAT_LSE2 (not advertised) they need natural alignment: a misaligned address is
+// an alignment fault, which Linux delivers as SIGBUS (BUS_ADRALN) at the instruction, as
+// qemu-aarch64 does. The host would tear (or, for `cmpxchg16b`, fault outside the guest's
+// view) instead, so the lifters check first.
+
+extern "C" fn alignment_fault(
+    _s: *mut u8,
+    _m: *mut u8,
+    addr: u64,
+    _b: u64,
+    _c: u64,
+    _d: u64,
+) -> u64 {
+    // A siginfo in the generic 64-bit layout: si_signo, si_errno, si_code, then si_addr at
+    // byte 16. SIGBUS is 7 and BUS_ADRALN 1 on both the AArch64 guest and the x86-64 host.
+    let mut info = [0u64; 16];
+    info[0] = 7;
+    info[1] = 1;
+    info[2] = addr;
+    xarch_linux::signal::record_sent(7, info.as_mut_ptr().cast());
+    0
+}
+
+/// Records SIGBUS (BUS_ADRALN) at the given guest address for the guest; the run loop
+/// delivers it (the default action kills the process by SIGBUS).
+pub static ALIGNMENT_FAULT: Helper = Helper {
+    name: "a64_alignment_fault",
+    func: alignment_fault,
+};
+
+/// An LSE atomic's alignment check: when `addr` is not a multiple of `bytes`, records the
+/// SIGBUS and leaves the block at this instruction before its access, so that the signal is
+/// delivered with the guest PC at the faulting instruction.
+fn check_aligned(cx: &mut Ctx, addr: Value, bytes: u32) {
+    if bytes == 1 {
+        return;
+    }
+    let low = cx.b.and_imm(addr, bytes as u64 - 1);
+    let bad = cx.b.icmp_imm(IntCC::Ne, low, 0);
+    let bad64 = cx.b.zext(Type::I64, bad);
+    let zero = cx.b.const64(0);
+    cx.b.call_helper_if(bad64, zero, &ALIGNMENT_FAULT, &[addr]);
+    cx.b.exit_if(bad, cx.pc);
+}
 
 /// CAS, CASA, CASL, CASAL (B/H/W/X): if memory equals Rs (of the access size), store Rt;
 /// Rs gets the old memory value, zero-extended (ARM ARM C6.2.56).
@@ -375,6 +420,7 @@ pub fn cas(cx: &mut Ctx, w: u32) -> LiftResult {
     let ty = Type::int(8 << bits(w, 31, 30));
     let (rs, rn, rt) = (bits(w, 20, 16), bits(w, 9, 5), bits(w, 4, 0));
     let addr = cx.x_sp(rn);
+    check_aligned(cx, addr, ty.bytes());
     let expected = cx.x(rs);
     let expected = cx.b.zext_or_trunc(ty, expected);
     let new = cx.x(rt);
@@ -396,6 +442,7 @@ pub fn casp(cx: &mut Ctx, w: u32) -> LiftResult {
     }
     let ty = Type::int(half * 16);
     let addr = cx.x_sp(rn);
+    check_aligned(cx, addr, ty.bytes());
     let (s0, s1) = (cx.x(rs), cx.x(rs + 1));
     let expected = join(cx, ty, half, s0, s1);
     let (t0, t1) = (cx.x(rt), cx.x(rt + 1));
@@ -433,6 +480,7 @@ pub fn atomic_rmw(cx: &mut Ctx, w: u32) -> LiftResult {
     let ty = Type::int(8 << bits(w, 31, 30));
     let (rs, rn, rt) = (bits(w, 20, 16), bits(w, 9, 5), bits(w, 4, 0));
     let addr = cx.x_sp(rn);
+    check_aligned(cx, addr, ty.bytes());
     let v = cx.x(rs);
     let v = cx.b.zext_or_trunc(ty, v);
     let old = cx.b.atomic_rmw(op, addr, v, Endian::Little);
