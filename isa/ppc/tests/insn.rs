@@ -558,6 +558,221 @@ fn quadword_reservation_invalid_forms_and_modes() {
     ));
 }
 
+#[test]
+fn lq_and_stq_move_the_even_pair() {
+    // lq r4, 16(r6); stq r4, 32(r6) (DS = 32 >> 2, XO 2)
+    let words = [
+        56 << 26 | 4 << 21 | 6 << 16 | 16,
+        62 << 26 | 4 << 21 | 6 << 16 | 32 | 2,
+    ];
+    let mut data = vec![0u8; 48];
+    data[16..32].copy_from_slice(&quad_bytes());
+    let (s, mem, _) = run_on(&PPC64LE, &words, st(|s| s.gpr[6] = DATA), &data);
+    assert_eq!(
+        (s.gpr[4], s.gpr[5]),
+        (0x0f0e_0d0c_0b0a_0908, 0x0706_0504_0302_0100)
+    );
+    assert_eq!(&mem[32..48], &quad_bytes()[..], "stq stores what lq loaded");
+    // Odd pair, or RTp = RA: invalid.
+    for w in [
+        56 << 26 | 5 << 21 | 6 << 16 | 16,
+        56 << 26 | 6 << 21 | 6 << 16 | 16,
+        62 << 26 | 5 << 21 | 6 << 16 | 32 | 2,
+    ] {
+        let e = lift(&PPC64LE, &[w]).exit;
+        assert_eq!(
+            e,
+            xarch_translator::ir::Exit::Trap {
+                kind: TrapKind::Undefined,
+                pc: PC
+            },
+            "{w:#010x}"
+        );
+    }
+}
+
+#[test]
+fn divide_extended_forms() {
+    // divweu r3, r4, r5; divwe r6, r13, r7; divdeu r8, r9, r10; divde r11, r12, r7
+    let words = [
+        xo(3, 4, 5, 0, 395, 0),
+        xo(6, 13, 7, 0, 427, 0),
+        xo(8, 9, 10, 0, 393, 0),
+        xo(11, 12, 7, 0, 425, 0),
+    ];
+    let s = run(
+        &words,
+        st(|s| {
+            (s.gpr[4], s.gpr[5], s.gpr[7]) = (3, 4, (-4i64) as u64);
+            (s.gpr[9], s.gpr[10], s.gpr[12], s.gpr[13]) = (1, 3, 1, 1);
+        }),
+    );
+    assert_eq!(s.gpr[3], 0xc000_0000, "(3 << 32) / 4");
+    assert_eq!(
+        s.gpr[6],
+        (-0x4000_0000i64) as u64,
+        "(1 << 32) / -4, sign-extended"
+    );
+    assert_eq!(s.gpr[8], ((1u128 << 64) / 3) as u64);
+    assert_eq!(s.gpr[11], (-(1i64 << 62)) as u64, "(1 << 64) / -4");
+    // divweuo. r3, r4, r5 overflowing (4 << 32 / 4): RT = 0, OV and SO set, CR0 EQ|SO.
+    let s = run(
+        &[xo(3, 4, 5, 1, 395, 1)],
+        st(|s| (s.gpr[3], s.gpr[4], s.gpr[5]) = (77, 4, 4)),
+    );
+    assert_eq!((s.gpr[3], s.ov, s.so, crf(&s, 0)), (0, 1, 1, 0b0011));
+    // divdeo r3, r4, r5 by zero; divde (no o) leaves XER alone.
+    let s = run(&[xo(3, 4, 5, 1, 425, 0)], st(|s| s.gpr[4] = 1));
+    assert_eq!((s.gpr[3], s.ov), (0, 1));
+    let s = run(&[xo(3, 4, 5, 0, 425, 0)], st(|s| s.gpr[4] = 1));
+    assert_eq!((s.gpr[3], s.ov), (0, 0));
+    // The word forms exist in 32-bit mode; the doubleword ones do not.
+    let (s, _, _) = run_on(
+        &PPC32,
+        &[xo(3, 4, 5, 0, 395, 0)],
+        st(|s| (s.gpr[4], s.gpr[5]) = (1, 2)),
+        &[],
+    );
+    assert_eq!(s.gpr[3], 0x8000_0000);
+    assert!(matches!(
+        lift(&PPC32, &[xo(3, 4, 5, 0, 393, 0)]).exit,
+        xarch_translator::ir::Exit::Trap { .. }
+    ));
+}
+
+/// A VX-form word: primary opcode 4, VRT, VRA, VRB, 11-bit extended opcode.
+fn vxf(t: u32, a: u32, b: u32, xo: u32) -> u32 {
+    4 << 26 | t << 21 | a << 16 | b << 11 | xo
+}
+
+/// The VR value whose elements of `bytes` bytes are `e` (element 0 most significant).
+fn elems(bytes: u32, e: &[u64]) -> u128 {
+    e.iter().fold(0u128, |acc, &x| {
+        acc << (8 * bytes) | u128::from(x) & ((1u128 << (8 * bytes)) - 1)
+    })
+}
+
+#[test]
+fn vector_min_max_every_element_size() {
+    let a = [1u64, u64::MAX, 5, 0x8000_0000_0000_0000];
+    let b = [2u64, 3, 5, 7];
+    // (XO, element bytes, signed, max)
+    for (xo, n, signed, max) in [
+        (578, 2, false, false),
+        (642, 4, false, false),
+        (706, 8, false, false),
+        (770, 1, true, false),
+        (834, 2, true, false),
+        (898, 4, true, false),
+        (962, 8, true, false),
+        (66, 2, false, true),
+        (130, 4, false, true),
+        (194, 8, false, true),
+        (258, 1, true, true),
+        (322, 2, true, true),
+        (386, 4, true, true),
+        (450, 8, true, true),
+    ] {
+        let count = 16 / n as usize;
+        let bits = 8 * n;
+        let mask = if bits == 64 {
+            u64::MAX
+        } else {
+            (1 << bits) - 1
+        };
+        let ea: Vec<u64> = (0..count).map(|i| a[i % 4] & mask).collect();
+        let eb: Vec<u64> = (0..count).map(|i| b[i % 4] & mask).collect();
+        let want: Vec<u64> = ea
+            .iter()
+            .zip(&eb)
+            .map(|(&x, &y)| {
+                let key = |v: u64| {
+                    if signed {
+                        ((v << (64 - bits)) as i64 >> (64 - bits)) as i128
+                    } else {
+                        v as i128
+                    }
+                };
+                if (key(x) < key(y)) != max { x } else { y }
+            })
+            .collect();
+        // vmin/vmax v2, v0, v1
+        let s = run(
+            &[vxf(2, 0, 1, xo)],
+            st(|s| (s.vsr[32], s.vsr[33]) = (elems(n, &ea), elems(n, &eb))),
+        );
+        assert_eq!(s.vsr[34], elems(n, &want), "XO {xo}");
+    }
+}
+
+#[test]
+fn vector_compare_greater_every_element_size() {
+    // vcmpgtuh., vcmpgtsw, vcmpgtud., vcmpgtsd.
+    let a = elems(2, &[1, 0xffff, 3, 4, 5, 6, 7, 8]);
+    let b = elems(2, &[0, 1, 3, 4, 5, 6, 7, 8]);
+    let s = run(
+        &[vxf(2, 0, 1, 1 << 10 | 582)],
+        st(|s| (s.vsr[32], s.vsr[33]) = (a, b)),
+    );
+    assert_eq!(s.vsr[34], elems(2, &[0xffff, 0xffff, 0, 0, 0, 0, 0, 0]));
+    assert_eq!(crf(&s, 6), 0, "some true");
+    let a = elems(4, &[1, 0xffff_ffff, 3, 4]);
+    let b = elems(4, &[0, 1, 3, 2]);
+    let s = run(
+        &[vxf(2, 0, 1, 902)],
+        st(|s| (s.vsr[32], s.vsr[33]) = (a, b)),
+    );
+    assert_eq!(
+        s.vsr[34],
+        elems(4, &[0xffff_ffff, 0, 0, 0xffff_ffff]),
+        "-1 < 1 signed"
+    );
+    let a = elems(8, &[u64::MAX, 2]);
+    let b = elems(8, &[1, 1]);
+    let s = run(
+        &[vxf(2, 0, 1, 1 << 10 | 711)],
+        st(|s| (s.vsr[32], s.vsr[33]) = (a, b)),
+    );
+    assert_eq!((s.vsr[34], crf(&s, 6)), (u128::MAX, 0b1000), "all true");
+    let s = run(
+        &[vxf(2, 0, 1, 1 << 10 | 967)],
+        st(|s| (s.vsr[32], s.vsr[33]) = (a, b)),
+    );
+    assert_eq!(s.vsr[34], elems(8, &[0, u64::MAX]), "-1 < 1 signed");
+}
+
+#[test]
+fn vector_clz_and_popcnt_every_element_size() {
+    let v = elems(8, &[0x0000_0001_00f0_0000, 0x8000_0000_0000_ffff]);
+    let bytes = v.to_be_bytes();
+    for (xo, n) in [(1794u32, 1usize), (1858, 2), (1922, 4), (1986, 8)] {
+        for popcnt in [false, true] {
+            let e: Vec<u64> = bytes
+                .chunks(n)
+                .map(|c| c.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b)))
+                .collect();
+            let want: Vec<u64> = e
+                .iter()
+                .map(|&x| {
+                    if popcnt {
+                        u64::from(x.count_ones())
+                    } else {
+                        u64::from(x.leading_zeros()) - (64 - 8 * n as u64)
+                    }
+                })
+                .collect();
+            // vclz* / vpopcnt* v2, v1
+            let s = run(&[vxf(2, 0, 1, xo + popcnt as u32)], st(|s| s.vsr[33] = v));
+            assert_eq!(
+                s.vsr[34],
+                elems(n as u32, &want),
+                "XO {}",
+                xo + popcnt as u32
+            );
+        }
+    }
+}
+
 // ---- load/store string (big-endian only) ----
 
 /// 256 bytes 1, 2, 3, ... (wrapping) for the string tests.

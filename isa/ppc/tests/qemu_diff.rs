@@ -27,6 +27,8 @@
 //! - FPRF: qemu leaves it in fcfids/fcfidu/fcfidus; it is undefined after fcti*: these too
 //!   are followed by an arithmetic instruction.
 //! - `mfxer` is not generated: after a random `mtxer` it would copy the reserved bits qemu keeps.
+//! - `divde[o][.]` is not generated: qemu 7.2 misses most of its overflows and returns a
+//!   quotient that does not fit (checked: `divdeo` of 1 by 2 gives 2^63 with OV clear).
 //! - fre/fres of +-0: qemu returns +-0.5, the ISA +-infinity: a sequence with one starts with
 //!   no FPR holding a zero, and its FRB is an FPR that no earlier instruction wrote.
 //! - fnmadd/fnmsub[s] (and xsnmadd/xsnmsub): qemu rounds the negated value, the ISA rounds and then negates (they
@@ -246,7 +248,13 @@ fn candidates(mode: &Mode) -> (Vec<&'static decode::Form>, Vec<&'static decode::
                 && !f.name.starts_with('l')
                 && !f.name.starts_with("st")
                 && (mode.is64
-                    || !matches!(f.name, "popcntb" | "popcntw" | "cmpb" | "isel" | "bpermd"))
+                    || !matches!(
+                        f.name,
+                        "popcntb" | "popcntw" | "cmpb" | "isel" | "bpermd" | "divwe" | "divweu"
+                    ))
+                // qemu 7.2's divde misses most overflows (e.g. (1 << 64) / 2 = 2^63 is
+                // "representable" there); xarch follows the ISA (insn.rs, lift/divide.rs).
+                && f.name != "divde"
         })
         .collect();
     // Beyond the G4 (7457) that qemu-ppc runs: ISA 2.02+ forms and optional square roots.

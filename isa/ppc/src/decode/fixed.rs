@@ -1,6 +1,7 @@
 //! Power ISA Book I chapter 3: the fixed-point facility.
 
 use super::{Form, a, ds, form, md, mds, op, x, x_rc, xo, xs};
+use crate::lift::divide::divide_ext;
 use crate::lift::fixed::*;
 use crate::lift::ldst::*;
 use crate::lift::string::*;
@@ -26,6 +27,8 @@ pub static TABLE: &[Form] = &[
     form("stwu", op(37), false, stwu),
     form("std", ds(62, 0), true, std),
     form("stdu", ds(62, 1), true, stdu),
+    form("lq", op(56), true, lq),
+    form("stq", ds(62, 2), true, stq),
     form("lmw", op(46), false, lmw),
     form("stmw", op(47), false, stmw),
     // 3.3.7 load/store string (big-endian only; the lifter rejects little-endian mode)
@@ -98,6 +101,10 @@ pub static TABLE: &[Form] = &[
     form("mulhdu", xo(31, 9), true, mul_div),
     form("divd", xo(31, 489), true, mul_div),
     form("divdu", xo(31, 457), true, mul_div),
+    form("divweu", xo(31, 395), false, divide_ext),
+    form("divwe", xo(31, 427), false, divide_ext),
+    form("divdeu", xo(31, 393), true, divide_ext),
+    form("divde", xo(31, 425), true, divide_ext),
     // 3.3.10 compare
     form("cmpi", op(11), false, cmpi),
     form("cmpli", op(10), false, cmpli),

@@ -4,6 +4,7 @@
 
 use super::{Form, form, va, vc, vx, x, xx2, xx3, xx3_dm};
 use crate::lift::vector::*;
+use crate::lift::vector_int::{vcmpgt, vcount, vminmax};
 
 pub static TABLE: &[Form] = &[
     // 7.6 VSX loads and stores (XX1-form, TX/SX in bit 31)
@@ -142,4 +143,33 @@ pub static TABLE: &[Form] = &[
     form("vcmpequd", vc(4, 199), false, vcmp),
     form("vcmpgtub", vc(4, 518), false, vcmp),
     form("vcmpgtsb", vc(4, 774), false, vcmp),
+    // The other element sizes and signednesses (lift/vector_int.rs).
+    form("vminuh", vx(4, 578), false, vminmax),
+    form("vminuw", vx(4, 642), false, vminmax),
+    form("vminud", vx(4, 706), false, vminmax),
+    form("vminsb", vx(4, 770), false, vminmax),
+    form("vminsh", vx(4, 834), false, vminmax),
+    form("vminsw", vx(4, 898), false, vminmax),
+    form("vminsd", vx(4, 962), false, vminmax),
+    form("vmaxuh", vx(4, 66), false, vminmax),
+    form("vmaxuw", vx(4, 130), false, vminmax),
+    form("vmaxud", vx(4, 194), false, vminmax),
+    form("vmaxsb", vx(4, 258), false, vminmax),
+    form("vmaxsh", vx(4, 322), false, vminmax),
+    form("vmaxsw", vx(4, 386), false, vminmax),
+    form("vmaxsd", vx(4, 450), false, vminmax),
+    form("vcmpgtuh", vc(4, 582), false, vcmpgt),
+    form("vcmpgtuw", vc(4, 646), false, vcmpgt),
+    form("vcmpgtud", vc(4, 711), false, vcmpgt),
+    form("vcmpgtsh", vc(4, 838), false, vcmpgt),
+    form("vcmpgtsw", vc(4, 902), false, vcmpgt),
+    form("vcmpgtsd", vc(4, 967), false, vcmpgt),
+    form("vclzb", vx(4, 1794), false, vcount),
+    form("vclzh", vx(4, 1858), false, vcount),
+    form("vclzw", vx(4, 1922), false, vcount),
+    form("vclzd", vx(4, 1986), false, vcount),
+    form("vpopcntb", vx(4, 1795), false, vcount),
+    form("vpopcnth", vx(4, 1859), false, vcount),
+    form("vpopcntw", vx(4, 1923), false, vcount),
+    form("vpopcntd", vx(4, 1987), false, vcount),
 ];

@@ -348,3 +348,36 @@ pub fn stqcx(ctx: &mut Ctx, w: u32) -> LiftResult {
     quad_alignment_check(ctx, addr);
     Ok(())
 }
+
+/// lq RTp,DQ(RA) (Book I 3.3.4, problem state since ISA 2.07): the quadword at
+/// (RA|0) + DQ into the even pair, RTp the high doubleword in either byte order (as
+/// `lqarx`). One 128-bit load, not a single-copy-atomic one.
+pub fn lq(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let (t, a) = (rt(w), ra(w));
+    if t % 2 != 0 || t == a {
+        return Err(TrapKind::Undefined);
+    }
+    let addr = ctx.ea_d(a, si(w & !0xf));
+    let q = ctx.load(Type::I128, addr);
+    let lo = ctx.b.trunc(Type::I64, q);
+    let sh = ctx.b.const64(64);
+    let hi = ctx.b.lshr(q, sh);
+    let hi = ctx.b.trunc(Type::I64, hi);
+    ctx.set_gpr(t, hi);
+    ctx.set_gpr(t + 1, lo);
+    Ok(())
+}
+
+/// stq RSp,DS(RA): the pair RSp (high), RSp+1 (low) as one quadword at (RA|0) + DS.
+pub fn stq(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let s = rt(w);
+    if s % 2 != 0 {
+        return Err(TrapKind::Undefined);
+    }
+    let addr = ea(ctx, w, Addr::Ds);
+    let hi = ctx.gpr(s);
+    let lo = ctx.gpr(s + 1);
+    let q = quad(ctx, hi, lo);
+    ctx.store(addr, q);
+    Ok(())
+}

@@ -14,12 +14,14 @@
 //! ends the block with a trap at the instruction.
 
 pub mod branch;
+pub mod divide;
 pub mod fixed;
 pub mod fp;
 pub mod ldst;
 pub mod string;
 pub mod system;
 pub mod vector;
+pub mod vector_int;
 
 use crate::decode;
 use crate::state;
