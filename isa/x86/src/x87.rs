@@ -303,7 +303,7 @@ impl Fpu<'_> {
     /// ST(i), or None when its register is empty.
     pub fn st(&self, i: u32) -> Option<u128> {
         let p = self.phys(i);
-        (read(&self.s.ftw) & 1 << p != 0).then(|| self.s.regs[p] & MASK80)
+        (read(&self.s.ftw) & 1 << p != 0).then(|| read(&self.s.regs[p]) & MASK80)
     }
     pub fn set_st(&mut self, i: u32, v: u128) {
         let p = self.phys(i);
@@ -735,26 +735,32 @@ fn load_fp_fast(bits: u64, single: bool) -> Option<u128> {
 }
 
 impl Fpu<'_> {
-    /// A rounded normal result with PE and C1; None, with nothing changed, when it is tiny
-    /// or overflows.
+    /// A rounded normal result (to FCW.PC bits by FCW.RC) with PE and C1; None, with nothing
+    /// changed, when it is tiny or overflows.
     #[inline]
-    fn pack_fast(&mut self, neg: bool, exp: i32, m: u128, pc: u32) -> Option<u128> {
+    fn pack_fast(&mut self, neg: bool, exp: i32, m: u128) -> Option<u128> {
         if exp < 1 {
             return None;
         }
-        let rc = self.round();
-        let (sig, exp, inexact, up) = match pc {
-            64 => round_sig(neg, exp, m, 64, rc),
-            53 => round_sig(neg, exp, m, 53, rc),
-            _ => round_sig(neg, exp, m, 24, rc),
+        let fcw = read(&self.s.fcw);
+        let rc = rc_round(fcw);
+        let (sig, exp, inexact, up) = match (fcw >> 8) & 3 {
+            0 => round_sig(neg, exp, m, 24, rc),
+            2 => round_sig(neg, exp, m, 53, rc),
+            _ => round_sig(neg, exp, m, 64, rc),
         };
         if exp > EXP_MAX {
             return None;
         }
+        // FSW once: C1, and PE (with ES and B when an exception is unmasked) as `flag`.
+        let mut fsw = read(&self.s.fsw) & !sw::C1 | if up { sw::C1 } else { 0 };
         if inexact {
-            self.flag(sw::PE);
+            fsw |= sw::PE;
+            if fsw & !fcw & 0x3f != 0 {
+                fsw |= sw::ES | sw::B;
+            }
         }
-        self.set_c1(up);
+        self.s.fsw = fsw;
         Some((neg as u128) << 79 | (exp as u128) << 64 | u128::from(sig))
     }
 
@@ -765,13 +771,12 @@ impl Fpu<'_> {
             return None;
         }
         let (x, y) = (normal(a)?, normal(b)?);
-        let pc = self.pc_bits();
         let (xs, ys) = (u128::from(x.sig), u128::from(y.sig));
         match op {
             BinOp::Mul => {
                 let p = xs * ys;
                 let lz = p.leading_zeros() as i32;
-                self.pack_fast(x.neg != y.neg, x.exp + y.exp - BIAS + 1 - lz, p << lz, pc)
+                self.pack_fast(x.neg != y.neg, x.exp + y.exp - BIAS + 1 - lz, p << lz)
             }
             BinOp::Div => {
                 // 128 bits of the quotient in two steps of 64 (the first with its leading
@@ -781,7 +786,7 @@ impl Fpu<'_> {
                 let (q, r) = (n / ys, n % ys);
                 let (q2, r2) = ((r << 64) / ys, (r << 64) % ys);
                 let m = q << 64 | q2 | (r2 != 0) as u128;
-                self.pack_fast(x.neg != y.neg, x.exp - y.exp + BIAS - lt as i32, m, pc)
+                self.pack_fast(x.neg != y.neg, x.exp - y.exp + BIAS - lt as i32, m)
             }
             BinOp::Add | BinOp::Sub => {
                 let y = Normal {
@@ -814,7 +819,7 @@ impl Fpu<'_> {
                     return Some(((self.round() == Round::TowardNegative) as u128) << 79);
                 }
                 let lz = m.leading_zeros() as i32;
-                self.pack_fast(big.neg, big.exp + 1 - lz, m << lz, pc)
+                self.pack_fast(big.neg, big.exp + 1 - lz, m << lz)
             }
         }
     }
@@ -843,12 +848,10 @@ impl Fpu<'_> {
             }
         }
         let lz = q.leading_zeros() as i32;
-        let pc = self.pc_bits();
         self.pack_fast(
             false,
             e / 2 - 35 - lz + BIAS + 127,
             q << lz | (r != 0) as u128,
-            pc,
         )
     }
 }
@@ -1276,7 +1279,11 @@ extern "C" fn x87_arith(state: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, _d:
     let op = (a >> 12) & 7;
     let to_sti = a & arith::TO_STI != 0;
     let st0 = fpu.st(0);
-    let other = operand(&mut fpu, a & 0x7ff, b, c);
+    let other = if a & 0xff == src::ST {
+        fpu.st(i)
+    } else {
+        operand(&mut fpu, a & 0x7ff, b, c)
+    };
     let dest_i = if to_sti { i } else { 0 };
     match (st0, other) {
         (Some(x), Some(y)) => {
