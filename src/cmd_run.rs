@@ -37,7 +37,7 @@ use xarch_linux::{
 use xarch_translator::frontend::{SignalError, SignalFrame, SignalMemory};
 use xarch_translator::ir::TrapKind;
 use xarch_translator::{
-    CodeMemory, CpuState, Engine, EngineOptions, Frontend, GuestSpace, RunExit, Show,
+    CodeMemory, CpuState, Engine, EngineOptions, Frontend, GuestSpace, RunExit, Show, Stats,
 };
 
 /// The teaching views of `--show`.
@@ -186,6 +186,8 @@ struct Group {
     /// Guest threads running besides the first, and a signal when one ends.
     others: Mutex<usize>,
     ended: Condvar,
+    /// Engine statistics of the guest threads that ended (each thread has its own engine).
+    ended_stats: Mutex<Stats>,
 }
 
 /// Host stack of a guest thread's host thread: the engine's own frames (dispatcher,
@@ -290,6 +292,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
         opts,
         others: Mutex::new(0),
         ended: Condvar::new(),
+        ended_stats: Mutex::new(Stats::default()),
     });
     let mut state = CpuState::new(fe.state_size());
     fe.init_state(state.bytes_mut(), loaded.entry, loaded.sp);
@@ -322,12 +325,15 @@ fn run(args: &RunArgs) -> Result<i32, String> {
 
     // Statistics of the process that was started, not of every forked child.
     if std::process::id() == first_pid {
+        // The first thread's and those of the threads that ended before it.
+        let mut stats = engine.stats().clone();
+        stats += &*group.ended_stats.lock().unwrap_or_else(|e| e.into_inner());
         if args.stats {
-            eprintln!("{}", engine.stats());
+            eprintln!("{stats}");
             eprintln!("  syscalls            {:>14}", sys.count());
         }
         if let Some(path) = &args.stats_json {
-            let j = engine.stats().to_json();
+            let j = stats.to_json();
             let j = format!(
                 "{},\"syscalls\":{}}}\n",
                 j.trim_end_matches('}'),
@@ -393,6 +399,7 @@ fn spawn_thread(
             match ending {
                 Ending::ThreadExited(_) => {
                     child_sys.exit_thread(&mut child_space.0);
+                    *g.ended_stats.lock().unwrap_or_else(|e| e.into_inner()) += engine.stats();
                     let mut n = g.others.lock().unwrap_or_else(|e| e.into_inner());
                     *n -= 1;
                     g.ended.notify_all();

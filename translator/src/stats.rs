@@ -37,6 +37,44 @@ pub struct Stats {
     pub invalidated: u64,
 }
 
+impl std::ops::AddAssign<&Stats> for Stats {
+    /// Adds another engine's counters (the engines of a process's guest threads).
+    fn add_assign(&mut self, o: &Stats) {
+        let Stats {
+            blocks_lifted,
+            blocks_compiled,
+            compiled_insns,
+            compile_failures,
+            compile_ns,
+            interp_blocks,
+            interp_insns,
+            jit_blocks,
+            jit_insns,
+            dispatch_jit,
+            chain_hits,
+            chain_patches,
+            jc_hits,
+            jc_misses,
+            invalidated,
+        } = o;
+        self.blocks_lifted += blocks_lifted;
+        self.blocks_compiled += blocks_compiled;
+        self.compiled_insns += compiled_insns;
+        self.compile_failures += compile_failures;
+        self.compile_ns += compile_ns;
+        self.interp_blocks += interp_blocks;
+        self.interp_insns += interp_insns;
+        self.jit_blocks += jit_blocks;
+        self.jit_insns += jit_insns;
+        self.dispatch_jit += dispatch_jit;
+        self.chain_hits += chain_hits;
+        self.chain_patches += chain_patches;
+        self.jc_hits += jc_hits;
+        self.jc_misses += jc_misses;
+        self.invalidated += invalidated;
+    }
+}
+
 impl Stats {
     /// Lookups of a guest PC by the dispatcher (one per interpreted block or entry to code).
     pub fn dispatcher_lookups(&self) -> u64 {
