@@ -1,9 +1,11 @@
 //! Guest threads under `xarch run`: `tests/threads/threads.c` (pthreads), built static for
 //! x86-64 (the reference, run natively), AArch64, ppc64le and 32-bit big-endian PowerPC, runs
 //! each case under xarch for every guest and tier and must print what the native build
-//! prints and exit as it does (the `exit3` case: status 3 from a thread's `exit`).
+//! prints and exit as it does (the `exit3` case: status 3 from a thread's `exit`). The host's
+//! dynamic `sort --parallel=4` must sort as natively, with guest threads.
 //!
-//! Inputs: gcc, aarch64-linux-gnu-gcc, powerpc64le-linux-gnu-gcc, powerpc-linux-gnu-gcc.
+//! Inputs: gcc, aarch64-linux-gnu-gcc, powerpc64le-linux-gnu-gcc, powerpc-linux-gnu-gcc,
+//! sort (coreutils).
 
 mod common;
 
@@ -181,4 +183,50 @@ fn ppc_threads_run_as_natively_interpreted() {
 #[test]
 fn ppc_threads_run_as_natively_compiled_at_once() {
     cases_match_native(Guest::Ppc, &["--hot-threshold", "0"]);
+}
+
+/// A real threaded program: the host's own (dynamic, x86-64) `sort --parallel=4` through
+/// `-L /` sorts with helper threads and prints what it prints natively.
+#[test]
+fn x86_64_sort_parallel_matches_native() {
+    let sort = require_tool("sort", "coreutils");
+    let dir = TempDir::new("threads-sort");
+    let input = dir.path().join("numbers.txt");
+    // 300000 numbers from a fixed linear congruential sequence: enough lines that sort
+    // splits the work between threads.
+    let mut x: u64 = 1;
+    let mut text = String::new();
+    for _ in 0..300_000 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        text.push_str(&format!("{}\n", x >> 34));
+    }
+    std::fs::write(&input, text).unwrap();
+    let args = ["-n", "--parallel=4", "-S", "100M"];
+    let t = Duration::from_secs(120);
+    let native = run(Command::new(&sort).args(args).arg(&input), b"", t);
+    assert_eq!(native.code(), 0, "native sort: {}", native.stderr_head());
+    let got = run(
+        Command::new(xarch_bin())
+            .args(["run", "--strace", "-L", "/"])
+            .arg(&sort)
+            .args(args)
+            .arg(&input),
+        b"",
+        t,
+    );
+    assert!(
+        !got.timed_out && got.code() == 0 && got.stdout == native.stdout,
+        "xarch run sort: exit {}{}\n{}",
+        got.code(),
+        if got.timed_out { ", timed out" } else { "" },
+        got.stderr_head()
+    );
+    let strace = String::from_utf8_lossy(&got.stderr);
+    assert!(
+        strace.contains("= <thread>"),
+        "sort started no guest thread:\n{}",
+        got.stderr_head()
+    );
 }
