@@ -45,6 +45,9 @@ const TPIDR_EL0: u32 = sysreg(3, 3, 13, 0, 2);
 const TPIDRRO_EL0: u32 = sysreg(3, 3, 13, 0, 3);
 const CTR: u32 = sysreg(3, 3, 0, 0, 1);
 const DCZID: u32 = sysreg(3, 3, 0, 0, 7);
+/// The ID space Linux emulates for EL0: op0 = 3, op1 = 0, CRn = 0, CRm = 0..7, any op2.
+const ID_FIRST: u32 = sysreg(3, 0, 0, 0, 0);
+const ID_LAST: u32 = sysreg(3, 0, 0, 7, 7);
 const CNTFRQ: u32 = sysreg(3, 3, 14, 0, 0);
 const CNTPCT: u32 = sysreg(3, 3, 14, 0, 1);
 const CNTVCT: u32 = sysreg(3, 3, 14, 0, 2);
@@ -168,7 +171,7 @@ pub fn mrs(cx: &mut Ctx, w: u32) -> LiftResult {
         CTR => cx.b.const64(CTR_EL0),
         DCZID => cx.b.const64(DCZID_EL0),
         // The ID space (op0 = 3, op1 = 0, CRn = 0): what Linux emulates for EL0.
-        id @ 0x4000..=0x403f => match id_register(id >> 3 & 15, id & 7) {
+        id @ ID_FIRST..=ID_LAST => match id_register(id >> 3 & 15, id & 7) {
             Some(v) => cx.b.const64(v),
             None => return Err(TrapKind::Undefined),
         },
