@@ -473,6 +473,31 @@ impl Gen<'_> {
     }
 }
 
+/// 0F opcodes of the packed integer, logic, unpack, pack and shift-by-register operations
+/// that MMX (no prefix) and SSE2 (66) share.
+const PACKED_INT_OPS: [u8; 55] = [
+    0xef, 0xdb, 0xdf, 0xeb, 0xfc, 0xfd, 0xfe, 0xd4, 0xf8, 0xf9, 0xfa, 0xfb, 0x74, 0x75, 0x76, 0x64,
+    0x65, 0x66, 0xda, 0xde, 0xea, 0xee, 0xdc, 0xdd, 0xd8, 0xd9, 0xec, 0xed, 0xe8, 0xe9, 0xd5, 0x60,
+    0x61, 0x62, 0x68, 0x69, 0x6a, 0x63, 0x67, 0x6b, 0xe0, 0xe3, 0xe4, 0xe5, 0xf5, 0xf6, 0xd1, 0xd2,
+    0xd3, 0xe1, 0xe2, 0xf1, 0xf2, 0xf3, 0xf4,
+];
+/// With 66 only: PUNPCKLQDQ/PUNPCKHQDQ and the PD logic and unpacks.
+const SSE2_ONLY_OPS: [u8; 8] = [0x6c, 0x6d, 0x54, 0x55, 0x56, 0x57, 0x14, 0x15];
+/// Shifts by an immediate (opcode, ModRM /ext): PSRLW PSRAW PSLLW, …D, PSRLQ PSLLQ, then the
+/// XMM-only PSRLDQ PSLLDQ.
+const SHIFT_IMM: [(u8, u8); 10] = [
+    (0x71, 2),
+    (0x71, 4),
+    (0x71, 6),
+    (0x72, 2),
+    (0x72, 4),
+    (0x72, 6),
+    (0x73, 2),
+    (0x73, 6),
+    (0x73, 3),
+    (0x73, 7),
+];
+
 /// XMM contents: random bits, or lanes of small exact floats so arithmetic is meaningful.
 fn xmm_value(rng: &mut Rng) -> u128 {
     match rng.below(4) {
@@ -538,18 +563,33 @@ impl Gen<'_> {
         }
     }
 
+    /// PSRLW…PSLLQ (and PSRLDQ/PSLLDQ) by an immediate: one of `forms` (opcode, /ext) on
+    /// register `reg`, with a count in and out of range.
+    fn shift_imm(&mut self, prefix: Option<u8>, reg: u8, forms: &[(u8, u8)]) {
+        let (op, ext) = self.rng.pick(forms);
+        self.sse_op(prefix, &[op], ext, Opnd::Reg(reg), false);
+        let c = self
+            .rng
+            .pick(&[0u8, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64, 200]);
+        self.code.push(c);
+    }
+
+    /// MOVD/MOVQ between `reg` and a GPR or memory (0F 6E, or 0F 7E when `store`; REX.W
+    /// at random).
+    fn movd_gpr(&mut self, prefix: Option<u8>, store: bool, reg: u8) {
+        let rm = self.opnd(64);
+        let w = self.rng.below(2) == 0;
+        self.sse_op(prefix, &[if store { 0x7e } else { 0x6e }], reg, rm, w);
+    }
+
     fn sse(&mut self) {
         let x = self.xreg();
         match self.rng.below(14) {
             // 66 0F packed integer, logic, unpack and pack ops.
             0..=3 => {
-                let op = self.rng.pick(&[
-                    0xefu8, 0xdb, 0xdf, 0xeb, 0xfc, 0xfd, 0xfe, 0xd4, 0xf8, 0xf9, 0xfa, 0xfb, 0x74,
-                    0x75, 0x76, 0x64, 0x65, 0x66, 0xda, 0xde, 0xea, 0xee, 0xdc, 0xdd, 0xd8, 0xd9,
-                    0xec, 0xed, 0xe8, 0xe9, 0xd5, 0x60, 0x61, 0x62, 0x68, 0x69, 0x6a, 0x6c, 0x6d,
-                    0x63, 0x67, 0x6b, 0x54, 0x55, 0x56, 0x57, 0x14, 0x15, 0xe0, 0xe3, 0xe4, 0xe5,
-                    0xf6, 0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5,
-                ]);
+                let op = self
+                    .rng
+                    .pick(&[&PACKED_INT_OPS[..], &SSE2_ONLY_OPS].concat());
                 let rm = self.xrm();
                 self.sse_op(Some(0x66), &[op], x, rm, false);
             }
@@ -583,23 +623,7 @@ impl Gen<'_> {
             }
             // Shifts by an immediate.
             6 => {
-                let (op, ext) = self.rng.pick(&[
-                    (0x71u8, 2u8),
-                    (0x71, 4),
-                    (0x71, 6),
-                    (0x72, 2),
-                    (0x72, 4),
-                    (0x72, 6),
-                    (0x73, 2),
-                    (0x73, 6),
-                    (0x73, 3),
-                    (0x73, 7),
-                ]);
-                self.sse_op(Some(0x66), &[op], ext, Opnd::Reg(x), false);
-                let c = self
-                    .rng
-                    .pick(&[0u8, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64, 200]);
-                self.code.push(c);
+                self.shift_imm(Some(0x66), x, &SHIFT_IMM);
             }
             // PMOVMSKB, MOVMSKPS/PD, PEXTRW, to a GPR.
             7 => {
@@ -616,16 +640,7 @@ impl Gen<'_> {
             }
             // MOVD/MOVQ between GPRs and XMM, MOVQ xmm forms, PINSRW.
             8 => match self.rng.below(5) {
-                0 => {
-                    let rm = self.opnd(64);
-                    let w = self.rng.below(2) == 0;
-                    self.sse_op(Some(0x66), &[0x6e], x, rm, w);
-                }
-                1 => {
-                    let rm = self.opnd(64);
-                    let w = self.rng.below(2) == 0;
-                    self.sse_op(Some(0x66), &[0x7e], x, rm, w);
-                }
+                k @ (0 | 1) => self.movd_gpr(Some(0x66), k == 1, x),
                 2 => {
                     let rm = self.xrm();
                     self.sse_op(Some(0xf3), &[0x7e], x, rm, false);
@@ -905,33 +920,14 @@ impl Gen<'_> {
         match self.rng.below(12) {
             // 0F packed integer, logic, unpack, pack, shift-by-register, SSE integer ops.
             0..=3 => {
-                let op = self.rng.pick(&[
-                    0xefu8, 0xdb, 0xdf, 0xeb, 0xfc, 0xfd, 0xfe, 0xd4, 0xf8, 0xf9, 0xfa, 0xfb, 0x74,
-                    0x75, 0x76, 0x64, 0x65, 0x66, 0xda, 0xde, 0xea, 0xee, 0xdc, 0xdd, 0xd8, 0xd9,
-                    0xec, 0xed, 0xe8, 0xe9, 0xd5, 0x60, 0x61, 0x62, 0x68, 0x69, 0x6a, 0x63, 0x67,
-                    0x6b, 0xe0, 0xe3, 0xe4, 0xe5, 0xf5, 0xf6, 0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1,
-                    0xf2, 0xf3, 0xf4,
-                ]);
+                let op = self.rng.pick(&PACKED_INT_OPS);
                 let rm = self.mrm();
                 self.sse_op(None, &[op], m, rm, false);
             }
             // Shifts by an immediate.
             4 => {
-                let (op, ext) = self.rng.pick(&[
-                    (0x71u8, 2u8),
-                    (0x71, 4),
-                    (0x71, 6),
-                    (0x72, 2),
-                    (0x72, 4),
-                    (0x72, 6),
-                    (0x73, 2),
-                    (0x73, 6),
-                ]);
-                self.sse_op(None, &[op], ext, Opnd::Reg(m), false);
-                let c = self
-                    .rng
-                    .pick(&[0u8, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64, 200]);
-                self.code.push(c);
+                // Not PSRLDQ/PSLLDQ (XMM only).
+                self.shift_imm(None, m, &SHIFT_IMM[..8]);
             }
             // SSSE3 (0F 38) and PALIGNR (0F 3A 0F).
             5 => {
@@ -950,16 +946,7 @@ impl Gen<'_> {
             }
             // MOVD/MOVQ with GPRs and memory, MOVQ, MOVNTQ.
             6 => match self.rng.below(5) {
-                0 => {
-                    let rm = self.opnd(64);
-                    let w = self.rng.below(2) == 0;
-                    self.sse_op(None, &[0x6e], m, rm, w);
-                }
-                1 => {
-                    let rm = self.opnd(64);
-                    let w = self.rng.below(2) == 0;
-                    self.sse_op(None, &[0x7e], m, rm, w);
-                }
+                k @ (0 | 1) => self.movd_gpr(None, k == 1, m),
                 2 => {
                     let rm = self.mrm();
                     self.sse_op(None, &[0x6f], m, rm, false);
@@ -1096,12 +1083,7 @@ struct NativeCtx {
 fn build_native(page: &mut [u8], body: &[u8]) -> usize {
     let mut c: Vec<u8> = vec![0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57];
     let slot = page.len() - 8;
-    let rip_rel = |c: &mut Vec<u8>, prefix: &[u8]| {
-        c.extend_from_slice(prefix);
-        let end = c.len() + 4;
-        c.extend_from_slice(&((slot as i64 - end as i64) as i32).to_le_bytes());
-    };
-    rip_rel(&mut c, &[0x48, 0x89, 0x3d]); // mov [rip+slot], rdi
+    rip_rel(&mut c, &[0x48, 0x89, 0x3d], slot); // mov [rip+slot], rdi
     c.extend_from_slice(&[0xff, 0xb7, 0x80, 0, 0, 0, 0x9d]); // push [rdi+0x80]; popfq
     for r in (0u8..16).filter(|&r| r != 4 && r != 7) {
         c.extend_from_slice(&[0x48 | ((r >> 3) << 2), 0x8b, 0x80 | ((r & 7) << 3) | 7]);
@@ -1125,7 +1107,7 @@ fn build_native(page: &mut [u8], body: &[u8]) -> usize {
     c.extend_from_slice(&[0x48, 0x8b, 0xbf, 0x38, 0, 0, 0]); // mov rdi, [rdi+56]
     c.extend_from_slice(body);
     c.push(0x50); // push rax
-    rip_rel(&mut c, &[0x48, 0x8b, 0x05]); // mov rax, [rip+slot]
+    rip_rel(&mut c, &[0x48, 0x8b, 0x05], slot); // mov rax, [rip+slot]
     for r in (1u8..16).filter(|&r| r != 4) {
         c.extend_from_slice(&[0x48 | ((r >> 3) << 2), 0x89, 0x80 | ((r & 7) << 3)]);
         c.extend_from_slice(&(8 * u32::from(r)).to_le_bytes());
@@ -1168,83 +1150,21 @@ struct Case {
 
 /// Runs every case natively in a forked child; gives (final ctx, final memory) per case.
 fn run_native(cases: &[Case]) -> Vec<(NativeCtx, [u8; MEM_LEN])> {
-    let out_len = cases.len() * std::mem::size_of::<(NativeCtx, [u8; MEM_LEN])>();
-    // SAFETY: anonymous shared mappings, checked for MAP_FAILED; the child writes the results
-    // the parent reads after waitpid.
-    unsafe {
-        let shared = libc::mmap(
-            std::ptr::null_mut(),
-            out_len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        assert_ne!(shared, libc::MAP_FAILED);
-        let pid = libc::fork();
-        assert!(pid >= 0, "fork");
-        if pid == 0 {
-            let page = libc::mmap(
-                std::ptr::null_mut(),
-                4096,
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            if page == libc::MAP_FAILED {
-                libc::_exit(2);
-            }
-            let page_bytes = std::slice::from_raw_parts_mut(page as *mut u8, 4096);
-            let results = shared as *mut (NativeCtx, [u8; MEM_LEN]);
-            // Legacy SSE memory operands of packed instructions must be 16-byte aligned.
-            #[repr(C, align(16))]
-            struct Aligned([u8; MEM_LEN]);
-            let mut mem = Aligned([0u8; MEM_LEN]);
-            for (k, case) in cases.iter().enumerate() {
-                build_native(page_bytes, &case.seq.code);
-                mem.0.copy_from_slice(&case.mem);
-                let mut ctx = case.init;
-                ctx.gpr[15] = mem.0.as_mut_ptr() as u64;
-                let f: extern "C" fn(*mut NativeCtx) = std::mem::transmute(page);
-                f(&mut ctx);
-                results.add(k).write((ctx, mem.0));
-            }
-            libc::_exit(0);
-        }
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        assert!(
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            "native child failed: status {status:#x}"
-        );
-        let results =
-            std::slice::from_raw_parts(shared as *const (NativeCtx, [u8; MEM_LEN]), cases.len())
-                .to_vec();
-        libc::munmap(shared, out_len);
-        results
-    }
-}
-
-fn disasm_all(code: &[u8]) -> String {
-    let mut out = String::new();
-    let mut at = 0;
-    while at < code.len() {
-        let len = xarch_isa_x86::decode::decode(&code[at..])
-            .map(|i| i.len as usize)
-            .unwrap_or(1);
-        let bytes: Vec<String> = code[at..at + len]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        out += &format!(
-            "    {:<30} {}\n",
-            bytes.join(" "),
-            xarch_isa_x86::disasm::disassemble(at as u64, &code[at..])
-        );
-        at += len;
-    }
-    out
+    // Legacy SSE memory operands of packed instructions must be 16-byte aligned.
+    #[repr(C, align(16))]
+    struct Aligned([u8; MEM_LEN]);
+    let mut mem = Aligned([0u8; MEM_LEN]);
+    run_forked(cases.len(), |page, k| {
+        let case = &cases[k];
+        build_native(page.bytes(), &case.seq.code);
+        mem.0.copy_from_slice(&case.mem);
+        let mut ctx = case.init;
+        ctx.gpr[15] = mem.0.as_mut_ptr() as u64;
+        // SAFETY: build_native wrote a function that loads and saves the registers through
+        // ctx and touches only ctx, mem (through r15) and its own stack frame.
+        unsafe { page.call(&mut ctx) };
+        (ctx, mem.0)
+    })
 }
 
 #[test]

@@ -78,6 +78,14 @@ fn m(code: &[u8], a: u64, b: u64) -> u64 {
     mm(&s, 0)
 }
 
+/// `op mm0, mm1` (0F op C1) with MM0 = a, MM1 = b, for each (mnemonic, op, new MM0).
+fn ops(a: u64, b: u64, cases: &[(&str, u8, u64)]) {
+    for &(name, op, want) in cases {
+        let got = m(&[0x0f, op, 0xc1], a, b);
+        assert_eq!(got, want, "{name} mm0, mm1 of {a:#018x}, {b:#018x}");
+    }
+}
+
 fn undefined(code: &[u8]) {
     let mut c = vec![0x90];
     c.extend_from_slice(code);
@@ -175,65 +183,50 @@ fn movd_movq() {
 fn add_sub_saturating() {
     let a = b8([0x01, 0xff, 0x7f, 0x80, 0x10, 0x00, 0xfe, 0x81]);
     let b = b8([0x01, 0x02, 0x01, 0xff, 0xf0, 0x00, 0x03, 0x81]);
-    // paddb / paddsb / paddusb / psubb / psubsb / psubusb.
-    assert_eq!(
-        m(&[0x0f, 0xfc, 0xc1], a, b),
-        b8([2, 1, 0x80, 0x7f, 0, 0, 1, 2])
-    );
-    assert_eq!(
-        m(&[0x0f, 0xec, 0xc1], a, b),
-        b8([2, 1, 0x7f, 0x80, 0, 0, 1, 0x80])
-    );
-    assert_eq!(
-        m(&[0x0f, 0xdc, 0xc1], a, b),
-        b8([2, 0xff, 0x80, 0xff, 0xff, 0, 0xff, 0xff])
-    );
-    assert_eq!(
-        m(&[0x0f, 0xf8, 0xc1], a, b),
-        b8([0, 0xfd, 0x7e, 0x81, 0x20, 0, 0xfb, 0])
-    );
-    assert_eq!(
-        m(&[0x0f, 0xe8, 0xc1], a, b),
-        b8([0, 0xfd, 0x7e, 0x81, 0x20, 0, 0xfb, 0])
-    );
-    assert_eq!(
-        m(&[0x0f, 0xd8, 0xc1], a, b),
-        b8([0, 0xfd, 0x7e, 0, 0, 0, 0xfb, 0])
+    ops(
+        a,
+        b,
+        &[
+            ("paddb", 0xfc, b8([2, 1, 0x80, 0x7f, 0, 0, 1, 2])),
+            ("paddsb", 0xec, b8([2, 1, 0x7f, 0x80, 0, 0, 1, 0x80])),
+            (
+                "paddusb",
+                0xdc,
+                b8([2, 0xff, 0x80, 0xff, 0xff, 0, 0xff, 0xff]),
+            ),
+            ("psubb", 0xf8, b8([0, 0xfd, 0x7e, 0x81, 0x20, 0, 0xfb, 0])),
+            ("psubsb", 0xe8, b8([0, 0xfd, 0x7e, 0x81, 0x20, 0, 0xfb, 0])),
+            ("psubusb", 0xd8, b8([0, 0xfd, 0x7e, 0, 0, 0, 0xfb, 0])),
+        ],
     );
     // psubsb 0x80 - 0x01 = -128 - 1 saturates to 0x80; 0x7f - 0xff = 127 + 1 to 0x7f.
-    assert_eq!(
-        m(
-            &[0x0f, 0xe8, 0xc1],
-            b8([0x80, 0x7f, 0, 0, 0, 0, 0, 0]),
-            b8([1, 0xff, 0, 0, 0, 0, 0, 0])
-        ),
-        b8([0x80, 0x7f, 0, 0, 0, 0, 0, 0])
+    ops(
+        b8([0x80, 0x7f, 0, 0, 0, 0, 0, 0]),
+        b8([1, 0xff, 0, 0, 0, 0, 0, 0]),
+        &[("psubsb", 0xe8, b8([0x80, 0x7f, 0, 0, 0, 0, 0, 0]))],
     );
-    let a = w4([0x7fff, 0x8000, 0xffff, 0x0001]);
-    let b = w4([0x0001, 0xffff, 0x0001, 0x0002]);
-    // paddw / paddsw / paddusw / psubw / psubsw / psubusw.
-    assert_eq!(m(&[0x0f, 0xfd, 0xc1], a, b), w4([0x8000, 0x7fff, 0, 3]));
-    assert_eq!(m(&[0x0f, 0xed, 0xc1], a, b), w4([0x7fff, 0x8000, 0, 3]));
-    assert_eq!(
-        m(&[0x0f, 0xdd, 0xc1], a, b),
-        w4([0x8000, 0xffff, 0xffff, 3])
+    ops(
+        w4([0x7fff, 0x8000, 0xffff, 0x0001]),
+        w4([0x0001, 0xffff, 0x0001, 0x0002]),
+        &[
+            ("paddw", 0xfd, w4([0x8000, 0x7fff, 0, 3])),
+            ("paddsw", 0xed, w4([0x7fff, 0x8000, 0, 3])),
+            ("paddusw", 0xdd, w4([0x8000, 0xffff, 0xffff, 3])),
+            ("psubw", 0xf9, w4([0x7ffe, 0x8001, 0xfffe, 0xffff])),
+            ("psubsw", 0xe9, w4([0x7ffe, 0x8001, 0xfffe, 0xffff])),
+            ("psubusw", 0xd9, w4([0x7ffe, 0, 0xfffe, 0])),
+        ],
     );
-    assert_eq!(
-        m(&[0x0f, 0xf9, 0xc1], a, b),
-        w4([0x7ffe, 0x8001, 0xfffe, 0xffff])
+    ops(
+        d2(0xffff_ffff, 5),
+        d2(1, 7),
+        &[
+            ("paddd", 0xfe, d2(0, 12)),
+            ("psubd", 0xfa, d2(0xffff_fffe, 0xffff_fffe)),
+            ("paddq", 0xd4, d2(0, 13)),
+        ],
     );
-    assert_eq!(
-        m(&[0x0f, 0xe9, 0xc1], a, b),
-        w4([0x7ffe, 0x8001, 0xfffe, 0xffff])
-    );
-    assert_eq!(m(&[0x0f, 0xd9, 0xc1], a, b), w4([0x7ffe, 0, 0xfffe, 0]));
-    // paddd / psubd / paddq / psubq.
-    let a = d2(0xffff_ffff, 5);
-    let b = d2(1, 7);
-    assert_eq!(m(&[0x0f, 0xfe, 0xc1], a, b), d2(0, 12));
-    assert_eq!(m(&[0x0f, 0xfa, 0xc1], a, b), d2(0xffff_fffe, 0xffff_fffe));
-    assert_eq!(m(&[0x0f, 0xd4, 0xc1], a, b), d2(0, 13));
-    assert_eq!(m(&[0x0f, 0xfb, 0xc1], 0, 1), u64::MAX);
+    ops(0, 1, &[("psubq", 0xfb, u64::MAX)]);
     // paddb mm0, [rdi].
     let s = mrun(
         &[0x0f, 0xfc, 0x07],
@@ -246,65 +239,57 @@ fn add_sub_saturating() {
 
 #[test]
 fn compares_and_logic() {
-    let a = b8([1, 2, 3, 0x80, 5, 6, 7, 8]);
-    let b = b8([1, 0, 3, 0x7f, 0, 6, 0, 9]);
-    // pcmpeqb / pcmpgtb (signed).
-    assert_eq!(
-        m(&[0x0f, 0x74, 0xc1], a, b),
-        b8([0xff, 0, 0xff, 0, 0, 0xff, 0, 0])
+    ops(
+        b8([1, 2, 3, 0x80, 5, 6, 7, 8]),
+        b8([1, 0, 3, 0x7f, 0, 6, 0, 9]),
+        &[
+            ("pcmpeqb", 0x74, b8([0xff, 0, 0xff, 0, 0, 0xff, 0, 0])),
+            ("pcmpgtb", 0x64, b8([0, 0xff, 0, 0, 0xff, 0, 0xff, 0])),
+        ],
     );
-    assert_eq!(
-        m(&[0x0f, 0x64, 0xc1], a, b),
-        b8([0, 0xff, 0, 0, 0xff, 0, 0xff, 0])
+    ops(
+        w4([1, 0x8000, 3, 4]),
+        w4([1, 1, 4, 3]),
+        &[
+            ("pcmpeqw", 0x75, w4([0xffff, 0, 0, 0])),
+            ("pcmpgtw", 0x65, w4([0, 0, 0, 0xffff])),
+        ],
     );
-    let a = w4([1, 0x8000, 3, 4]);
-    let b = w4([1, 1, 4, 3]);
-    // pcmpeqw / pcmpgtw.
-    assert_eq!(m(&[0x0f, 0x75, 0xc1], a, b), w4([0xffff, 0, 0, 0]));
-    assert_eq!(m(&[0x0f, 0x65, 0xc1], a, b), w4([0, 0, 0, 0xffff]));
-    // pcmpeqd / pcmpgtd.
-    assert_eq!(m(&[0x0f, 0x76, 0xc1], d2(5, 6), d2(5, 7)), d2(u32::MAX, 0));
-    assert_eq!(
-        m(&[0x0f, 0x66, 0xc1], d2(5, 0x8000_0000), d2(4, 7)),
-        d2(u32::MAX, 0)
+    ops(d2(5, 6), d2(5, 7), &[("pcmpeqd", 0x76, d2(u32::MAX, 0))]);
+    ops(
+        d2(5, 0x8000_0000),
+        d2(4, 7),
+        &[("pcmpgtd", 0x66, d2(u32::MAX, 0))],
     );
     let a = 0xff00_ff00_f0f0_1234u64;
     let b = 0x0f0f_0f0f_ffff_4321u64;
-    assert_eq!(m(&[0x0f, 0xdb, 0xc1], a, b), a & b);
-    assert_eq!(m(&[0x0f, 0xdf, 0xc1], a, b), !a & b);
-    assert_eq!(m(&[0x0f, 0xeb, 0xc1], a, b), a | b);
-    assert_eq!(m(&[0x0f, 0xef, 0xc1], a, b), a ^ b);
+    ops(
+        a,
+        b,
+        &[
+            ("pand", 0xdb, a & b),
+            ("pandn", 0xdf, !a & b),
+            ("por", 0xeb, a | b),
+            ("pxor", 0xef, a ^ b),
+        ],
+    );
 }
 
 #[test]
 fn unpacks_and_packs() {
     let a = b8([0, 1, 2, 3, 4, 5, 6, 7]);
     let b = b8([0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17]);
-    // punpcklbw / punpckhbw.
-    assert_eq!(
-        m(&[0x0f, 0x60, 0xc1], a, b),
-        b8([0, 0x10, 1, 0x11, 2, 0x12, 3, 0x13])
-    );
-    assert_eq!(
-        m(&[0x0f, 0x68, 0xc1], a, b),
-        b8([4, 0x14, 5, 0x15, 6, 0x16, 7, 0x17])
-    );
-    // punpcklwd / punpckhwd / punpckldq / punpckhdq.
-    assert_eq!(
-        m(&[0x0f, 0x61, 0xc1], a, b),
-        b8([0, 1, 0x10, 0x11, 2, 3, 0x12, 0x13])
-    );
-    assert_eq!(
-        m(&[0x0f, 0x69, 0xc1], a, b),
-        b8([4, 5, 0x14, 0x15, 6, 7, 0x16, 0x17])
-    );
-    assert_eq!(
-        m(&[0x0f, 0x62, 0xc1], a, b),
-        b8([0, 1, 2, 3, 0x10, 0x11, 0x12, 0x13])
-    );
-    assert_eq!(
-        m(&[0x0f, 0x6a, 0xc1], a, b),
-        b8([4, 5, 6, 7, 0x14, 0x15, 0x16, 0x17])
+    ops(
+        a,
+        b,
+        &[
+            ("punpcklbw", 0x60, b8([0, 0x10, 1, 0x11, 2, 0x12, 3, 0x13])),
+            ("punpckhbw", 0x68, b8([4, 0x14, 5, 0x15, 6, 0x16, 7, 0x17])),
+            ("punpcklwd", 0x61, b8([0, 1, 0x10, 0x11, 2, 3, 0x12, 0x13])),
+            ("punpckhwd", 0x69, b8([4, 5, 0x14, 0x15, 6, 7, 0x16, 0x17])),
+            ("punpckldq", 0x62, b8([0, 1, 2, 3, 0x10, 0x11, 0x12, 0x13])),
+            ("punpckhdq", 0x6a, b8([4, 5, 6, 7, 0x14, 0x15, 0x16, 0x17])),
+        ],
     );
     // punpcklbw mm0, [rdi] reads an m32 (the last 4 bytes of the data page are enough).
     let s = mrun(

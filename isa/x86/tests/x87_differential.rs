@@ -231,17 +231,12 @@ struct NativeCtx {
 fn build_native(page: &mut [u8], body: &[u8]) {
     let mut c: Vec<u8> = vec![0x53, 0x55, 0x41, 0x57];
     let slot = page.len() - 8;
-    let rip_rel = |c: &mut Vec<u8>, prefix: &[u8]| {
-        c.extend_from_slice(prefix);
-        let end = c.len() + 4;
-        c.extend_from_slice(&((slot as i64 - end as i64) as i32).to_le_bytes());
-    };
-    rip_rel(&mut c, &[0x48, 0x89, 0x3d]); // mov [rip+slot], rdi
+    rip_rel(&mut c, &[0x48, 0x89, 0x3d], slot); // mov [rip+slot], rdi
     c.extend_from_slice(&[0x48, 0x0f, 0xae, 0x0f]); // fxrstor64 [rdi]
     c.extend_from_slice(&[0x4c, 0x8b, 0xbf, 0x00, 0x02, 0, 0]); // mov r15, [rdi+512]
     c.extend_from_slice(&[0xff, 0xb7, 0x08, 0x02, 0, 0, 0x9d]); // push [rdi+520]; popfq
     c.extend_from_slice(body);
-    rip_rel(&mut c, &[0x48, 0x8b, 0x05]); // mov rax, [rip+slot]
+    rip_rel(&mut c, &[0x48, 0x8b, 0x05], slot); // mov rax, [rip+slot]
     c.extend_from_slice(&[0x48, 0x0f, 0xae, 0x00]); // fxsave64 [rax]
     c.extend_from_slice(&[0x9c, 0x8f, 0x80, 0x08, 0x02, 0, 0]); // pushfq; pop [rax+520]
     c.extend_from_slice(&[0xdb, 0xe3]); // fninit: leave a clean FPU to the Rust code
@@ -259,60 +254,18 @@ struct Case {
 
 /// Runs every case natively in a forked child; gives (final ctx, final memory) per case.
 fn run_native(cases: &[Case]) -> Vec<(NativeCtx, [u8; MEM_LEN])> {
-    let out_len = cases.len() * std::mem::size_of::<(NativeCtx, [u8; MEM_LEN])>();
-    // SAFETY: anonymous shared mappings, checked for MAP_FAILED; the child writes the results
-    // the parent reads after waitpid; the generated code only touches the ctx and memory
-    // passed to it (and its own stack frame).
-    unsafe {
-        let shared = libc::mmap(
-            std::ptr::null_mut(),
-            out_len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        assert_ne!(shared, libc::MAP_FAILED);
-        let pid = libc::fork();
-        assert!(pid >= 0, "fork");
-        if pid == 0 {
-            let page = libc::mmap(
-                std::ptr::null_mut(),
-                4096,
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            if page == libc::MAP_FAILED {
-                libc::_exit(2);
-            }
-            let page_bytes = std::slice::from_raw_parts_mut(page as *mut u8, 4096);
-            let results = shared as *mut (NativeCtx, [u8; MEM_LEN]);
-            let mut mem = [0u8; MEM_LEN];
-            for (k, case) in cases.iter().enumerate() {
-                build_native(page_bytes, &case.code);
-                mem.copy_from_slice(&case.mem);
-                let mut ctx = case.init;
-                ctx.mem = mem.as_mut_ptr() as u64;
-                let f: extern "C" fn(*mut NativeCtx) = std::mem::transmute(page);
-                f(&mut ctx);
-                results.add(k).write((ctx, mem));
-            }
-            libc::_exit(0);
-        }
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        assert!(
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            "native child failed: status {status:#x}"
-        );
-        let results =
-            std::slice::from_raw_parts(shared as *const (NativeCtx, [u8; MEM_LEN]), cases.len())
-                .to_vec();
-        libc::munmap(shared, out_len);
-        results
-    }
+    let mut mem = [0u8; MEM_LEN];
+    run_forked(cases.len(), |page, k| {
+        let case = &cases[k];
+        build_native(page.bytes(), &case.code);
+        mem.copy_from_slice(&case.mem);
+        let mut ctx = case.init;
+        ctx.mem = mem.as_mut_ptr() as u64;
+        // SAFETY: build_native wrote a function that loads and saves the x87 state through
+        // ctx and touches only ctx, mem (through r15) and its own stack frame.
+        unsafe { page.call(&mut ctx) };
+        (ctx, mem)
+    })
 }
 
 fn u16_at(b: &[u8], o: usize) -> u16 {
@@ -466,27 +419,6 @@ fn close_enough(a: u128, b: u128) -> bool {
     // their argument in f64: their absolute error is what stays small there).
     let abs = (va - mb).abs() * 2f64.powi(eb - 16383);
     (va - mb).abs() <= mb.abs() * 2f64.powi(-50) + f64::MIN_POSITIVE || abs <= 2f64.powi(-52)
-}
-
-fn disasm_all(code: &[u8]) -> String {
-    let mut out = String::new();
-    let mut at = 0;
-    while at < code.len() {
-        let len = xarch_isa_x86::decode::decode(&code[at..])
-            .map(|i| i.len as usize)
-            .unwrap_or(1);
-        let bytes: Vec<String> = code[at..at + len]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        out += &format!(
-            "    {:<24} {}\n",
-            bytes.join(" "),
-            xarch_isa_x86::disasm::disassemble(at as u64, &code[at..])
-        );
-        at += len;
-    }
-    out
 }
 
 fn run_cases(cases: Vec<Case>) -> Vec<String> {

@@ -123,3 +123,107 @@ pub const RSP: usize = 4;
 pub const RBP: usize = 5;
 pub const RSI: usize = 6;
 pub const RDI: usize = 7;
+
+/// A 4 KiB read-write-execute page for generated native code, in the child of
+/// [`run_forked`].
+pub struct NativePage(&'static mut [u8]);
+
+impl NativePage {
+    pub fn bytes(&mut self) -> &mut [u8] {
+        self.0
+    }
+
+    /// Calls the function at the start of the page with `arg` (in RDI).
+    ///
+    /// # Safety
+    /// The page must hold a System V function of one pointer argument that touches only
+    /// what `arg` points to (and what that names) and its own stack frame, and returns.
+    pub unsafe fn call<C>(&self, arg: *mut C) {
+        // SAFETY: the caller vouches for the code; the page is executable.
+        unsafe {
+            let f: extern "C" fn(*mut C) = std::mem::transmute(self.0.as_ptr());
+            f(arg)
+        }
+    }
+}
+
+/// Runs `each(page, k)` for k in 0..n in a forked child (generated code that goes wrong
+/// takes the child, not the test, down) and gives what each returned, in order. `each`
+/// builds code into the page and runs it (see [`NativePage::call`]).
+pub fn run_forked<T: Copy>(n: usize, mut each: impl FnMut(&mut NativePage, usize) -> T) -> Vec<T> {
+    let out_len = (n * std::mem::size_of::<T>()).max(1);
+    // SAFETY: anonymous mappings, checked for MAP_FAILED; the child writes n results into the
+    // shared one (sized and aligned for them: mmap gives page alignment) before it exits,
+    // and the parent reads them only after waitpid.
+    unsafe {
+        let shared = libc::mmap(
+            std::ptr::null_mut(),
+            out_len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert_ne!(shared, libc::MAP_FAILED, "mmap of the result area");
+        let pid = libc::fork();
+        assert!(pid >= 0, "fork");
+        if pid == 0 {
+            let page = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if page == libc::MAP_FAILED {
+                libc::_exit(2);
+            }
+            let mut page = NativePage(std::slice::from_raw_parts_mut(page as *mut u8, 4096));
+            let results = shared as *mut T;
+            for k in 0..n {
+                results.add(k).write(each(&mut page, k));
+            }
+            libc::_exit(0);
+        }
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "native child failed: status {status:#x}"
+        );
+        let results = std::slice::from_raw_parts(shared as *const T, n).to_vec();
+        libc::munmap(shared, out_len);
+        results
+    }
+}
+
+/// Appends `prefix` (an instruction up to its disp32) and the RIP-relative displacement that
+/// reaches offset `slot` of the same code buffer.
+pub fn rip_rel(c: &mut Vec<u8>, prefix: &[u8], slot: usize) {
+    c.extend_from_slice(prefix);
+    let end = c.len() + 4;
+    c.extend_from_slice(&((slot as i64 - end as i64) as i32).to_le_bytes());
+}
+
+/// `code` as one line per instruction: bytes, then the disassembly (for failure reports).
+pub fn disasm_all(code: &[u8]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    while at < code.len() {
+        let len = xarch_isa_x86::decode::decode(&code[at..])
+            .map(|i| i.len as usize)
+            .unwrap_or(1);
+        let bytes: Vec<String> = code[at..at + len]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        out += &format!(
+            "    {:<30} {}\n",
+            bytes.join(" "),
+            xarch_isa_x86::disasm::disassemble(at as u64, &code[at..])
+        );
+        at += len;
+    }
+    out
+}
