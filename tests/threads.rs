@@ -26,6 +26,7 @@ const CASES: &[&str] = &[
     "many",
     "mmap",
     "selfmod",
+    "mainexit",
 ];
 
 /// The builds of `threads.c`: x86-64 (also the native reference) and the DBT guests.

@@ -4,7 +4,8 @@
  * a thread while the others block), signal (pthread_kill runs the handler on that thread),
  * many (threads created and ended in waves), mmap (one thread maps code-free memory that
  * another uses), selfmod (a thread rewrites code that only the first thread ran, while it
- * runs it: every thread's translations of that page must go). */
+ * runs it: every thread's translations of that page must go), mainexit (the first thread
+ * leaves by pthread_exit; the process ends when the last thread does). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -265,6 +266,21 @@ static int selfmod(void) {
     return 0;
 }
 
+static void *late_worker(void *arg) {
+    usleep(30000);
+    printf("worker done after main left\n");
+    fflush(stdout);
+    return arg;
+}
+
+static int mainexit(void) {
+    pthread_t t;
+    pthread_create(&t, NULL, late_worker, NULL);
+    printf("main leaving\n");
+    fflush(stdout);
+    pthread_exit(NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *c = argv[1];
@@ -277,5 +293,6 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "many")) return many();
     if (!strcmp(c, "mmap")) return mmap_case();
     if (!strcmp(c, "selfmod")) return selfmod();
+    if (!strcmp(c, "mainexit")) return mainexit();
     return 2;
 }
