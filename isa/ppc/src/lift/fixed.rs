@@ -149,24 +149,15 @@ pub fn mul_div(ctx: &mut Ctx, w: u32) -> LiftResult {
             p
         }
         75 | 11 => {
-            // mulhw / mulhwu
+            // mulhw / mulhwu: the high word of the 64-bit product, zero-extended.
             let a = ctx.gpr32(ra_);
             let b = ctx.gpr32(rb_);
-            let p = if x == 75 {
-                let a = ctx.b.sext(Type::I64, a);
-                let b = ctx.b.sext(Type::I64, b);
-                let p = ctx.b.mul(a, b);
-                let s = ctx.b.const64(32);
-                ctx.b.ashr(p, s)
+            let hi = if x == 75 {
+                ctx.b.smulhi(a, b)
             } else {
-                let a = ctx.b.zext(Type::I64, a);
-                let b = ctx.b.zext(Type::I64, b);
-                let p = ctx.b.mul(a, b);
-                let s = ctx.b.const64(32);
-                ctx.b.lshr(p, s)
+                ctx.b.umulhi(a, b)
             };
-            let lo = ctx.b.trunc(Type::I32, p);
-            ctx.b.zext(Type::I64, lo)
+            ctx.b.zext(Type::I64, hi)
         }
         491 | 459 => {
             // divw / divwu. Dividing by zero (or the most negative word by -1) leaves RT
@@ -483,7 +474,8 @@ fn dup_word(ctx: &mut Ctx, v32: Value) -> Value {
 /// the doubleword ones): a plain shift when the mask keeps only bits that one shift brings
 /// (`slwi`, `srwi`, `sldi`, `srdi`, ...), a zero extension for a mask of the low 8, 16 or
 /// 32 bits (`clrldi`, ...), and no AND when the mask keeps every bit the shift brings.
-fn rotl_masked(ctx: &mut Ctx, s: Value, sh: u32, m: u64) -> Value {
+/// The result is zero-extended to `out`.
+fn rotl_masked(ctx: &mut Ctx, s: Value, sh: u32, m: u64, out: Type) -> Value {
     let ty = ctx.b.ty(s);
     let all = ty.mask();
     // The low `sh` bits of the rotate come from the top of `s`, the others from `s << sh`.
@@ -498,20 +490,22 @@ fn rotl_masked(ctx: &mut Ctx, s: Value, sh: u32, m: u64) -> Value {
         let n = ctx.b.iconst(ty, sh as u64);
         (ctx.b.rotl(s, n), all)
     };
-    if m == brought {
-        return v;
-    }
     let narrow = match m {
         0xff => Type::I8,
         0xffff => Type::I16,
         0xffff_ffff => Type::I32,
-        _ => return ctx.b.and_imm(v, m),
+        _ => ty,
     };
-    if narrow.bits() >= ty.bits() {
-        return ctx.b.and_imm(v, m);
-    }
-    let t = ctx.b.trunc(narrow, v);
-    ctx.b.zext(ty, t)
+    let r = if m == brought {
+        v
+    } else if narrow.bits() < ty.bits() {
+        // `m` keeps the low 8, 16 or 32 bits: one zero extension, straight to `out`.
+        let t = ctx.b.trunc(narrow, v);
+        return ctx.b.zext(out, t);
+    } else {
+        ctx.b.and_imm(v, m)
+    };
+    if ty == out { r } else { ctx.b.zext(out, r) }
 }
 
 /// rlwinm and rlwnm.
@@ -521,8 +515,7 @@ pub fn rlwinm(ctx: &mut Ctx, w: u32) -> LiftResult {
     let m = mask64(mb + 32, me + 32);
     let imm = w >> 26 == 21;
     let r = if imm && mb <= me {
-        let r32 = rotl_masked(ctx, s, bits(w, 16, 20), m & 0xffff_ffff);
-        ctx.b.zext(Type::I64, r32)
+        rotl_masked(ctx, s, bits(w, 16, 20), m & 0xffff_ffff, Type::I64)
     } else {
         let n = if imm {
             ctx.b.const32(bits(w, 16, 20))
@@ -550,8 +543,7 @@ pub fn rlwimi(ctx: &mut Ctx, w: u32) -> LiftResult {
     let m = mask64(mb + 32, me + 32);
     let ins = if mb <= me {
         // The mask is inside the low word: the rotated word is enough.
-        let r32 = rotl_masked(ctx, s, sh, m & 0xffff_ffff);
-        ctx.b.zext(Type::I64, r32)
+        rotl_masked(ctx, s, sh, m & 0xffff_ffff, Type::I64)
     } else {
         let n = ctx.b.const32(sh);
         let r32 = ctx.b.rotl(s, n);
@@ -577,7 +569,7 @@ pub fn rld_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
         1 => mask64(0, mbe),
         _ => mask64(mbe, 63 - sh),
     };
-    let ins = rotl_masked(ctx, s, sh, m);
+    let ins = rotl_masked(ctx, s, sh, m, Type::I64);
     let r = if x == 3 {
         let old = ctx.gpr(ra(w));
         let keep = ctx.b.and_imm(old, !m);
