@@ -1344,6 +1344,157 @@ fn lfs_and_stfs_keep_snans_and_truncate() {
     }
 }
 
+/// A random FP operand for [`inline_paths_agree_with_the_helper`]: singles, doubles near 1,
+/// zeros, the edges of the inline paths' ranges, denormals, infinities and NaNs.
+fn fp_operand(r: &mut testing::Rng) -> u64 {
+    let m = r.next();
+    let sign = m & 1 << 63;
+    let x: f64 = match r.below(12) {
+        0 => 0.0,
+        1..=3 => {
+            // a single with a small exponent
+            let e = 127 + r.range(-30, 30) as u32;
+            f32::from_bits((e << 23) | (m as u32 & 0x7f_ffff)) as f64
+        }
+        4..=6 => f64::from_bits(((1023 + r.range(-40, 40)) as u64) << 52 | m >> 12),
+        7 => f64::from_bits(((1023 + r.range(-1022, 1023)) as u64) << 52 | m >> 12),
+        8 => r.pick(&[
+            1e-270,
+            1e300,
+            1e150,
+            f32::MIN_POSITIVE as f64,
+            f32::MAX as f64,
+        ]),
+        9 => f64::from_bits(m >> 12), // denormal
+        10 => r.pick(&[f64::INFINITY, 2f64.powi(31), 2147483647.5, -2147483648.5]),
+        _ => f64::from_bits(0x7ff0_0000_0000_0000 | (m >> 12 | 1) & ((1 << 52) - 1)),
+    };
+    x.to_bits() ^ sign
+}
+
+/// The inline common cases of arithmetic (double and single, fused too), frsp, fcti*, fcmpu
+/// and the FPSCR moves against the helper (`host::compute` / `host::store_fpscr`) on random
+/// operands and FPSCRs: the same result, FPSCR and CR field.
+#[test]
+fn inline_paths_agree_with_the_helper() {
+    use xarch_isa_ppc::lift::fp::host::{self, op};
+    let mut r = testing::Rng(0x5eed_f00d_1234_5678);
+    // (word, op of `host::compute`, 64-bit only)
+    let mut cases = Vec::new();
+    for (xo, kind) in [
+        (21, op::ADD),
+        (20, op::SUB),
+        (25, op::MUL),
+        (18, op::DIV),
+        (22, op::SQRT),
+        (29, op::MADD),
+        (28, op::MSUB),
+        (31, op::NMADD),
+        (30, op::NMSUB),
+    ] {
+        for (opc, flag) in [(63, 0), (59, host::SINGLE)] {
+            cases.push((a_form(opc, 1, 2, 3, 4, xo), kind | flag, false));
+        }
+    }
+    cases.push((xf(63, 1, 0, 3, 12, 0), op::RSP, false));
+    cases.push((xf(63, 1, 0, 3, 14, 0), op::CTI, false));
+    cases.push((xf(63, 1, 0, 3, 15, 0), op::CTI | host::CTI_Z, false));
+    cases.push((xf(63, 1, 0, 3, 814, 0), op::CTI | host::CTI_64, true));
+    let ctidz = op::CTI | host::CTI_64 | host::CTI_Z;
+    cases.push((xf(63, 1, 0, 3, 815, 0), ctidz, true));
+    cases.push((xf(63, 5 << 2, 2, 3, 0, 0), op::CMP, false));
+    cases.push((xf(63, 5 << 2, 2, 3, 32, 0), op::CMP | host::ORDERED, false));
+    let mut inline_seen = 0;
+    for i in 0..6000 {
+        let (w, d, only64) = cases[i % cases.len()];
+        let (a, b, c) = (fp_operand(&mut r), fp_operand(&mut r), fp_operand(&mut r));
+        // mostly the inline case (RN = 0, nothing enabled), with random sticky bits
+        let mut fpscr = r.next() as u32 & 0xfe1f_f000;
+        match r.below(8) {
+            0 => fpscr |= r.below(4) as u32,
+            1 => fpscr |= 1 << (3 + r.below(5)),
+            _ => {}
+        }
+        let fpscr = host::summaries(fpscr);
+        let init = st(|s| {
+            s.fpscr = fpscr;
+            s.set_fpr(2, a);
+            s.set_fpr(3, b);
+            s.set_fpr(4, c);
+        });
+        let s = if only64 {
+            run_on(&PPC64LE, &[w], init, &[]).0
+        } else {
+            run_both(&[w], init)
+        };
+        // the helper's operands: FRA, FRB, FRC
+        let (want, wf) = host::compute(fpscr, a, b, c, d);
+        let what = format!("{w:#010x} a={a:#x} b={b:#x} c={c:#x} fpscr={fpscr:#x}");
+        if d & 0xff == op::CMP {
+            assert_eq!(crf(&s, 5) as u64, want, "CR field: {what}");
+        } else {
+            assert_eq!(s.fpr(1), want, "result: {what}");
+        }
+        assert_eq!(s.fpscr, wf, "FPSCR: {what}");
+        if fpscr & 0xfb == 0 {
+            inline_seen += 1;
+        }
+    }
+    assert!(inline_seen > 3000, "{inline_seen}");
+    // mtfsf / mtfsfi / mtfsb0 / mtfsb1
+    for _ in 0..300 {
+        let fpscr = host::summaries(r.next() as u32 & !(1 << 11));
+        let v = r.next();
+        let flm = r.below(256) as u32;
+        let bf = r.below(8) as u32;
+        let u = r.below(16) as u32;
+        let bt = r.below(32) as u32;
+        let field = |i: u32| 0xfu32 << (28 - 4 * i);
+        let fl_mask = (0..8)
+            .filter(|i| flm & (0x80 >> i) != 0)
+            .fold(0, |m, i| m | field(i));
+        let forms = [
+            // mtfsf FLM, f3 ; mtfsf with L = 1
+            (
+                63 << 26 | flm << 17 | 3 << 11 | 711 << 1,
+                v as u32,
+                fl_mask,
+                false,
+            ),
+            (
+                63 << 26 | 1 << 25 | 3 << 11 | 711 << 1,
+                v as u32,
+                u32::MAX,
+                false,
+            ),
+            // mtfsfi BF, U
+            (
+                63 << 26 | bf << 23 | u << 12 | 134 << 1,
+                u << (28 - 4 * bf),
+                field(bf),
+                false,
+            ),
+            // mtfsb0 BT ; mtfsb1 BT
+            (63 << 26 | bt << 21 | 70 << 1, 0, 1 << (31 - bt), false),
+            (
+                63 << 26 | bt << 21 | 38 << 1,
+                1 << (31 - bt),
+                1 << (31 - bt),
+                true,
+            ),
+        ];
+        for (w, val, mask, fx) in forms {
+            let init = st(|s| {
+                s.fpscr = fpscr;
+                s.set_fpr(3, v);
+            });
+            let s = run_both(&[w], init);
+            let want = host::store_fpscr(fpscr, val, mask, fx);
+            assert_eq!(s.fpscr, want, "{w:#010x} fpscr={fpscr:#x} v={v:#x}");
+        }
+    }
+}
+
 #[test]
 fn divide_by_zero_gives_the_dividend() {
     // divwuo r3, r4, r5 with r5 = 0: RT = the dividend (as qemu), OV set

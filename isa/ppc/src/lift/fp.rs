@@ -1,24 +1,33 @@
 //! Floating-point loads and stores, moves, arithmetic (incl. fused multiply-add), rounding and
 //! conversion, compares and the FPSCR moves.
 //!
-//! FPRs hold doubles (single-precision values in double format, as the ISA keeps them). Every
-//! instruction that rounds or sets FPSCR status (arithmetic, fused multiply-add, frsp, fcti*,
-//! fcfid*, fri*, fcmpu/fcmpo) is one call of the helper in [`host`], which rounds by FPSCR[RN],
-//! rounds single-precision results once, and sets the exception, FR, FI and FPRF bits as the
-//! ISA says (see there for what is exact). Moves, fsel and loads/stores stay inline: they are
-//! bit operations (`lfs`/`stfs` convert with the ISA's DOUBLE/SINGLE bit rules, so an SNaN is
-//! not quieted and a store truncates). Record forms (`.`) copy FPSCR[FX, FEX, VX, OX] to CR1.
-//! `mtfsf`/`mtfsfi`/`mtfsb0`/`mtfsb1` keep FEX and VX as the summaries of their bits.
+//! FPRs hold doubles (single-precision values in double format, as the ISA keeps them), read
+//! and written as i64 so that compiled regions keep them in host registers. Every instruction
+//! that rounds or sets FPSCR status (arithmetic, fused multiply-add, frsp, fcti*, fcfid*, fri*,
+//! fcmpu/fcmpo) is exact through the helper in [`host`], which rounds by FPSCR[RN], rounds
+//! single-precision results once, and sets the exception, FR, FI and FPRF bits as the ISA
+//! says (see there for what is exact). The common cases run inline and call the helper only
+//! when they do not hold (`Op::CallHelperIf`): arithmetic double and single and frsp ([`arith`]:
+//! round to nearest, nothing enabled, results in a safe range), fctiw[z]/fctid[z] in range
+//! ([`to_int`]), fcmpu/fcmpo of ordered operands. Moves, fsel, loads/stores, mffs and
+//! mtfsf/mtfsfi/mtfsb0/mtfsb1 are inline IR: bit operations (`lfs`/`stfs` convert with the
+//! ISA's DOUBLE/SINGLE bit rules, so an SNaN is not quieted and a store truncates); the
+//! FPSCR moves keep FEX and VX as the summaries of their bits. Record forms (`.`) copy
+//! FPSCR[FX, FEX, VX, OX] to CR1.
 
 pub mod host;
 
 use super::{Ctx, LiftResult};
 use crate::decode::fields::{bits, ra, rb, rc, rt, si};
 use crate::state;
-use xarch_translator::ir::{FloatCC, IntCC, TrapKind, Type, Value};
+use xarch_translator::ir::{FloatCC, IntCC, RoundMode, TrapKind, Type, Value};
 
+// FPRs are read and written as i64 only: a state field accessed with one integer type (or
+// several) is held in a host register across a compiled region, one accessed as both i64
+// and f64 stays in memory (see the translator's register promotion).
 fn fpr(ctx: &mut Ctx, n: u32) -> Value {
-    ctx.b.get_reg(Type::F64, state::fpr_off(n))
+    let v = ctx.b.get_reg(Type::I64, state::fpr_off(n));
+    ctx.b.bitcast(Type::F64, v)
 }
 
 fn fpr_bits(ctx: &mut Ctx, n: u32) -> Value {
@@ -26,6 +35,11 @@ fn fpr_bits(ctx: &mut Ctx, n: u32) -> Value {
 }
 
 fn set_fpr(ctx: &mut Ctx, n: u32, v: Value) {
+    let v = if ctx.b.ty(v) == Type::F64 {
+        ctx.b.bitcast(Type::I64, v)
+    } else {
+        v
+    };
     ctx.b.set_reg(state::fpr_off(n), v);
 }
 
@@ -107,16 +121,32 @@ fn fp_call(ctx: &mut Ctx, a: Value, b: Value, c: Value, op: u64) -> Value {
     ctx.b.call_helper(&host::FP_OP, &[a, b, c, d])
 }
 
-/// Double-precision arithmetic (`host::op::ADD` .. `NMSUB`, no [`host::SINGLE`]): FRA, FRB,
-/// FRC as bits, the result's bits; FPSCR updated. The common case runs inline: FPSCR[RN] = 0
-/// and no exception enabled, operands finite and inside `[SMALL, BIG]` (the fused forms:
-/// `[SMALL, 1e150]`, the product not below `SMALL`; add, subtract, multiply also take zero or
-/// denormal operands), the result inside `[SMALL, BIG]`. There the host's round to nearest is
-/// the guest's and the error term is exact (TwoSum, an FMA residual or remainder, the helper's
-/// expansion for the fused forms), which gives FI and FR; FPRF is +/- normal, XX and FX as the
-/// helper sets them. Everything else (zero results too) is the helper, called only then.
-/// Used by the classic forms and the VSX scalar double forms alike.
+/// Double-precision arithmetic (`host::op::ADD` .. `NMSUB`): FRA, FRB, FRC as bits, the
+/// result's bits; FPSCR updated. See [`arith`]; used by the VSX scalar double forms.
 pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -> Value {
+    arith(ctx, a, b, c, kind, false)
+}
+
+/// Arithmetic (`host::op::ADD` .. `NMSUB`, and `RSP`), double or single (`single`): FRA,
+/// FRB, FRC as bits, the result's bits; FPSCR updated. The common case runs inline: FPSCR[RN]
+/// = 0 and no exception enabled, the double result inside `[SMALL, BIG]` (a square root: at
+/// least 1e-135) or an exact zero (of a product only when FRA or FRC is zero: a product that
+/// underflows to zero has no exact error term), and for divide both operands at least
+/// `SMALL` (the dividend may be zero), for the fused forms all three inside `[SMALL, 1e150]`
+/// or zero and the product not below `SMALL` unless it is an exact zero. There the host's
+/// round to nearest is the guest's and the error term is exact (TwoSum, an FMA residual or
+/// remainder, the helper's expansion for the fused forms), which gives FI and FR; a result in
+/// range also implies finite operands. FPRF is +/- normal or +/- zero, XX and FX as the helper
+/// sets them.
+///
+/// A single-precision result rounds that double once more to single, which is the correctly
+/// rounded single of the exact result unless the double lies exactly halfway between two
+/// singles with a nonzero error (its rounding to double decided the tie: the helper then).
+/// FI is set when either step was inexact; FR compares the single with the double when the
+/// second step was inexact, else it is the first step's. The single must be normal (above
+/// the smallest normal, where tininess before rounding cannot differ) and finite.
+/// Everything else is the helper, called only then.
+fn arith(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64, single: bool) -> Value {
     const SMALL: f64 = 1e-270;
     const BIG: f64 = 1e300;
     let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
@@ -128,16 +158,21 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
     let fc = ctx.b.bitcast(Type::F64, c);
     let zero = ctx.b.f64const(0.0);
     // |x| within [lo, hi] (false for NaN)
+    // (an infinite `hi`: no upper bound)
     let within = |ctx: &mut Ctx, x: Value, lo: f64, hi: f64| {
         let ax = ctx.b.fabs(x);
-        let h = ctx.b.f64const(hi);
-        let le = ctx.b.fcmp(FloatCC::Le, ax, h);
-        if lo == 0.0 {
-            return le;
-        }
         let l = ctx.b.f64const(lo);
         let ge = ctx.b.fcmp(FloatCC::Ge, ax, l);
+        if hi == f64::INFINITY {
+            return ge;
+        }
+        let h = ctx.b.f64const(hi);
+        let le = ctx.b.fcmp(FloatCC::Le, ax, h);
         ctx.b.and(le, ge)
+    };
+    let is_zero = |ctx: &mut Ctx, x: Value| {
+        let z = ctx.b.f64const(0.0);
+        ctx.b.fcmp(FloatCC::Eq, x, z)
     };
     let two_sum = |ctx: &mut Ctx, x: Value, y: Value| {
         let s = ctx.b.fadd(x, y);
@@ -148,10 +183,12 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
         (s, ctx.b.fadd(dx, dy))
     };
     let mut conds = Vec::new();
+    // whether an exact zero result is served inline
+    let mut zero_ok = None;
+    let mut r_lo = SMALL;
     let (r, err) = match kind {
         host::op::ADD | host::op::SUB => {
-            conds.push(within(ctx, fa, 0.0, BIG));
-            conds.push(within(ctx, fb, 0.0, BIG));
+            // a result in range implies finite operands; TwoSum is exact for any of them
             let y = if kind == host::op::SUB {
                 ctx.b.fneg(fb)
             } else {
@@ -160,15 +197,22 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
             two_sum(ctx, fa, y)
         }
         host::op::MUL => {
-            conds.push(within(ctx, fa, 0.0, BIG));
-            conds.push(within(ctx, fc, 0.0, BIG));
+            // a result in range implies finite operands, and a product whose low bit is
+            // above the denormals (p >= SMALL), so the residual is exact
+            let za = is_zero(ctx, fa);
+            let zc = is_zero(ctx, fc);
+            zero_ok = Some(ctx.b.or(za, zc));
             let p = ctx.b.fmul(fa, fc);
             let np = ctx.b.fneg(p);
             (p, ctx.b.ffma(fa, fc, np))
         }
         host::op::DIV => {
-            conds.push(within(ctx, fa, SMALL, BIG));
-            conds.push(within(ctx, fb, SMALL, BIG));
+            // the remainder is exact for a dividend and divisor above SMALL (or a zero
+            // dividend); infinities give an infinite, zero or NaN result (the helper)
+            let wa = within(ctx, fa, SMALL, f64::INFINITY);
+            let za = is_zero(ctx, fa);
+            conds.push(ctx.b.or(wa, za));
+            conds.push(within(ctx, fb, SMALL, f64::INFINITY));
             let q = ctx.b.fdiv(fa, fb);
             let nq = ctx.b.fneg(q);
             let rem = ctx.b.ffma(nq, fb, fa);
@@ -178,18 +222,24 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
             (q, ctx.b.select(neg_b, nrem, rem))
         }
         host::op::SQRT => {
-            conds.push(within(ctx, fb, SMALL, BIG));
-            let pos = ctx.b.fcmp(FloatCC::Gt, fb, zero);
-            conds.push(pos);
+            // a root of at least 1e-135 has an operand above SMALL, so the residual is
+            // exact; a negative operand gives a NaN, +-0 an exact +-0
+            r_lo = 1e-135;
             let q = ctx.b.fsqrt(fb);
             let nq = ctx.b.fneg(q);
             (q, ctx.b.ffma(nq, q, fb))
         }
+        host::op::RSP => (fb, zero),
         _ => {
             // fused: a*c ± b; the error's sign is that of the exact p + pe + b - r, the
             // largest nonzero component of its expansion (as the helper's `sum_sign`)
+            // (a zero FRA or FRC makes the product an exact zero: r = FRB exactly)
+            let mut zs = Vec::new();
             for x in [fa, fb, fc] {
-                conds.push(within(ctx, x, SMALL, 1e150));
+                let w = within(ctx, x, SMALL, 1e150);
+                let z = is_zero(ctx, x);
+                zs.push(z);
+                conds.push(ctx.b.or(w, z));
             }
             let y = if matches!(kind, host::op::MSUB | host::op::NMSUB) {
                 ctx.b.fneg(fb)
@@ -197,7 +247,9 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
                 fb
             };
             let p = ctx.b.fmul(fa, fc);
-            conds.push(within(ctx, p, SMALL, BIG));
+            let wp = within(ctx, p, SMALL, BIG);
+            let zp = ctx.b.or(zs[0], zs[2]);
+            conds.push(ctx.b.or(wp, zp));
             let r = ctx.b.ffma(fa, fc, y);
             let np = ctx.b.fneg(p);
             let pe = ctx.b.ffma(fa, fc, np);
@@ -216,30 +268,68 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
             (r, e)
         }
     };
-    conds.push(within(ctx, r, SMALL, BIG));
-    for c in conds {
-        ok = ctx.b.and(ok, c);
+    // the double result: inside the range, or an exact zero
+    let in_range = within(ctx, r, r_lo, BIG);
+    let r_zero = is_zero(ctx, r);
+    let exact = ctx.b.fcmp(FloatCC::Eq, err, zero);
+    let mut exact_zero = ctx.b.and(r_zero, exact);
+    if let Some(z) = zero_ok {
+        exact_zero = ctx.b.and(exact_zero, z);
     }
+    conds.push(ctx.b.or(in_range, exact_zero));
     // FI = err != 0; FR = rounded away from zero: the error has the sign opposite to r's
-    let fi = ctx.b.fcmp(FloatCC::Ne, err, zero);
+    let mut fi = ctx.b.fcmp(FloatCC::Ne, err, zero);
     let neg_err = ctx.b.fcmp(FloatCC::Lt, err, zero);
     let pos_r = ctx.b.fcmp(FloatCC::Gt, r, zero);
     let same = ctx.b.icmp(IntCC::Eq, neg_err, pos_r);
-    let fr = ctx.b.and(fi, same);
-    let mut bits = ctx.b.bitcast(Type::I64, r);
+    let mut fr = ctx.b.and(fi, same);
+    let mut res = r;
+    if single || kind == host::op::RSP {
+        // halfway between two singles with a nonzero error: the helper
+        let rb = ctx.b.bitcast(Type::I64, r);
+        let low = ctx.b.and_imm(rb, 0x1fff_ffff);
+        let half = ctx.b.icmp_imm(IntCC::Eq, low, 0x1000_0000);
+        let tie = ctx.b.and(half, fi);
+        let one8 = ctx.b.iconst(Type::I8, 1);
+        let no_tie = ctx.b.xor(tie, one8);
+        conds.push(no_tie);
+        let s32 = ctx.b.fconvert(Type::F32, r);
+        let s = ctx.b.fconvert(Type::F64, s32);
+        // normal and finite, or zero
+        let s_normal = within(ctx, s, f32::MIN_POSITIVE as f64, f32::MAX as f64);
+        let min = ctx.b.f64const(f32::MIN_POSITIVE as f64);
+        let abs_s = ctx.b.fabs(s);
+        let above_min = ctx.b.fcmp(FloatCC::Ne, abs_s, min);
+        let s_normal = ctx.b.and(s_normal, above_min);
+        conds.push(ctx.b.or(s_normal, r_zero));
+        let moved = ctx.b.fcmp(FloatCC::Ne, s, r);
+        let abs_r = ctx.b.fabs(r);
+        let grew = ctx.b.fcmp(FloatCC::Gt, abs_s, abs_r);
+        fr = ctx.b.select(moved, grew, fr);
+        fi = ctx.b.or(fi, moved);
+        res = s;
+    }
+    for c in conds {
+        ok = ctx.b.and(ok, c);
+    }
+    let mut bits = ctx.b.bitcast(Type::I64, res);
     if matches!(kind, host::op::NMADD | host::op::NMSUB) {
         let s = ctx.b.const64(1 << 63);
         bits = ctx.b.xor(bits, s);
     }
-    // FPSCR: FR, FI, FPRF (+/- normal) replaced; XX sticky with FX when newly set; VX the
-    // summary of its bits; FEX clear (nothing enabled).
+    // FPSCR: FR, FI, FPRF (+/- normal or zero) replaced; XX sticky with FX when newly set; VX
+    // the summary of its bits; FEX clear (nothing enabled).
     let c63 = ctx.b.const64(63);
     let neg = ctx.b.lshr(bits, c63);
     let neg = ctx.b.trunc(Type::I32, neg);
     let is_neg = ctx.b.icmp_imm(IntCC::Ne, neg, 0);
     let fneg_c = ctx.b.const32(0x08 << 12);
     let fpos_c = ctx.b.const32(0x04 << 12);
-    let fprf = ctx.b.select(is_neg, fneg_c, fpos_c);
+    let fprf_n = ctx.b.select(is_neg, fneg_c, fpos_c);
+    let zneg_c = ctx.b.const32(0x12 << 12);
+    let zpos_c = ctx.b.const32(0x02 << 12);
+    let fprf_z = ctx.b.select(is_neg, zneg_c, zpos_c);
+    let fprf = ctx.b.select(r_zero, fprf_z, fprf_n);
     let keep = ctx.b.and_imm(
         fpscr,
         !(host::FR | host::FI | host::FPRF | host::FEX | host::VX) as u64,
@@ -270,7 +360,8 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
     let ok64 = ctx.b.zext(Type::I64, ok);
     let one = ctx.b.const64(1);
     let slow = ctx.b.xor(ok64, one);
-    let d = ctx.b.const64(kind);
+    let op = if single { kind | host::SINGLE } else { kind };
+    let d = ctx.b.const64(op);
     let r = ctx
         .b
         .call_helper_if(slow, bits, &host::FP_OP, &[a, b, c, d]);
@@ -302,8 +393,7 @@ fn load_fp(ctx: &mut Ctx, w: u32, single: bool, mode: Mode, update: bool) -> Lif
         let i = ctx.load(Type::I32, addr);
         double_of_single(ctx, i)
     } else {
-        let i = ctx.load(Type::I64, addr);
-        ctx.b.bitcast(Type::F64, i)
+        ctx.load(Type::I64, addr)
     };
     set_fpr(ctx, rt(w), v);
     if update {
@@ -433,10 +523,10 @@ pub fn farith(ctx: &mut Ctx, w: u32) -> LiftResult {
     let a = fpr_bits(ctx, ra(w));
     let b = fpr_bits(ctx, rb(w));
     let c = fpr_bits(ctx, bits(w, 21, 25));
-    let r = if single || matches!(kind, host::op::RE | host::op::RSQRTE) {
+    let r = if matches!(kind, host::op::RE | host::op::RSQRTE) {
         fp_call(ctx, a, b, c, op)
     } else {
-        arith_dp(ctx, a, b, c, kind)
+        arith(ctx, a, b, c, kind, single)
     };
     set_fpr(ctx, rt(w), r);
     record_cr1(ctx, w);
@@ -488,10 +578,85 @@ pub fn fconv(ctx: &mut Ctx, w: u32) -> LiftResult {
     let op = if single { op | host::SINGLE } else { op };
     let b = fpr_bits(ctx, rb(w));
     let z = ctx.b.const64(0);
-    let r = fp_call(ctx, z, b, z, op);
+    let r = if op == host::op::RSP {
+        arith(ctx, z, b, z, op, false)
+    } else if op & 0xff == host::op::CTI && op & (host::CTI_U | host::SINGLE) == 0 {
+        to_int(ctx, b, op)
+    } else {
+        fp_call(ctx, z, b, z, op)
+    };
     set_fpr(ctx, rt(w), r);
     record_cr1(ctx, w);
     Ok(())
+}
+
+/// fctiw[z] / fctid[z] (`op`: [`host::op::CTI`] with its flags, signed): the common case
+/// inline: no exception enabled, FPSCR[RN] = 0 or the `z` form, the rounded integer's
+/// magnitude below 2^31 (2^63). FI is set when the integer differs from FRB, FR when its
+/// magnitude is larger, FPRF is kept (undefined in the ISA; the helper keeps it too), XX
+/// sticky with FX when newly set. Everything else is the helper, called only then.
+fn to_int(ctx: &mut Ctx, b: Value, op: u64) -> Value {
+    let is64 = op & host::CTI_64 != 0;
+    let trunc = op & host::CTI_Z != 0;
+    let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
+    // enables VE OE UE ZE XE (bits 3..7) clear, and RN = 0 unless truncating
+    let m = ctx.b.and_imm(fpscr, if trunc { 0xf8 } else { 0xfb });
+    let ok = ctx.b.icmp_imm(IntCC::Eq, m, 0);
+    let x = ctx.b.bitcast(Type::F64, b);
+    let ax = ctx.b.fabs(x);
+    let i = ctx.b.fround(
+        if trunc {
+            RoundMode::Trunc
+        } else {
+            RoundMode::Nearest
+        },
+        x,
+    );
+    // the integer inside the range, in magnitude (false for NaN)
+    let ai = ctx.b.fabs(i);
+    let lim = ctx.b.f64const(if is64 {
+        9223372036854775808.0
+    } else {
+        2147483648.0
+    });
+    let small = ctx.b.fcmp(FloatCC::Lt, ai, lim);
+    let ok = ctx.b.and(ok, small);
+    // FR: the magnitude grew (only rounding to nearest can)
+    let fr = ctx.b.fcmp(FloatCC::Gt, ai, ax);
+    let fi = ctx.b.fcmp(FloatCC::Ne, i, x);
+    let v = if is64 {
+        ctx.b.ftosint(Type::I64, i)
+    } else {
+        let v = ctx.b.ftosint(Type::I32, i);
+        ctx.b.sext(Type::I64, v)
+    };
+    let keep = ctx.b.and_imm(fpscr, !(host::FR | host::FI) as u64);
+    let fr32 = ctx.b.zext(Type::I32, fr);
+    let c18 = ctx.b.const32(18);
+    let frb = ctx.b.shl(fr32, c18);
+    let mut f = ctx.b.or(keep, frb);
+    let fi32 = ctx.b.zext(Type::I32, fi);
+    let z32 = ctx.b.const32(0);
+    let fi_mask = ctx.b.sub(z32, fi32);
+    let fixx = ctx.b.and_imm(fi_mask, (host::FI | host::XX) as u64);
+    f = ctx.b.or(f, fixx);
+    let old_xx = ctx.b.and_imm(fpscr, host::XX as u64);
+    let no_xx = ctx.b.icmp_imm(IntCC::Eq, old_xx, 0);
+    let new_xx = ctx.b.and(no_xx, fi);
+    let new_xx = ctx.b.zext(Type::I32, new_xx);
+    let c31 = ctx.b.const32(31);
+    let fx = ctx.b.shl(new_xx, c31);
+    f = ctx.b.or(f, fx);
+    let ok64 = ctx.b.zext(Type::I64, ok);
+    let one = ctx.b.const64(1);
+    let slow = ctx.b.xor(ok64, one);
+    let z = ctx.b.const64(0);
+    let d = ctx.b.const64(op);
+    let r = ctx.b.call_helper_if(slow, v, &host::FP_OP, &[z, b, z, d]);
+    let after = ctx.b.get_reg(Type::I32, state::FPSCR);
+    let f = ctx.b.select(ok, f, after);
+    ctx.b.set_reg(state::FPSCR, f);
+    r
 }
 
 /// fcmpu / fcmpo: CR field BF = LT GT EQ UN, and FPSCR[FPCC] (through the FPSCR helper).
@@ -504,7 +669,29 @@ pub fn fcmp(ctx: &mut Ctx, w: u32) -> LiftResult {
     if bits(w, 21, 30) == 32 {
         op |= host::ORDERED;
     }
-    let r = fp_call(ctx, a, b, z, op);
+    // inline unless unordered (a NaN: VXSNAN/VXVC): FPCC is the CR field, nothing else
+    let fa = ctx.b.bitcast(Type::F64, a);
+    let fb = ctx.b.bitcast(Type::F64, b);
+    let uno = ctx.b.fcmp(FloatCC::Unordered, fa, fb);
+    let lt = ctx.b.fcmp(FloatCC::Lt, fa, fb);
+    let gt = ctx.b.fcmp(FloatCC::Gt, fa, fb);
+    let c8 = ctx.b.const64(8);
+    let c4 = ctx.b.const64(4);
+    let c2 = ctx.b.const64(2);
+    let c = ctx.b.select(gt, c4, c2);
+    let c = ctx.b.select(lt, c8, c);
+    let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
+    let keep = ctx.b.and_imm(fpscr, !host::FPCC as u64);
+    let c32 = ctx.b.trunc(Type::I32, c);
+    let c12 = ctx.b.const32(12);
+    let fpcc = ctx.b.shl(c32, c12);
+    let f = ctx.b.or(keep, fpcc);
+    let d = ctx.b.const64(op);
+    let slow = ctx.b.zext(Type::I64, uno);
+    let r = ctx.b.call_helper_if(slow, c, &host::FP_OP, &[a, b, z, d]);
+    let after = ctx.b.get_reg(Type::I32, state::FPSCR);
+    let f = ctx.b.select(uno, after, f);
+    ctx.b.set_reg(state::FPSCR, f);
     let r = ctx.b.trunc(Type::I8, r);
     for i in 0..4 {
         let sh = ctx.b.iconst(Type::I8, 3 - i as u64);
@@ -529,11 +716,47 @@ pub fn mffs(ctx: &mut Ctx, w: u32) -> LiftResult {
 
 /// The FPSCR with the bits in `mask` replaced by those of `v`; FEX and VX stay the summaries
 /// of their bits; with `fx_on_new`, a new exception bit also sets FX (mtfsb1).
+/// Inline IR of [`host::store_fpscr`]: a new RN takes effect for the next instruction, which
+/// reads FPSCR again.
 fn write_fpscr(ctx: &mut Ctx, v: Value, mask: u32, fx_on_new: bool) {
-    let m = ctx.b.const64(mask as u64);
-    let fx = ctx.b.const64(fx_on_new as u64);
-    let v = ctx.b.zext(Type::I64, v);
-    ctx.b.call_helper(&host::MTFS, &[v, m, fx]);
+    // FEX and VX are summaries; bit 11 (ISA bit 52) is reserved.
+    let mask = mask & !(host::FEX | host::VX | 1 << 11);
+    let old = ctx.b.get_reg(Type::I32, state::FPSCR);
+    // the summaries are recomputed below
+    let keep = ctx.b.and_imm(old, !(mask | host::FEX | host::VX) as u64);
+    let new = ctx.b.and_imm(v, mask as u64);
+    let mut f = ctx.b.or(keep, new);
+    if fx_on_new && mask & host::EXC != 0 {
+        // FX when an exception bit goes from 0 to 1
+        let nold = ctx.b.not(old);
+        let fresh = ctx.b.and(f, nold);
+        let fresh = ctx.b.and_imm(fresh, host::EXC as u64);
+        let any = ctx.b.icmp_imm(IntCC::Ne, fresh, 0);
+        let any = ctx.b.zext(Type::I32, any);
+        let c31 = ctx.b.const32(31);
+        let fx = ctx.b.shl(any, c31);
+        f = ctx.b.or(f, fx);
+    }
+    // VX: any invalid-operation cause; FEX: an exception bit (VX OX UX ZX XX, bits 29..25)
+    // whose enable (VE OE UE ZE XE, bits 7..3) is set
+    let vx_bits = ctx.b.and_imm(f, host::VX_ALL as u64);
+    let any_vx = ctx.b.icmp_imm(IntCC::Ne, vx_bits, 0);
+    let any_vx = ctx.b.zext(Type::I32, any_vx);
+    let c29 = ctx.b.const32(29);
+    let vx = ctx.b.shl(any_vx, c29);
+    f = ctx.b.or(f, vx);
+    let c25 = ctx.b.const32(25);
+    let c3 = ctx.b.const32(3);
+    let exc = ctx.b.lshr(f, c25);
+    let en = ctx.b.lshr(f, c3);
+    let hit = ctx.b.and(exc, en);
+    let hit = ctx.b.and_imm(hit, 0x1f);
+    let fex = ctx.b.icmp_imm(IntCC::Ne, hit, 0);
+    let fex = ctx.b.zext(Type::I32, fex);
+    let c30 = ctx.b.const32(30);
+    let fex = ctx.b.shl(fex, c30);
+    f = ctx.b.or(f, fex);
+    ctx.b.set_reg(state::FPSCR, f);
 }
 
 pub fn mtfsf(ctx: &mut Ctx, w: u32) -> LiftResult {

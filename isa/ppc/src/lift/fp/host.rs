@@ -68,7 +68,7 @@ pub const VXCVI: u32 = 1 << 8;
 /// All invalid-operation causes.
 pub const VX_ALL: u32 = VXSNAN | VXISI | VXIDI | VXZDZ | VXIMZ | VXVC | VXSOFT | VXSQRT | VXCVI;
 /// Exception bits whose 0 -> 1 change sets FX.
-const EXC: u32 = OX | UX | ZX | XX | VX_ALL;
+pub const EXC: u32 = OX | UX | ZX | XX | VX_ALL;
 
 /// The operations of [`FP_OP`] (argument `d`, low byte; [`SINGLE`] for the single forms).
 pub mod op {
