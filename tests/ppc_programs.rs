@@ -1,10 +1,11 @@
 //! PowerPC programs beyond the workloads (which `tests/programs.rs` runs for every DBT guest)
 //! and busybox (which `tests/busybox.rs` runs for every guest): one-instruction programs for
 //! what only a hand-made binary reaches, and C programs next to this file
-//! (`tests/ppc_programs/*.c`) whose output under `xarch run` must equal their native x86-64
-//! build's.
+//! (`tests/ppc_programs/*.c`) whose output under `xarch run` (both tiers) must equal their
+//! native x86-64 build's (or qemu-ppc's, for inline assembly x86-64 cannot run).
 //!
-//! Inputs: gcc, powerpc-linux-gnu-gcc, powerpc64le-linux-gnu-gcc, aarch64-linux-gnu-gcc.
+//! Inputs: gcc (with libatomic), powerpc-linux-gnu-gcc, powerpc64le-linux-gnu-gcc,
+//! aarch64-linux-gnu-gcc, qemu-ppc.
 
 mod common;
 
@@ -13,14 +14,30 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+/// A compiler for the C programs: command, Debian package, extra flags.
+type Cc = (&'static str, &'static str, &'static [&'static str]);
+
+const NATIVE: Cc = ("gcc", "gcc", &[]);
+const PPC: Cc = ("powerpc-linux-gnu-gcc", "gcc-powerpc-linux-gnu", &[]);
+const PPC64LE: Cc = (
+    "powerpc64le-linux-gnu-gcc",
+    "gcc-powerpc64le-linux-gnu",
+    &[],
+);
+const AARCH64: Cc = ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", &[]);
+
+/// `xarch run` options: the default tiers, and every block compiled at once.
+const TIERS: [&[&str]; 2] = [&[], &["--hot-threshold", "0"]];
+
 /// Builds `tests/ppc_programs/<name>.c` statically with `cc` into `dir`.
-fn build_c(dir: &Path, name: &str, cc: &str, package: &str) -> PathBuf {
+fn build_c(dir: &Path, name: &str, (cc, package, flags): Cc) -> PathBuf {
     let src = common::repo_root().join(format!("tests/ppc_programs/{name}.c"));
     let out = dir.join(format!("{name}-{cc}"));
     let o = Command::new(require_tool(cc, package))
         .args(["-static", "-O1", "-Wall", "-o"])
         .arg(&out)
         .arg(&src)
+        .args(flags)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
     assert!(
@@ -32,32 +49,50 @@ fn build_c(dir: &Path, name: &str, cc: &str, package: &str) -> PathBuf {
     out
 }
 
-/// Runs `<name>.c` natively (x86-64 build) and under `xarch run` for each guest compiler;
-/// every guest must print what the native build prints and exit the same way.
-fn c_program_matches_native(name: &str, guests: &[(&str, &str)]) {
-    let dir = TempDir::new(name);
-    let t = Duration::from_secs(60);
-    let native = run(
-        &mut Command::new(build_c(dir.path(), name, "gcc", "gcc")),
-        b"",
-        t,
-    );
-    assert_eq!(native.code(), 0, "native {name}: {}", native.stderr_head());
-    for (cc, package) in guests {
-        let exe = build_c(dir.path(), name, cc, package);
-        let got = run(Command::new(xarch_bin()).arg("run").arg(&exe), b"", t);
+/// Runs `exe` under `xarch run` on both tiers; each run must exit as `reference` did and
+/// print the same, with nothing on stderr.
+fn xarch_matches(label: &str, exe: &Path, reference: &common::Outcome) {
+    for opts in TIERS {
+        let got = run(
+            Command::new(xarch_bin()).arg("run").args(opts).arg(exe),
+            b"",
+            Duration::from_secs(60),
+        );
+        let label = format!("{label} (xarch run {})", opts.join(" "));
         assert!(
-            !got.timed_out && got.code() == native.code() && got.stdout == native.stdout,
-            "{name} built by {cc}: exit {}, stderr:\n{}\n{}",
+            !got.timed_out && got.code() == reference.code() && got.stdout == reference.stdout,
+            "{label}: exit {} (reference {}), stderr:\n{}\n{}",
             got.code(),
+            reference.code(),
             got.stderr_head(),
-            diff("native", &native.stdout, cc, &got.stdout)
+            diff("reference", &reference.stdout, &label, &got.stdout)
         );
         assert!(
             got.stderr.is_empty(),
-            "{name} built by {cc} warned:\n{}",
+            "{label} warned:\n{}",
             got.stderr_head()
         );
+    }
+}
+
+/// Runs `<name>.c` natively (built by `native`) and under `xarch run` for each guest
+/// build: every guest must print what the native build prints and exit the same way.
+fn c_program_matches_native(name: &str, native: Cc, guests: &[Cc]) {
+    let dir = TempDir::new(name);
+    let reference = run(
+        &mut Command::new(build_c(dir.path(), name, native)),
+        b"",
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        reference.code(),
+        0,
+        "native {name}: {}",
+        reference.stderr_head()
+    );
+    for &g in guests {
+        let exe = build_c(dir.path(), name, g);
+        xarch_matches(&format!("{name} built by {}", g.0), &exe, &reference);
     }
 }
 
@@ -65,15 +100,32 @@ fn c_program_matches_native(name: &str, guests: &[(&str, &str)]) {
 fn scm_rights_and_credentials_match_native() {
     // SCM_RIGHTS and SCM_CREDENTIALS over a socketpair: 32-bit big-endian ppc converts
     // every cmsghdr (12-byte header, big-endian) and PowerPC's own SO_PASSCRED number;
-    // ppc64le and aarch64 share the host's layout.
-    c_program_matches_native(
-        "scm",
-        &[
-            ("powerpc-linux-gnu-gcc", "gcc-powerpc-linux-gnu"),
-            ("powerpc64le-linux-gnu-gcc", "gcc-powerpc64le-linux-gnu"),
-            ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
-        ],
+    // ppc64le, aarch64 and x86-64 (under xarch too) share the host's layout.
+    c_program_matches_native("scm", NATIVE, &[PPC, PPC64LE, AARCH64, NATIVE]);
+}
+
+#[test]
+fn quadword_atomics_match_native() {
+    // gcc's ppc64le (POWER8) code for 128-bit atomics: lqarx/stqcx. loops and lq/stq.
+    // qemu-ppc64le 7.2 spins forever in it; x86-64 (cmpxchg16b through libatomic) is
+    // the reference.
+    c_program_matches_native("quad", ("gcc", "gcc", &["-latomic"]), &[PPC64LE]);
+}
+
+#[test]
+fn string_word_indexed_matches_qemu_ppc() {
+    // lswx/stswx with every byte count 0..64 (inline assembly: 32-bit big-endian only).
+    let dir = TempDir::new("strx");
+    let exe = build_c(dir.path(), "strx", PPC);
+    let qemu = require_tool("qemu-ppc", "qemu-user");
+    let reference = run(Command::new(qemu).arg(&exe), b"", Duration::from_secs(60));
+    assert_eq!(
+        reference.code(),
+        0,
+        "qemu-ppc strx: {}",
+        reference.stderr_head()
     );
+    xarch_matches("strx", &exe, &reference);
 }
 
 /// Writes a one-instruction ppc64le program and runs it under `xarch run`.
