@@ -14,8 +14,8 @@
 //!
 //! Each operation has a portable implementation written from the ARM ARM's pseudocode (the
 //! shared/functions/crypto and CRC32 sections), and where the host has the instruction (SSE4.2
-//! `crc32` for CRC32C, AES-NI, PCLMULQDQ) a host path, which the tests check against the
-//! portable one on random inputs.
+//! `crc32` for CRC32C, AES-NI, PCLMULQDQ, SHA256RNDS2) a host path, which the tests check
+//! against the portable one on random inputs.
 
 use crate::state::{self, CpuState};
 use xarch_translator::ir::Helper;
@@ -397,6 +397,47 @@ pub fn sha256_hash(mut x: u128, mut y: u128, w: u128, part1: bool) -> u128 {
     if part1 { x } else { y }
 }
 
+/// Four SHA-256 rounds with the host's SHA extensions, giving the new (ABCD, EFGH) in the
+/// ARM lane order (A, E in lane 0). SHA256RNDS2 runs two rounds on the state split as ABEF
+/// and CDGH (A, C in the top lane) and gives the new ABEF; the new CDGH is the old ABEF.
+///
+/// # Safety
+/// The host must have the SHA extensions (and SSE2).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sha,sse2")]
+unsafe fn sha256_rounds_host(x: u128, y: u128, w: u128) -> (u128, u128) {
+    use std::arch::x86_64::*;
+    let v = |l: [u32; 4]| _mm_set_epi32(l[3] as i32, l[2] as i32, l[1] as i32, l[0] as i32);
+    let get = |r: __m128i| -> [u32; 4] {
+        let lo = _mm_cvtsi128_si64(r) as u64;
+        let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(r, r)) as u64;
+        [lo as u32, (lo >> 32) as u32, hi as u32, (hi >> 32) as u32]
+    };
+    let (a, b, c, d) = (lane(x, 0), lane(x, 1), lane(x, 2), lane(x, 3));
+    let (e, f, g, h) = (lane(y, 0), lane(y, 1), lane(y, 2), lane(y, 3));
+    let abef = v([f, e, b, a]);
+    let cdgh = v([h, g, d, c]);
+    let wk = v([lane(w, 0), lane(w, 1), lane(w, 2), lane(w, 3)]);
+    let abef1 = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+    let abef2 = _mm_sha256rnds2_epu32(abef, abef1, _mm_unpackhi_epi64(wk, wk));
+    let [f2, e2, b2, a2] = get(abef2);
+    let [h2, g2, d2, c2] = get(abef1);
+    let pack = |l: [u32; 4]| (0..4).fold(0u128, |acc, i| with_lane(acc, i as u32, l[i]));
+    (pack([a2, b2, c2, d2]), pack([e2, f2, g2, h2]))
+}
+
+/// [`sha256_hash`] (ABCD in `x`, EFGH in `y`) with the host's SHA extensions where there are
+/// some.
+fn sha256_h(x: u128, y: u128, w: u128, part1: bool) -> u128 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("sha") {
+        // SAFETY: the SHA extensions are present (checked just above); SSE2 is part of x86-64.
+        let (abcd, efgh) = unsafe { sha256_rounds_host(x, y, w) };
+        return if part1 { abcd } else { efgh };
+    }
+    sha256_hash(x, y, w, part1)
+}
+
 /// SHA256SU0: the first part of the SHA-256 schedule update.
 pub fn sha256su0(d: u128, n: u128) -> u128 {
     let t = u128::from(lane(n, 0)) << 96 | d >> 32;
@@ -433,8 +474,8 @@ pub fn vector_op(opf: u64, d: u128, n: u128, m: u128) -> u128 {
         o @ (op::AESE | op::AESD | op::AESMC | op::AESIMC) => aes(o, d, n),
         o @ (op::SHA1C | op::SHA1P | op::SHA1M) => sha1_rounds(o, d, n as u32, m),
         op::SHA1SU0 => sha1su0(d, n, m),
-        op::SHA256H => sha256_hash(d, n, m, true),
-        op::SHA256H2 => sha256_hash(n, d, m, false),
+        op::SHA256H => sha256_h(d, n, m, true),
+        op::SHA256H2 => sha256_h(n, d, m, false),
         op::SHA256SU1 => sha256su1(d, n, m),
         op::SHA1H => u128::from((n as u32).rotate_left(30)),
         op::SHA1SU1 => sha1su1(d, n),
@@ -573,7 +614,7 @@ mod tests {
     }
 
     #[test]
-    fn host_aes_and_clmul_match_the_portable_code() {
+    fn host_aes_clmul_and_sha256_match_the_portable_code() {
         let mut rng = Rng(0xae5_c1a1);
         for _ in 0..2000 {
             let d = u128::from(rng.next()) << 64 | u128::from(rng.next());
@@ -585,6 +626,14 @@ mod tests {
                 clmul64(d as u64, n as u64),
                 clmul64_soft(d as u64, n as u64)
             );
+            let w = u128::from(rng.next()) << 64 | u128::from(rng.next());
+            for part1 in [true, false] {
+                assert_eq!(
+                    sha256_h(d, n, w, part1),
+                    sha256_hash(d, n, w, part1),
+                    "part1 {part1}"
+                );
+            }
         }
         // x^63 * x^63 = x^126; (x + 1)^2 = x^2 + 1.
         assert_eq!(clmul64(1 << 63, 1 << 63), 1 << 126);
