@@ -24,6 +24,7 @@
 //! an unimplemented instruction is also status 1, after its address, bytes and disassembly.
 
 use crate::arches;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
@@ -188,6 +189,9 @@ struct Group {
     ended: Condvar,
     /// Engine statistics of the guest threads that ended (each thread has its own engine).
     ended_stats: Mutex<Stats>,
+    /// With statistics on: those of the running threads besides the first, by tid, as of
+    /// their last syscall (a thread still running when the process ends counts up to there).
+    live_stats: Mutex<HashMap<u32, Stats>>,
 }
 
 /// Host stack of a guest thread's host thread: the engine's own frames (dispatcher,
@@ -293,6 +297,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
         others: Mutex::new(0),
         ended: Condvar::new(),
         ended_stats: Mutex::new(Stats::default()),
+        live_stats: Mutex::new(HashMap::new()),
     });
     let mut state = CpuState::new(fe.state_size());
     fe.init_state(state.bytes_mut(), loaded.entry, loaded.sp);
@@ -312,7 +317,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
 
     // A forked child keeps the parent's translations: the engine gives itself a private copy
     // of its code cache on its first entry after a fork (`Engine::run`).
-    let mut ending = guest_loop(&group, &mut engine, &mut state, &mut space, &mut sys);
+    let mut ending = guest_loop(&group, 0, &mut engine, &mut state, &mut space, &mut sys);
     if let Ending::ThreadExited(code) = ending {
         // The first thread left with `exit`: the process lives on until the others end.
         sys.exit_thread(&mut space.0);
@@ -328,6 +333,14 @@ fn run(args: &RunArgs) -> Result<i32, String> {
         // The first thread's and those of the threads that ended before it.
         let mut stats = engine.stats().clone();
         stats += &*group.ended_stats.lock().unwrap_or_else(|e| e.into_inner());
+        for s in group
+            .live_stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            stats += s;
+        }
         if args.stats {
             eprintln!("{stats}");
             eprintln!("  syscalls            {:>14}", sys.count());
@@ -391,6 +404,7 @@ fn spawn_thread(
             drop(tx);
             let ending = guest_loop(
                 &g,
+                tid,
                 &mut engine,
                 &mut child,
                 &mut child_space,
@@ -400,6 +414,12 @@ fn spawn_thread(
                 Ending::ThreadExited(_) => {
                     child_sys.exit_thread(&mut child_space.0);
                     *g.ended_stats.lock().unwrap_or_else(|e| e.into_inner()) += engine.stats();
+                    if g.opts.stats {
+                        g.live_stats
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&tid);
+                    }
                     let mut n = g.others.lock().unwrap_or_else(|e| e.into_inner());
                     *n -= 1;
                     g.ended.notify_all();
@@ -431,9 +451,11 @@ fn spawn_thread(
     }
 }
 
-/// Runs the guest until it exits, dies, or hits an emulator limit.
+/// Runs the guest thread `tid` (0: the first) until it exits, dies, or hits an emulator
+/// limit.
 fn guest_loop(
     group: &Arc<Group>,
+    tid: u32,
     engine: &mut Engine,
     state: &mut CpuState,
     space: &mut Space,
@@ -464,6 +486,13 @@ fn guest_loop(
                         return end;
                     }
                     continue;
+                }
+                if group.opts.stats && tid != 0 {
+                    group
+                        .live_stats
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(tid, engine.stats().clone());
                 }
                 let out = sys.handle(&mut space.0, call.nr, call.args);
                 // A blocking call cut short by a signal the guest handles: the handler's
