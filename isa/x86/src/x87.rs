@@ -46,57 +46,49 @@
 //! extended one).
 
 use crate::state::{X86State, X87State};
-use rustc_apfloat::ieee::{Double, IeeeFloat, Semantics, Single, X87DoubleExtended};
+use rustc_apfloat::ieee::{
+    Double, IeeeFloat, Semantics, Single, X87DoubleExtended, X87DoubleExtendedS,
+};
 use rustc_apfloat::{Category, Float, FloatConvert, Round, Status, StatusAnd};
 use std::cmp::Ordering;
 use xarch_translator::ir::Helper;
 
 type F = X87DoubleExtended;
 
-/// The exact intermediate format: 127-bit significand, 20-bit exponent.
-struct WideS;
-impl Semantics for WideS {
-    const BITS: usize = 148;
-    const EXP_BITS: usize = 20;
-    const PRECISION: usize = 127;
+/// Declares apfloat formats: `Name(bits, exponent bits, significand bits)`.
+macro_rules! formats {
+    ($($(#[$doc:meta])* $name:ident($bits:expr, $exp:expr, $prec:expr);)*) => {$(
+        $(#[$doc])*
+        struct $name;
+        impl Semantics for $name {
+            const BITS: usize = $bits;
+            const EXP_BITS: usize = $exp;
+            const PRECISION: usize = $prec;
+        }
+    )*};
+}
+
+formats! {
+    /// The exact intermediate format: 127-bit significand, 20-bit exponent.
+    WideS(148, 20, 127);
+    /// Extended exponent range, 24-bit significand (FCW.PC = 00).
+    Pc24S(80, 15, 24);
+    /// Extended exponent range, 53-bit significand (FCW.PC = 10).
+    Pc53S(80, 15, 53);
+    /// Unbounded-exponent formats of 24, 53 and 64 bits: rounding into them tells whether a
+    /// result overflows (apfloat reports a rounding to the largest finite value as inexact
+    /// only).
+    U24S(45, 20, 24);
+    U53S(74, 20, 53);
+    U64S(85, 20, 64);
 }
 type W = IeeeFloat<WideS>;
 
-/// Extended exponent range, 24-bit significand (FCW.PC = 00).
-struct Pc24S;
-impl Semantics for Pc24S {
-    const BITS: usize = 80;
-    const EXP_BITS: usize = 15;
-    const PRECISION: usize = 24;
-}
-
-/// Extended exponent range, 53-bit significand (FCW.PC = 10).
-struct Pc53S;
-impl Semantics for Pc53S {
-    const BITS: usize = 80;
-    const EXP_BITS: usize = 15;
-    const PRECISION: usize = 53;
-}
-
-/// Unbounded-exponent formats of 24, 53 and 64 bits: rounding into them tells whether a
-/// result overflows (apfloat reports a rounding to the largest finite value as inexact only).
-struct U24S;
-impl Semantics for U24S {
-    const BITS: usize = 45;
-    const EXP_BITS: usize = 20;
-    const PRECISION: usize = 24;
-}
-struct U53S;
-impl Semantics for U53S {
-    const BITS: usize = 74;
-    const EXP_BITS: usize = 20;
-    const PRECISION: usize = 53;
-}
-struct U64S;
-impl Semantics for U64S {
-    const BITS: usize = 85;
-    const EXP_BITS: usize = 20;
-    const PRECISION: usize = 64;
+/// `w` rounded by `rc` into format `S` (status and value, the value back in format `T`).
+fn round_via<S: Semantics, T: Semantics>(w: W, rc: Round) -> StatusAnd<IeeeFloat<T>> {
+    let mut li = false;
+    let t: StatusAnd<IeeeFloat<S>> = w.convert_r(rc, &mut li);
+    t.map(|v| v.convert(&mut li).value)
 }
 
 /// Whether `w` rounded by `rc` to `bits` of significand exceeds `limit` (the destination's
@@ -105,20 +97,10 @@ fn overflows(w: W, bits: u32, rc: Round, limit: W) -> bool {
     if !w.is_finite() {
         return false;
     }
-    let mut li = false;
     let r: W = match bits {
-        24 => {
-            let t: IeeeFloat<U24S> = w.convert_r(rc, &mut li).value;
-            t.convert(&mut li).value
-        }
-        53 => {
-            let t: IeeeFloat<U53S> = w.convert_r(rc, &mut li).value;
-            t.convert(&mut li).value
-        }
-        _ => {
-            let t: IeeeFloat<U64S> = w.convert_r(rc, &mut li).value;
-            t.convert(&mut li).value
-        }
+        24 => round_via::<U24S, WideS>(w, rc).value,
+        53 => round_via::<U53S, WideS>(w, rc).value,
+        _ => round_via::<U64S, WideS>(w, rc).value,
     };
     r.abs() > limit
 }
@@ -362,22 +344,15 @@ impl Fpu<'_> {
     /// 53, 64) with the extended exponent range, by RC; sets PE/UE/OE and C1 ("rounded up").
     fn finish(&mut self, w: W, pc: u32) -> u128 {
         let rc = self.round();
-        let mut li = false;
         let r: StatusAnd<F> = match pc {
-            24 => {
-                let t: StatusAnd<IeeeFloat<Pc24S>> = w.convert_r(rc, &mut li);
-                t.map(|v| v.convert(&mut li).value)
-            }
-            53 => {
-                let t: StatusAnd<IeeeFloat<Pc53S>> = w.convert_r(rc, &mut li);
-                t.map(|v| v.convert(&mut li).value)
-            }
-            _ => w.convert_r(rc, &mut li),
+            24 => round_via::<Pc24S, X87DoubleExtendedS>(w, rc),
+            53 => round_via::<Pc53S, X87DoubleExtendedS>(w, rc),
+            _ => round_via::<X87DoubleExtendedS, X87DoubleExtendedS>(w, rc),
         };
         let limit = match pc {
             24 => largest_w::<Pc24S>(),
             53 => largest_w::<Pc53S>(),
-            _ => largest_w::<rustc_apfloat::ieee::X87DoubleExtendedS>(),
+            _ => largest_w::<X87DoubleExtendedS>(),
         };
         if overflows(w, pc, rc, limit) {
             self.flag(sw::OE);
@@ -858,7 +833,7 @@ impl Fpu<'_> {
 
 // ---- format conversions ----
 
-/// m32fp/m64fp → 80-bit: exact; SNaN → QNaN with IE; denormal sets DE.
+/// m32fp/m64fp → 80-bit: exact; NaNs keep their kind; a denormal leaves #D pending.
 fn load_fp(fpu: &mut Fpu, bits: u64, single: bool) -> u128 {
     if let Some(v) = load_fp_fast(bits, single) {
         return v;
@@ -875,14 +850,7 @@ fn load_fp(fpu: &mut Fpu, bits: u64, single: bool) -> u128 {
     if exp == 0 && frac != 0 {
         fpu.pending_de = true;
     }
-    let mut li = false;
-    if single {
-        let x: F = Single::from_bits(bits as u128).convert(&mut li).value;
-        x.to_bits()
-    } else {
-        let x: F = Double::from_bits(bits as u128).convert(&mut li).value;
-        x.to_bits()
-    }
+    load_fp_quiet(bits, single)
 }
 
 /// 80-bit → m32fp/m64fp by RC, with the flags of the conversion.
@@ -963,14 +931,11 @@ fn store_fp_exact(fpu: &mut Fpu, v: u128, single: bool) -> u64 {
         fpu.flag(sw::OE);
     }
     fpu.flag(status_bits(r.status));
-    let up = r.status.contains(Status::INEXACT) && {
-        let back = if single {
-            load_fp_quiet(r.value, true)
-        } else {
-            load_fp_quiet(r.value, false)
-        };
-        f(back).abs().partial_cmp(&f(v).abs()) == Some(Ordering::Greater)
-    };
+    let up = r.status.contains(Status::INEXACT)
+        && f(load_fp_quiet(r.value, single))
+            .abs()
+            .partial_cmp(&f(v).abs())
+            == Some(Ordering::Greater);
     fpu.set_c1(up);
     r.value
 }
@@ -2135,45 +2100,43 @@ extern "C" fn x87_image(state: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _
     0
 }
 
-pub(crate) static LOAD: Helper = Helper {
-    name: "x87_load",
-    func: x87_load,
-};
-pub(crate) static STORE: Helper = Helper {
-    name: "x87_store",
-    func: x87_store,
-};
-pub(crate) static ARITH: Helper = Helper {
-    name: "x87_arith",
-    func: x87_arith,
-};
-pub(crate) static CMP: Helper = Helper {
-    name: "x87_cmp",
-    func: x87_cmp,
-};
-pub(crate) static MISC: Helper = Helper {
-    name: "x87_misc",
-    func: x87_misc,
-};
-pub(crate) static IMAGE: Helper = Helper {
-    name: "x87_image",
-    func: x87_image,
-};
+/// The helpers the lifter calls, named in the IR as their functions.
+macro_rules! helpers {
+    ($($name:ident = $func:ident;)*) => {$(
+        pub(crate) static $name: Helper = Helper {
+            name: stringify!($func),
+            func: $func,
+        };
+    )*};
+}
+
+helpers! {
+    LOAD = x87_load;
+    STORE = x87_store;
+    ARITH = x87_arith;
+    CMP = x87_cmp;
+    MISC = x87_misc;
+    IMAGE = x87_image;
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use xarch_translator::testing::Rng;
 
+    fn new_fpu(s: &mut X87State) -> Fpu<'_> {
+        Fpu {
+            s,
+            pending_de: false,
+        }
+    }
+
     fn fpu_with(vals: &[u128]) -> X87State {
         let mut s = X87State {
             fcw: 0x37f,
             ..Default::default()
         };
-        let mut fpu = Fpu {
-            s: &mut s,
-            pending_de: false,
-        };
+        let mut fpu = new_fpu(&mut s);
         for &v in vals.iter().rev() {
             fpu.push(v);
         }
@@ -2190,10 +2153,7 @@ mod tests {
         let one = ext(1.0);
         let tiny = 0x3fbf_8000_0000_0000_0000u128;
         let mut s = fpu_with(&[]);
-        let mut fpu = Fpu {
-            s: &mut s,
-            pending_de: false,
-        };
+        let mut fpu = new_fpu(&mut s);
         assert_eq!(fpu.binop(BinOp::Add, one, tiny), one);
         assert_ne!(fpu.s.fsw & sw::PE, 0);
         assert_eq!(fpu.s.fsw & sw::C1, 0);
@@ -2209,10 +2169,7 @@ mod tests {
     #[test]
     fn overflow_toward_zero_flags_oe() {
         let mut s = fpu_with(&[]);
-        let mut fpu = Fpu {
-            s: &mut s,
-            pending_de: false,
-        };
+        let mut fpu = new_fpu(&mut s);
         fpu.s.fcw = 0xf7f;
         let big = 0x7ffe_8000_0000_0000_0000u128;
         let r = fpu.binop(BinOp::Mul, big, big);
@@ -2224,10 +2181,7 @@ mod tests {
     fn smallest_normal_encodes_with_exponent_one() {
         let v = 0x0001_ffff_ffff_ffff_fc60u128;
         let mut s = fpu_with(&[]);
-        let mut fpu = Fpu {
-            s: &mut s,
-            pending_de: false,
-        };
+        let mut fpu = new_fpu(&mut s);
         assert_eq!(fpu.finish(widen(f(v)), 64), v);
         let (m, e) = unpack(f(v));
         let w = widen(F::from_u128(m).value).scalbn(e - 63);
@@ -2237,10 +2191,7 @@ mod tests {
     #[test]
     fn sqrt_is_exact() {
         let mut s = fpu_with(&[]);
-        let mut fpu = Fpu {
-            s: &mut s,
-            pending_de: false,
-        };
+        let mut fpu = new_fpu(&mut s);
         assert_eq!(fpu.sqrt(ext(9.0)), ext(3.0));
         assert_eq!(fpu.s.fsw & sw::PE, 0);
         fpu.s.fcw = 0x27f;
@@ -2252,19 +2203,13 @@ mod tests {
     fn fprem_quotient_bits() {
         // 7 rem 2: q = 3 → C1 = 1, C3 = 1, C0 = 0; remainder 1.
         let mut s = fpu_with(&[ext(7.0), ext(2.0)]);
-        let mut fpu = Fpu {
-            s: &mut s,
-            pending_de: false,
-        };
+        let mut fpu = new_fpu(&mut s);
         fprem(&mut fpu, ext(7.0), false);
         assert_eq!(fpu.st(0), Some(ext(1.0)));
         assert_eq!(fpu.s.fsw & sw::CC, sw::C1 | sw::C3);
         // FPREM1: 7 rem 2 rounds q to 4 (ties to even): −1, C0 = 1.
         let mut s = fpu_with(&[ext(7.0), ext(2.0)]);
-        let mut fpu = Fpu {
-            s: &mut s,
-            pending_de: false,
-        };
+        let mut fpu = new_fpu(&mut s);
         fprem(&mut fpu, ext(7.0), true);
         assert_eq!(fpu.st(0), Some(ext(-1.0)));
         assert_eq!(fpu.s.fsw & sw::CC, sw::C0);

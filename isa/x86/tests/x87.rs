@@ -156,28 +156,24 @@ fn constants() {
 #[test]
 fn arithmetic_in_every_form() {
     let two_five = || with_stack(&[ext(2.0), ext(5.0)]);
-    // D8 reg forms: ST(0) = ST(0) op ST(1).
-    for (modrm, want) in [
+    // ModRM of op ST(0), ST(1) / op ST(1), ST(0) and the result for 2 op 5: FADD, FMUL, then
+    // (D8) FSUB FSUBR FDIV FDIVR, which the DC/DE encodings swap.
+    let forms = [
         (0xc1u8, 7.0),
         (0xc9, 10.0),
         (0xe1, -3.0),
         (0xe9, 3.0),
         (0xf1, 0.4),
         (0xf9, 2.5),
-    ] {
+    ];
+    // D8 reg forms: ST(0) = ST(0) op ST(1).
+    for (modrm, want) in forms {
         let (s, _) = run_x87(&[0xd8, modrm], &two_five(), &[]);
         assert_eq!(to_f64(st(&s, 0)), want, "d8 {modrm:02x}");
         assert_eq!(st(&s, 1), ext(5.0));
     }
     // DC reg forms: ST(1) = ST(1) op ST(0); E0+i is FSUBR, E8+i FSUB, F0+i FDIVR, F8+i FDIV.
-    for (modrm, want) in [
-        (0xc1u8, 7.0),
-        (0xc9, 10.0),
-        (0xe1, -3.0),
-        (0xe9, 3.0),
-        (0xf1, 0.4),
-        (0xf9, 2.5),
-    ] {
+    for (modrm, want) in forms {
         let (s, _) = run_x87(&[0xdc, modrm], &two_five(), &[]);
         assert_eq!(to_f64(st(&s, 1)), want, "dc {modrm:02x}");
         // DE: the same, then pop.

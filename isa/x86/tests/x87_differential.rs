@@ -469,6 +469,39 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// A case of `code` (then a NOP) on ST0 = `st0`, ST1 = `st1` (TOP = 6, R6 and R7 valid),
+/// the other registers empty, under `fcw`.
+fn two_operand_case(fcw: u16, st0: u128, st1: u128, code: &[u8], fuzzy: bool) -> Case {
+    let mut fx = [0u8; 512];
+    fx[0..2].copy_from_slice(&fcw.to_le_bytes());
+    fx[2..4].copy_from_slice(&(6u16 << 11).to_le_bytes());
+    fx[4] = 0xc0;
+    fx[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+    fx[32..42].copy_from_slice(&st0.to_le_bytes()[..10]);
+    fx[48..58].copy_from_slice(&st1.to_le_bytes()[..10]);
+    Case {
+        code: [code, &[0x90]].concat(),
+        init: NativeCtx {
+            fx,
+            mem: 0,
+            rflags: 0x202,
+            _pad: [0; 2],
+        },
+        mem: [0; MEM_LEN],
+        fuzzy,
+    }
+}
+
+/// Fails with the first failure reports when there are any.
+fn expect_none(failures: Vec<String>, what: &str) {
+    assert!(
+        failures.is_empty(),
+        "{} {what}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn random_x87_sequences_match_the_host_cpu() {
     let n = env_num("XARCH_X87_SEQS", 4000) as usize;
@@ -509,12 +542,7 @@ fn random_x87_sequences_match_the_host_cpu() {
         failures.extend(run_cases(cases));
         done += batch;
     }
-    assert!(
-        failures.is_empty(),
-        "{} x87 sequences differ from the CPU:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    expect_none(failures, "x87 sequences differ from the CPU");
 }
 
 /// FPREM/FPREM1 with exponent differences from 0 to 300: partial remainders (C2 = 1) must
@@ -530,37 +558,11 @@ fn fprem_partial_remainders() {
         let ex = ey + rng.below(300) as u128;
         let x = (rng.next() as u128 & 1) << 79 | ex << 64 | (rng.next() | 1 << 63) as u128;
         let y = (rng.next() as u128 & 1) << 79 | ey << 64 | (rng.next() | 1 << 63) as u128;
-        let mut fx = [0u8; 512];
-        fx[0..2].copy_from_slice(&0x37fu16.to_le_bytes());
-        fx[2..4].copy_from_slice(&(6u16 << 11).to_le_bytes());
-        fx[4] = 0xc0;
-        fx[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
-        fx[32..42].copy_from_slice(&x.to_le_bytes()[..10]);
-        fx[48..58].copy_from_slice(&y.to_le_bytes()[..10]);
         let k = 1 + rng.below(3) as usize;
-        cases.push(Case {
-            code: [[0xd9, op]; 3][..k]
-                .concat()
-                .into_iter()
-                .chain([0x90])
-                .collect(),
-            init: NativeCtx {
-                fx,
-                mem: 0,
-                rflags: 0x202,
-                _pad: [0; 2],
-            },
-            mem: [0; MEM_LEN],
-            fuzzy: false,
-        });
+        let code = [[0xd9, op]; 3][..k].concat();
+        cases.push(two_operand_case(0x37f, x, y, &code, false));
     }
-    let failures = run_cases(cases);
-    assert!(
-        failures.is_empty(),
-        "{} FPREM/FPREM1 differ from the CPU:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    expect_none(run_cases(cases), "FPREM/FPREM1 differ from the CPU");
 }
 
 /// One transcendental on moderate operands (ST0 in ±[2^-20, 2^6], ST1 in ±[2^-4, 2^4]; FYL2X
@@ -584,11 +586,7 @@ fn transcendentals_match_the_host_cpu() {
         let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
         let x = lo + (hi - lo) * u;
         let y = (rng.below(2000) as f64 - 1000.0) / 100.0 + 0.005;
-        let mut fx = [0u8; 512];
-        fx[0..2].copy_from_slice(&(0x7fu16 | 3 << 8 | (rng.below(4) as u16) << 10).to_le_bytes());
-        fx[2..4].copy_from_slice(&(6u16 << 11).to_le_bytes());
-        fx[4] = 0xc0; // R6, R7 valid: ST0 = R6, ST1 = R7
-        fx[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        let fcw = 0x7f | 3 << 8 | (rng.below(4) as u16) << 10;
         let ext = |d: f64| {
             // f64 → 80-bit, with extra random low bits so the operand is a full 64-bit one.
             let b = d.to_bits();
@@ -597,25 +595,10 @@ fn transcendentals_match_the_host_cpu() {
             ((b >> 63) as u128) << 79 | (e + 16383 - 1023) << 64 | m
         };
         let x80 = ext(x) | (rng.below(2048) as u128);
-        fx[32..42].copy_from_slice(&x80.to_le_bytes()[..10]);
-        fx[48..58].copy_from_slice(&ext(y).to_le_bytes()[..10]);
-        cases.push(Case {
-            code: vec![0xd9, k, 0x90],
-            init: NativeCtx {
-                fx,
-                mem: 0,
-                rflags: 0x202,
-                _pad: [0; 2],
-            },
-            mem: [0; MEM_LEN],
-            fuzzy: true,
-        });
+        cases.push(two_operand_case(fcw, x80, ext(y), &[0xd9, k], true));
     }
-    let failures = run_cases(cases);
-    assert!(
-        failures.is_empty(),
-        "{} transcendentals differ from the CPU beyond 2^-50:\n{}",
-        failures.len(),
-        failures.join("\n")
+    expect_none(
+        run_cases(cases),
+        "transcendentals differ from the CPU beyond 2^-50",
     );
 }
