@@ -398,40 +398,47 @@ pub fn sha256_hash(mut x: u128, mut y: u128, w: u128, part1: bool) -> u128 {
 }
 
 /// Four SHA-256 rounds with the host's SHA extensions, giving the new (ABCD, EFGH) in the
-/// ARM lane order (A, E in lane 0). SHA256RNDS2 runs two rounds on the state split as ABEF
-/// and CDGH (A, C in the top lane) and gives the new ABEF; the new CDGH is the old ABEF.
+/// ARM lane order (A, E in lane 0, as in memory). SHA256RNDS2 runs two rounds on the state
+/// split as ABEF and CDGH (A, C in the top lane) and gives the new ABEF; the new CDGH is the
+/// old ABEF. The shuffles in and out are those of Intel's SHA extensions reference code.
 ///
 /// # Safety
-/// The host must have the SHA extensions (and SSE2).
+/// The host must have the SHA extensions, SSSE3 and SSE4.1.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sha,sse2")]
+#[target_feature(enable = "sha,ssse3,sse4.1")]
 unsafe fn sha256_rounds_host(x: u128, y: u128, w: u128) -> (u128, u128) {
     use std::arch::x86_64::*;
-    let v = |l: [u32; 4]| _mm_set_epi32(l[3] as i32, l[2] as i32, l[1] as i32, l[0] as i32);
-    let get = |r: __m128i| -> [u32; 4] {
+    let v = |x: u128| _mm_set_epi64x((x >> 64) as i64, x as i64);
+    let u = |r: __m128i| {
         let lo = _mm_cvtsi128_si64(r) as u64;
         let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(r, r)) as u64;
-        [lo as u32, (lo >> 32) as u32, hi as u32, (hi >> 32) as u32]
+        u128::from(hi) << 64 | u128::from(lo)
     };
-    let (a, b, c, d) = (lane(x, 0), lane(x, 1), lane(x, 2), lane(x, 3));
-    let (e, f, g, h) = (lane(y, 0), lane(y, 1), lane(y, 2), lane(y, 3));
-    let abef = v([f, e, b, a]);
-    let cdgh = v([h, g, d, c]);
-    let wk = v([lane(w, 0), lane(w, 1), lane(w, 2), lane(w, 3)]);
+    let (abcd, efgh, wk) = (v(x), v(y), v(w));
+    let cdab = _mm_shuffle_epi32(abcd, 0xb1);
+    let hgfe = _mm_shuffle_epi32(efgh, 0x1b);
+    let abef = _mm_alignr_epi8(cdab, hgfe, 8);
+    let cdgh = _mm_blend_epi16(hgfe, cdab, 0xf0);
     let abef1 = _mm_sha256rnds2_epu32(cdgh, abef, wk);
     let abef2 = _mm_sha256rnds2_epu32(abef, abef1, _mm_unpackhi_epi64(wk, wk));
-    let [f2, e2, b2, a2] = get(abef2);
-    let [h2, g2, d2, c2] = get(abef1);
-    let pack = |l: [u32; 4]| (0..4).fold(0u128, |acc, i| with_lane(acc, i as u32, l[i]));
-    (pack([a2, b2, c2, d2]), pack([e2, f2, g2, h2]))
+    // abef2 is the new ABEF, abef1 the new CDGH.
+    let feba = _mm_shuffle_epi32(abef2, 0x1b);
+    let dchg = _mm_shuffle_epi32(abef1, 0xb1);
+    (
+        u(_mm_blend_epi16(feba, dchg, 0xf0)),
+        u(_mm_alignr_epi8(dchg, feba, 8)),
+    )
 }
 
 /// [`sha256_hash`] (ABCD in `x`, EFGH in `y`) with the host's SHA extensions where there are
 /// some.
 fn sha256_h(x: u128, y: u128, w: u128, part1: bool) -> u128 {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("sha") {
-        // SAFETY: the SHA extensions are present (checked just above); SSE2 is part of x86-64.
+    if std::arch::is_x86_feature_detected!("sha")
+        && std::arch::is_x86_feature_detected!("ssse3")
+        && std::arch::is_x86_feature_detected!("sse4.1")
+    {
+        // SAFETY: the SHA extensions, SSSE3 and SSE4.1 are present (checked just above).
         let (abcd, efgh) = unsafe { sha256_rounds_host(x, y, w) };
         return if part1 { abcd } else { efgh };
     }
