@@ -23,9 +23,15 @@
 //!      match sys.handle(&mut space, nr, args) { Return(v) => …, Exit(code) => …, … }
 //!      // Forked { child: true, .. }: set stack/TLS if given; a KVM VM or a JIT code cache
 //!      // shared by memfd must be rebuilt in the child
+//!      // With sys.set_threads(true): NewThread(req) → a host thread with space.share(),
+//!      // sys.for_thread(), start_thread(req) before it runs; ExitThread → exit_thread()
 //!      for ev in space.take_events() { invalidate translations / update page tables }
 //!  }
 //! ```
+//!
+//! Guest threads share one address space through handles ([`AddressSpace::share`]): each
+//! call locks the bookkeeping briefly, every handle gets every change in its own log, and a
+//! change hook tells the other threads to look.
 
 pub mod abi;
 pub mod loader;
