@@ -1254,7 +1254,27 @@ impl Syscalls {
                     }
                     return out;
                 }
-                libc::SO_BINDTODEVICE | libc::SO_ATTACH_FILTER => false,
+                // Strings, addresses and filter programs: bytes.
+                libc::SO_BINDTODEVICE
+                | libc::SO_ATTACH_FILTER
+                | libc::SO_PEERNAME
+                | libc::SO_PEERSEC => false,
+                // 64-bit values (a cookie, a 64-bit timeval): each doubleword swapped.
+                libc::SO_COOKIE | libc::SO_RCVTIMEO_NEW | libc::SO_SNDTIMEO_NEW => {
+                    if v.len() % 8 != 0 {
+                        return v.to_vec();
+                    }
+                    let mut out = Vec::with_capacity(v.len());
+                    for c in v.chunks_exact(8) {
+                        if to_host {
+                            out.extend_from_slice(&self.abi.get_u64(c).to_ne_bytes());
+                        } else {
+                            let x = u64::from_ne_bytes(c.try_into().expect("8 bytes"));
+                            self.abi.put_u64(&mut out, x);
+                        }
+                    }
+                    return out;
+                }
                 _ => true,
             },
             libc::IPPROTO_TCP | libc::IPPROTO_IPV6 => v.len() == 4,
@@ -1529,5 +1549,83 @@ impl Syscalls {
         }
         put(space, a[1], &out)?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod sockopt_tests {
+    use super::*;
+    use crate::abi::{Arch, Endian};
+
+    /// A 32-bit big-endian PowerPC-like guest.
+    static PPC32: Abi = Abi {
+        arch: Arch::Ppc,
+        is_64bit: false,
+        endian: Endian::Big,
+        stat: StatLayout::Ppc32Stat64,
+        ..crate::abi::x86_64::BASE
+    };
+
+    #[test]
+    fn powerpc_socket_option_numbers() {
+        let s = Syscalls::new(&PPC32, vec![]);
+        let sol = libc::SOL_SOCKET as u64;
+        // PowerPC 16..21: RCVLOWAT, SNDLOWAT, RCVTIMEO, SNDTIMEO, PASSCRED, PEERCRED.
+        let host: Vec<i32> = (16..=21).map(|n| s.sockopt_to_host(sol, n)).collect();
+        assert_eq!(
+            host,
+            [
+                libc::SO_RCVLOWAT,
+                libc::SO_SNDLOWAT,
+                libc::SO_RCVTIMEO,
+                libc::SO_SNDTIMEO,
+                libc::SO_PASSCRED,
+                libc::SO_PEERCRED
+            ]
+        );
+        assert_eq!(s.sockopt_to_host(sol, 7), 7, "SO_SNDBUF is shared");
+        let tcp = libc::IPPROTO_TCP as u64;
+        assert_eq!(
+            s.sockopt_to_host(tcp, 20),
+            20,
+            "other levels keep their numbers"
+        );
+    }
+
+    #[test]
+    fn option_values_in_the_guest_layout() {
+        let s = Syscalls::new(&PPC32, vec![]);
+        let sol = libc::SOL_SOCKET;
+        // An int.
+        let h = s.sockopt_value(sol, libc::SO_RCVBUF, &[0, 0, 1, 2], true);
+        assert_eq!(h, 0x0102i32.to_ne_bytes());
+        assert_eq!(
+            s.sockopt_value(sol, libc::SO_RCVBUF, &h, false),
+            [0, 0, 1, 2]
+        );
+        // A 32-bit timeval to the host's 64-bit one and back.
+        let g = [0, 0, 0, 2, 0, 7, 0xa1, 0x20];
+        let h = s.sockopt_value(sol, libc::SO_RCVTIMEO, &g, true);
+        let want: Vec<u8> = [2i64, 500_000]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        assert_eq!(h, want);
+        assert_eq!(s.sockopt_value(sol, libc::SO_RCVTIMEO, &h, false), g);
+        // ucred: three ints; a cookie: one doubleword; a device name: bytes.
+        let h: Vec<u8> = [1u32, 2, 3].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        assert_eq!(
+            s.sockopt_value(sol, libc::SO_PEERCRED, &h, false),
+            [0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]
+        );
+        let h = 0x0102_0304_0506_0708u64.to_ne_bytes();
+        assert_eq!(
+            s.sockopt_value(sol, libc::SO_COOKIE, &h, false),
+            [1, 2, 3, 4, 5, 6, 7, 8]
+        );
+        assert_eq!(
+            s.sockopt_value(sol, libc::SO_BINDTODEVICE, b"eth0", true),
+            b"eth0"
+        );
     }
 }
