@@ -871,23 +871,26 @@ impl AddressSpace {
 
     /// Runs `f` on the locked bookkeeping, then hands the changes it logged to every handle.
     fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
-        let (r, events) = {
+        let mut others = false;
+        let r = {
             let mut inner = lock(&self.shared.inner);
             let r = f(&mut inner);
-            (r, std::mem::take(&mut inner.events))
+            if !inner.events.is_empty() {
+                // Still under the bookkeeping's lock, so that every log holds the changes in
+                // the order they were made (the KVM path's page tables follow that order).
+                for (id, log) in lock(&self.shared.logs).iter_mut() {
+                    log.extend_from_slice(&inner.events);
+                    others |= *id != self.id;
+                }
+                inner.events.clear();
+            }
+            r
         };
-        if !events.is_empty() {
-            let mut others = false;
-            for (id, log) in lock(&self.shared.logs).iter_mut() {
-                log.extend_from_slice(&events);
-                others |= *id != self.id;
-            }
-            let hook = self.shared.hook.load(Ordering::SeqCst);
-            if others && hook != 0 {
-                // SAFETY: `hook` only ever holds a `fn()` stored by `set_change_hook`.
-                let f: fn() = unsafe { std::mem::transmute::<usize, fn()>(hook) };
-                f();
-            }
+        let hook = self.shared.hook.load(Ordering::SeqCst);
+        if others && hook != 0 {
+            // SAFETY: `hook` only ever holds a `fn()` stored by `set_change_hook`.
+            let f: fn() = unsafe { std::mem::transmute::<usize, fn()>(hook) };
+            f();
         }
         r
     }
