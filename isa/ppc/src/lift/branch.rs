@@ -101,12 +101,16 @@ fn bc_reg(ctx: &mut Ctx, w: u32, reg: u32) -> LiftResult {
         return Err(TrapKind::Undefined);
     }
     let next = ctx.next_pc();
-    // The target is read before CTR is decremented and before LR is written.
-    let r = ctx.b.get_reg(Type::I64, reg);
-    let mut t = ctx.b.and_imm(r, !3u64);
-    if !ctx.is64 {
-        t = ctx.b.and_imm(t, 0xffff_ffff);
-    }
+    // The target is read before CTR is decremented and before LR is written. In 32-bit
+    // mode one 32-bit AND clears the low two bits and zero-extends.
+    let t = if ctx.is64 {
+        let r = ctx.b.get_reg(Type::I64, reg);
+        ctx.b.and_imm(r, !3u64)
+    } else {
+        let r = ctx.b.get_reg(Type::I32, reg);
+        let t = ctx.b.and_imm(r, !3u64);
+        ctx.b.zext(Type::I64, t)
+    };
     let cond = condition(ctx, bo, bi);
     link(ctx, w);
     if let Some((c, when_nonzero)) = cond {

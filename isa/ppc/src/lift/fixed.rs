@@ -318,8 +318,12 @@ pub fn trap(ctx: &mut Ctx, w: u32) -> LiftResult {
 }
 
 pub fn logical_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
-    let s = ctx.gpr(rt(w));
     let u = ui(w);
+    // `nop` (ori 0,0,0) and the other or/xor of 0 into the same register change nothing.
+    if matches!(w >> 26, 24..=27) && u == 0 && rt(w) == ra(w) {
+        return Ok(());
+    }
+    let s = ctx.gpr(rt(w));
     let r = match w >> 26 {
         28 => ctx.b.and_imm(s, u),
         29 => ctx.b.and_imm(s, u << 16),
@@ -348,9 +352,13 @@ pub fn logical_imm(ctx: &mut Ctx, w: u32) -> LiftResult {
 }
 
 pub fn logical(ctx: &mut Ctx, w: u32) -> LiftResult {
+    let x = bits(w, 21, 30);
+    // `or rS,rS,rS` (the priority hints `or 1,1,1`, ..., `mr rS,rS`) changes nothing.
+    if matches!(x, 28 | 444) && rt(w) == rb(w) && rt(w) == ra(w) && !rc(w) {
+        return Ok(());
+    }
     let s = ctx.gpr(rt(w));
     let b = ctx.gpr(rb(w));
-    let x = bits(w, 21, 30);
     let r = match x {
         // `mr` (or rA,rS,rS) and and rA,rS,rS: a copy, no host instruction.
         28 | 444 if rt(w) == rb(w) => s,
