@@ -99,6 +99,64 @@ static void through(int fd, int rd, const char *label)
     close(fd);
 }
 
+/* sendmmsg/recvmmsg over a datagram socketpair: three messages, the second with a
+ * descriptor; recvmmsg with MSG_WAITFORONE and room for four returns the three. */
+static void mmsg(int p[2])
+{
+    int d[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, d) != 0) {
+        perror("socketpair dgram");
+        return;
+    }
+    const char *text[3] = { "first", "second!", "3rd" };
+    struct iovec iov[4];
+    struct mmsghdr mv[4];
+    char ctl[4][CMSG_SPACE(sizeof(int))];
+    memset(mv, 0, sizeof mv);
+    memset(ctl, 0, sizeof ctl);
+    for (int i = 0; i < 3; i++) {
+        iov[i].iov_base = (void *)text[i];
+        iov[i].iov_len = strlen(text[i]);
+        mv[i].msg_hdr.msg_iov = &iov[i];
+        mv[i].msg_hdr.msg_iovlen = 1;
+    }
+    mv[1].msg_hdr.msg_control = ctl[1];
+    mv[1].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(int));
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mv[1].msg_hdr);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+    int n = sendmmsg(d[0], mv, 3, 0);
+    printf("sendmmsg: %d, lengths %u %u %u\n", n, mv[0].msg_len, mv[1].msg_len, mv[2].msg_len);
+
+    char buf[4][16];
+    memset(mv, 0, sizeof mv);
+    memset(buf, 0, sizeof buf);
+    for (int i = 0; i < 4; i++) {
+        iov[i].iov_base = buf[i];
+        iov[i].iov_len = sizeof buf[i] - 1;
+        mv[i].msg_hdr.msg_iov = &iov[i];
+        mv[i].msg_hdr.msg_iovlen = 1;
+        mv[i].msg_hdr.msg_control = ctl[i];
+        mv[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(int));
+    }
+    n = recvmmsg(d[1], mv, 4, MSG_WAITFORONE, NULL);
+    printf("recvmmsg: %d\n", n);
+    for (int i = 0; i < n; i++) {
+        struct cmsghdr *r = CMSG_FIRSTHDR(&mv[i].msg_hdr);
+        printf("  %d: '%s' len %u, cmsg %s\n", i, buf[i], mv[i].msg_len,
+               r ? (r->cmsg_type == SCM_RIGHTS ? "rights" : "other") : "none");
+        if (r && r->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(r), sizeof fd);
+            through(fd, p[0], "mmsg");
+        }
+    }
+    close(d[0]);
+    close(d[1]);
+}
+
 int main(void)
 {
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
@@ -211,5 +269,6 @@ int main(void)
                    cr.pid == getpid(), cr.uid == getuid(), cr.gid == getgid());
         }
     }
+    mmsg(p);
     return 0;
 }

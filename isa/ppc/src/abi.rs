@@ -517,7 +517,7 @@ fn syscall_ppc32(nr: u64) -> Option<Sysno> {
         413 => Pselect6Time64,
         414 => PpollTime64,
         // 416: io_pgetevents_time64 (not in xarch's Sysno list)
-        // 417: recvmmsg_time64 (not in xarch's Sysno list)
+        417 => RecvmmsgTime64,
         // 418: mq_timedsend_time64 (not in xarch's Sysno list)
         // 419: mq_timedreceive_time64 (not in xarch's Sysno list)
         // 420: semtimedop_time64 (not in xarch's Sysno list)

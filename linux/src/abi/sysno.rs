@@ -309,6 +309,7 @@ sysnos! {
     Reboot = "reboot",
     Recvfrom = "recvfrom",
     Recvmmsg = "recvmmsg",
+    RecvmmsgTime64 = "recvmmsg_time64",
     Recvmsg = "recvmsg",
     RemapFilePages = "remap_file_pages",
     Removexattr = "removexattr",

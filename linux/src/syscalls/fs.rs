@@ -1474,6 +1474,69 @@ impl Syscalls {
         Ok(r)
     }
 
+    /// sendmmsg/recvmmsg[_time64]: the guest's `struct mmsghdr` array (a `msghdr` and a 32-bit
+    /// `msg_len`, padded to a word) served one message at a time through [`Self::msg`],
+    /// so each gets the same conversions. As Linux: at most UIO_MAXIOV messages; an error
+    /// on the first message is the result, a later one ends the batch (its count is the
+    /// result); recvmmsg's MSG_WAITFORONE makes every message after the first
+    /// non-blocking, and its timeout is checked after each message.
+    pub(super) fn mmsg(&mut self, space: &mut AddressSpace, sys: Sysno, a: [u64; 6]) -> SysResult {
+        const MSG_WAITFORONE: u64 = 0x1_0000;
+        let recv = matches!(sys, Sysno::Recvmmsg | Sysno::RecvmmsgTime64);
+        let ws = self.abi.word_size();
+        // msghdr: 7 words (28 bytes) on 32-bit guests, 56 bytes on 64-bit ones.
+        let msg_len_off: usize = if ws == 8 { 56 } else { 28 };
+        let size = (msg_len_off + 4).next_multiple_of(ws);
+        let vlen = (a[2] as u32).min(1024) as u64;
+        let deadline = if recv && a[4] != 0 {
+            // recvmmsg_time64 (32-bit guests): a timespec of two 64-bit fields.
+            let (sec, nsec) = if sys == Sysno::RecvmmsgTime64 || ws == 8 {
+                let b = get(space, a[4], 16)?;
+                (
+                    self.abi.get_u64(&b) as i64,
+                    self.abi.get_u64(&b[8..]) as i64,
+                )
+            } else {
+                let b = get(space, a[4], 8)?;
+                (
+                    self.abi.get_u32(&b) as i32 as i64,
+                    self.abi.get_u32(&b[4..]) as i32 as i64,
+                )
+            };
+            if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+                return Err(libc::EINVAL);
+            }
+            Some(std::time::Instant::now() + std::time::Duration::new(sec as u64, nsec as u32))
+        } else {
+            None
+        };
+        let mut flags = a[3] & !MSG_WAITFORONE;
+        let mut done = 0u64;
+        while done < vlen {
+            let at = a[1] + done * size as u64;
+            let one = if recv { Sysno::Recvmsg } else { Sysno::Sendmsg };
+            match self.msg(space, one, [a[0], at, flags, 0, 0, 0]) {
+                Ok(n) => {
+                    let mut o = Vec::new();
+                    self.abi.put_u32(&mut o, n as u32);
+                    put(space, at + msg_len_off as u64, &o)?;
+                }
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+            done += 1;
+            if recv {
+                if a[3] & MSG_WAITFORONE != 0 {
+                    flags |= libc::MSG_DONTWAIT as u64;
+                }
+                if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                    break;
+                }
+            }
+        }
+        Ok(done as i64)
+    }
+
     /// Warns once per (level, type) of ancillary data whose payload is passed unconverted.
     fn warn_unconverted_cmsgs(&mut self, msgs: &[cmsg::Cmsg]) {
         for c in msgs {

@@ -514,6 +514,7 @@ impl Syscalls {
             Getsockopt => self.getsockopt(space, a),
             MemfdCreate => self.memfd_create(space, a),
             Sendmsg | Recvmsg => self.msg(space, sys, a),
+            Sendmmsg | Recvmmsg | RecvmmsgTime64 => self.mmsg(space, sys, a),
             EpollCreate1 => raw(
                 libc::SYS_epoll_create1,
                 [
