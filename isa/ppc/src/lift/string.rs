@@ -301,6 +301,22 @@ mod tests {
     }
 
     #[test]
+    fn indexed_forms_lift_to_a_bounded_block() {
+        // lswx r5, r3, r4 and stswx r5, r3, r4: 127 byte accesses each, no loop.
+        for w in [0x7ca3_242a_u32, 0x7ca3_252a] {
+            let bytes = w.to_be_bytes();
+            let code = CodeBuffer {
+                base: PC,
+                bytes: &bytes,
+            };
+            let block = PPC32.lift(PC, &code).expect("lift");
+            let n = block.insts.len();
+            println!("{w:#010x}: {n} IR instructions");
+            assert!((127..2000).contains(&n), "{w:#010x}: {n} IR instructions");
+        }
+    }
+
+    #[test]
     fn invalid_and_little_endian_forms_trap() {
         let lift = |f: &Ppc, w: u32| {
             let bytes = if f.is64 {
