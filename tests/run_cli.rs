@@ -136,7 +136,6 @@ fn aarch64_program(name: &str, asm: &str) -> PathBuf {
     std::fs::write(&s, asm).unwrap();
     let ok = |c: &mut Command| c.status().is_ok_and(|s| s.success());
     if !ok(Command::new("aarch64-linux-gnu-as")
-        .arg("-march=armv8-a+crypto")
         .arg("-o")
         .arg(&o)
         .arg(&s))
@@ -168,13 +167,13 @@ fn unimplemented_syscall_is_enosys_with_one_warning() {
 
 #[test]
 fn unimplemented_instruction_is_reported() {
-    // AES is not advertised in AT_HWCAP and not implemented.
-    let asm = ".global _start\n_start:\n aese v0.16b, v1.16b\n mov x8, #93\n svc #0\n";
-    let p = aarch64_program("aese", asm);
+    // SHA-512 (FEAT_SHA512, ARMv8.2) is not advertised in AT_HWCAP and not implemented.
+    let asm = ".arch armv8.2-a+sha3\n.global _start\n_start:\n sha512h q0, q1, v2.2d\n mov x8, #93\n svc #0\n";
+    let p = aarch64_program("sha512h", asm);
     let e = one_line_error(&xarch(&["run", p.to_str().unwrap()]));
     assert_eq!(
         e.trim_end(),
-        "xarch: unimplemented instruction at 0x400078: 20 48 28 4e aese v0.16b, v1.16b"
+        "xarch: unimplemented instruction at 0x400078: 20 80 62 ce sha512h q0, q1, v2.2d"
     );
 }
 
