@@ -879,6 +879,50 @@ fn stswx_stores_exactly_the_xer_count() {
 }
 
 #[test]
+fn lswx_and_stswx_every_count_against_a_model() {
+    let data = counting_bytes();
+    for n in 0..=127u8 {
+        // lswx r3, 0, r2: RA = 0 names r0, loaded past 116 bytes (r3..r31 hold 116), and
+        // RB = r2 past 124: invalid forms there.
+        let init = st(|s| {
+            for r in 0..32 {
+                s.gpr[r] = 0x5a5a_0000 + r as u64;
+            }
+            (s.gpr[2], s.xer_bc) = (DATA, n);
+        });
+        let (s, _, e) = run_on(&PPC32, &[xf(31, 3, 0, 2, 533, 0)], init, &data);
+        if n > 116 {
+            assert_eq!(e, BlockExit::Trap(TrapKind::Undefined, PC), "n = {n}");
+        } else {
+            for i in 0..32usize {
+                let r = (3 + i) % 32;
+                let want = if 4 * i < n as usize {
+                    be_word(&data, 4 * i, n as usize)
+                } else {
+                    init.gpr[r]
+                };
+                assert_eq!(s.gpr[r], want, "lswx n = {n}, r{r}");
+            }
+            assert_eq!(e, BlockExit::Jump(PC + 4), "n = {n}");
+        }
+        // stswx r3, 0, r2 at DATA + 8: exactly n bytes of r3, r4, ..., r31, r0, r1, r2.
+        let init = st(|s| {
+            for r in 0..32 {
+                s.gpr[r] = 0x0101_0101u64.wrapping_mul(r as u64 + 0x11) | 0xdead << 32;
+            }
+            (s.gpr[2], s.xer_bc) = (DATA + 8, n);
+        });
+        let (_, mem, _) = run_on(&PPC32, &[xf(31, 3, 0, 2, 661, 0)], init, &[0xee; 256]);
+        let mut want = vec![0xeeu8; 256];
+        for k in 0..n as usize {
+            let r = (3 + k / 4) % 32;
+            want[8 + k] = (init.gpr[r] >> (8 * (3 - k % 4))) as u8;
+        }
+        assert_eq!(mem, want, "stswx n = {n}");
+    }
+}
+
+#[test]
 fn string_forms_are_big_endian_only_and_lswi_checks_ra_0() {
     let trap = xarch_translator::ir::Exit::Trap {
         kind: TrapKind::Undefined,
