@@ -169,6 +169,28 @@ pub fn siginfo_to_32bit(info: &[u8; 128], endian: Endian) -> [u8; 128] {
     b
 }
 
+/// Records a synchronous signal that emulated code raises (PowerPC's SIGFPE for an enabled
+/// floating-point exception): si_code `code`, si_addr `addr`; the run loop delivers it as a
+/// recorded host signal (the interrupt hook stops compiled code at the next block).
+pub fn post_fault(sig: u32, code: i32, addr: u64) {
+    if !(1..=64).contains(&sig) {
+        return;
+    }
+    let slot = &INFO[(sig - 1) as usize];
+    // siginfo: si_signo, si_errno (0), si_code, padding, si_addr at 16
+    let words = [sig as u64, code as u32 as u64, addr];
+    for (i, s) in slot.iter().enumerate() {
+        s.store(words.get(i).copied().unwrap_or(0), Ordering::Relaxed);
+    }
+    PENDING.with(|p| p.fetch_or(1 << (sig - 1), Ordering::SeqCst));
+    let hook = HOOK.load(Ordering::SeqCst);
+    if hook != 0 {
+        // SAFETY: HOOK only ever holds a `fn()` stored by `set_interrupt_hook`.
+        let f: fn() = unsafe { std::mem::transmute::<usize, fn()>(hook) };
+        f();
+    }
+}
+
 /// Records SIGSEGV/SIGBUS sent by a process (`kill`, si_code ≤ 0) for the guest, as the
 /// host handler records other signals. The DBT engine's fault handler owns these two signals
 /// and calls this for the ones that are not faults.

@@ -1417,7 +1417,7 @@ fn fp_operand(r: &mut testing::Rng) -> u64 {
 }
 
 /// The inline common cases of arithmetic (double and single, fused too), frsp, fcti*, fcmpu
-/// and the FPSCR moves against the helper (`host::compute` / `host::store_fpscr`) on random
+/// and the FPSCR moves against the helper (`host::execute` / `host::store_fpscr`) on random
 /// operands and FPSCRs: the same result, FPSCR and CR field.
 #[test]
 fn inline_paths_agree_with_the_helper() {
@@ -1471,8 +1471,10 @@ fn inline_paths_agree_with_the_helper() {
         } else {
             run_both(&[w], init)
         };
-        // the helper's operands: FRA, FRB, FRC
-        let (want, wf) = host::compute(fpscr, a, b, c, d);
+        // the helper's operands: FRA, FRB, FRC; an enabled invalid operation or zero divide
+        // leaves the target (f1, initially 0)
+        let (want, wf, _) = host::execute(fpscr, a, b, c, d);
+        let want = want.unwrap_or(0);
         let what = format!("{w:#010x} a={a:#x} b={b:#x} c={c:#x} fpscr={fpscr:#x}");
         if d & 0xff == op::CMP {
             assert_eq!(crf(&s, 5) as u64, want, "CR field: {what}");
@@ -1537,6 +1539,87 @@ fn inline_paths_agree_with_the_helper() {
             assert_eq!(s.fpscr, want, "{w:#010x} fpscr={fpscr:#x} v={v:#x}");
         }
     }
+}
+
+/// ISA 4.4: an invalid operation with VE = 1 or a zero divide with ZE = 1 leaves the target
+/// FPR and FPRF unchanged and clears FR and FI; XE = 1 (and the other enables) only set FEX.
+/// No trap without `prctl(PR_SET_FPEXC)` (the test thread's mode is DISABLED).
+#[test]
+fn enabled_exceptions_leave_the_target() {
+    const VE: u32 = 1 << 7;
+    const ZE: u32 = 1 << 4;
+    let init = |fpscr: u32, a: f64, b: f64| {
+        st(|s| {
+            s.fpscr = fpscr;
+            s.set_fpr(1, 7f64.to_bits());
+            s.set_fpr(2, a.to_bits());
+            s.set_fpr(3, b.to_bits());
+        })
+    };
+    let normal = 0x04 << 12;
+    // fdiv f1, f2, f3: 1 / 0 with ZE
+    let s = run_both(
+        &[a_form(63, 1, 2, 3, 0, 18)],
+        init(ZE | FR | FI | normal | 0x10 << 12, 1.0, 0.0),
+    );
+    assert_eq!(f64::from_bits(s.fpr(1)), 7.0, "target kept");
+    assert_eq!(s.fpscr & (ZX | FEX | FX | FR | FI), ZX | FEX | FX);
+    assert_eq!(fprf(&s), 0x14, "FPRF kept");
+    // without ZE: the infinity
+    let s = run_both(&[a_form(63, 1, 2, 3, 0, 18)], init(0, 1.0, 0.0));
+    assert_eq!(f64::from_bits(s.fpr(1)), f64::INFINITY);
+    // fsubs f1, f2, f3: inf - inf with VE
+    let s = run_both(
+        &[a_form(59, 1, 2, 3, 0, 20)],
+        init(VE, f64::INFINITY, f64::INFINITY),
+    );
+    assert_eq!(f64::from_bits(s.fpr(1)), 7.0);
+    assert_eq!(s.fpscr & (VXISI | VX | FEX), VXISI | VX | FEX);
+    // fctiwz f1, f3 of a NaN with VE: kept too
+    let s = run_both(&[xf(63, 1, 0, 3, 15, 0)], init(VE, 0.0, f64::NAN));
+    assert_eq!(f64::from_bits(s.fpr(1)), 7.0);
+    assert_eq!(s.fpscr & (VXCVI | FEX), VXCVI | FEX);
+    // fcmpo cr1, f2, f3 with a NaN and VE: the CR field is set, VXVC
+    let s = run_both(&[xf(63, 1 << 2, 2, 3, 32, 0)], init(VE, 1.0, f64::NAN));
+    assert_eq!(crf(&s, 1), 1);
+    assert_eq!(s.fpscr & (VXVC | FEX), VXVC | FEX);
+    // fadd with XE and an inexact sum: the result is written, FEX set
+    let s = run_both(&[a_form(63, 1, 2, 3, 0, 21)], init(XE, 1.0, 2f64.powi(-60)));
+    assert_eq!(f64::from_bits(s.fpr(1)), 1.0);
+    assert_eq!(s.fpscr & (XX | FI | FEX), XX | FI | FEX);
+    // an enable without its exception: the inline path's result
+    let s = run_both(&[a_form(63, 1, 2, 3, 0, 21)], init(ZE, 1.0, 2.0));
+    assert_eq!((f64::from_bits(s.fpr(1)), s.fpscr & FEX), (3.0, 0));
+}
+
+/// mffsl (control and status bits), mffsce (then enables cleared), mffscrni/mffscrn (control
+/// bits, then RN set).
+#[test]
+fn mffs_forms_of_isa_3_0() {
+    let fpscr = FX | XX | FI | (0x04 << 12) | (1 << 7) | (1 << 3) | 2;
+    let init = st(|s| {
+        s.fpscr = host_summaries(fpscr);
+        s.set_fpr(3, 3);
+    });
+    let mffs = |form: u32, b: u32| 63 << 26 | 1 << 21 | form << 16 | b << 11 | 583 << 1;
+    let f0 = host_summaries(fpscr);
+    let s = run_both(&[mffs(24, 0)], init);
+    assert_eq!(s.fpr(1), (FI | (0x04 << 12) | 0x8a) as u64, "mffsl");
+    assert_eq!(s.fpscr, f0);
+    let s = run_both(&[mffs(1, 0)], init);
+    assert_eq!(s.fpr(1), f0 as u64, "mffsce");
+    assert_eq!(s.fpscr, f0 & !0xf8 & !FEX);
+    // mffscrni 1 (RM in bits 19..20)
+    let s = run_both(&[mffs(23, 1)], init);
+    assert_eq!(s.fpr(1), 0x8a, "mffscrni");
+    assert_eq!(s.fpscr & 3, 1);
+    // mffscrn f3 (RN = 3)
+    let s = run_both(&[mffs(22, 3)], init);
+    assert_eq!(s.fpscr & 3, 3, "mffscrn");
+}
+
+fn host_summaries(f: u32) -> u32 {
+    xarch_isa_ppc::lift::fp::host::summaries(f)
 }
 
 #[test]

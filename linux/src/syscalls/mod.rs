@@ -30,7 +30,7 @@ mod termios;
 mod time;
 mod wide;
 
-pub use process::self_exec_prefix;
+pub use process::{fp_exc_mode, self_exec_prefix};
 
 use crate::abi::{Abi, Sysno};
 use crate::space::{AddressSpace, Prot};

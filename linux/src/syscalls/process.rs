@@ -630,7 +630,25 @@ impl Syscalls {
     }
 
     pub(super) fn prctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
+        const PR_GET_FPEXC: i32 = 11;
+        const PR_SET_FPEXC: i32 = 12;
+        let ppc = matches!(self.abi.arch, crate::abi::Arch::Ppc | crate::abi::Arch::Ppc64le);
         match a[0] as i32 {
+            // PowerPC's MSR[FE0, FE1] (Linux `set_fpexc_mode`): DISABLED, NONRECOV, ASYNC or
+            // PRECISE; the SPE software bits are EINVAL without SPE.
+            PR_SET_FPEXC if ppc => {
+                if a[1] > 3 {
+                    return Err(libc::EINVAL);
+                }
+                FP_EXC_MODE.with(|m| m.set(a[1] as u32));
+                Ok(0)
+            }
+            PR_GET_FPEXC if ppc => {
+                let mut b = Vec::new();
+                self.abi.put_u32(&mut b, fp_exc_mode());
+                put(space, a[1], &b)?;
+                Ok(0)
+            }
             libc::PR_SET_NAME => {
                 let name = space.read_cstr(a[1], 4096).map_err(|_| libc::EFAULT)?;
                 let c = CString::new(name.into_iter().take(15).collect::<Vec<u8>>())
@@ -1187,4 +1205,17 @@ mod tests {
         assert_eq!(u32::from_be(w), 8 | 16);
         assert!(wake_op_compare(or, 0));
     }
+}
+
+thread_local! {
+    /// PowerPC `prctl(PR_SET_FPEXC)` of the guest thread running on this host thread.
+    static FP_EXC_MODE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The calling guest thread's `prctl(PR_SET_FPEXC)` mode (PowerPC: MSR[FE0, FE1] as
+/// PR_FP_EXC_DISABLED 0, NONRECOV 1, ASYNC 2, PRECISE 3): nonzero makes an enabled
+/// floating-point exception raise SIGFPE. Per host thread, which runs one guest thread; a new
+/// thread starts disabled (Linux copies the parent's mode).
+pub fn fp_exc_mode() -> u32 {
+    FP_EXC_MODE.with(|m| m.get())
 }

@@ -115,16 +115,43 @@ fn record_cr1(ctx: &mut Ctx, w: u32) {
     }
 }
 
-/// One FP instruction through the FPSCR helper: operands as bits, the result's bits.
-fn fp_call(ctx: &mut Ctx, a: Value, b: Value, c: Value, op: u64) -> Value {
-    let d = ctx.b.const64(op);
+/// The helper's `d`: the operation and the target's state offset (see `host::TARGET_SHIFT`).
+fn op_word(op: u64, target: u32) -> u64 {
+    op | (target as u64 + 1) << host::TARGET_SHIFT
+}
+
+/// One FP instruction through the FPSCR helper: operands as bits, the result's bits (`target`:
+/// the state offset of the target doubleword, which an enabled exception may leave).
+fn fp_call(ctx: &mut Ctx, a: Value, b: Value, c: Value, op: u64, target: u32) -> Value {
+    let d = ctx.b.const64(op_word(op, target));
     ctx.b.call_helper(&host::FP_OP, &[a, b, c, d])
+}
+
+/// After an instruction that called the FPSCR helper: when the helper set `host::TRAP` (an
+/// enabled exception with `prctl(PR_SET_FPEXC)` on), record the SIGFPE and leave the block
+/// for this instruction's address, where the run loop delivers it (Linux's SIGFPE has the
+/// faulting instruction's address as si_addr and in the frame's NIP).
+pub(super) fn trap_check(ctx: &mut Ctx) {
+    let f = ctx.b.get_reg(Type::I32, state::FPSCR);
+    let t = ctx.b.and_imm(f, host::TRAP as u64);
+    let t = ctx.b.zext(Type::I64, t);
+    let pc = ctx.b.const64(ctx.pc);
+    let z = ctx.b.const64(0);
+    ctx.b.call_helper_if(t, z, &host::FP_TRAP, &[pc]);
+    ctx.b.exit_if(t, ctx.pc);
 }
 
 /// Double-precision arithmetic (`host::op::ADD` .. `NMSUB`): FRA, FRB, FRC as bits, the
 /// result's bits; FPSCR updated. See [`arith`]; used by the VSX scalar double forms.
-pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -> Value {
-    arith(ctx, a, b, c, kind, false)
+pub(super) fn arith_dp(
+    ctx: &mut Ctx,
+    a: Value,
+    b: Value,
+    c: Value,
+    kind: u64,
+    target: u32,
+) -> Value {
+    arith(ctx, a, b, c, kind, false, target)
 }
 
 /// Arithmetic (`host::op::ADD` .. `NMSUB`, and `RSP`), double or single (`single`): FRA,
@@ -146,7 +173,15 @@ pub(super) fn arith_dp(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64) -
 /// second step was inexact, else it is the first step's. The single must be normal (above
 /// the smallest normal, where tininess before rounding cannot differ) and finite.
 /// Everything else is the helper, called only then.
-fn arith(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64, single: bool) -> Value {
+fn arith(
+    ctx: &mut Ctx,
+    a: Value,
+    b: Value,
+    c: Value,
+    kind: u64,
+    single: bool,
+    target: u32,
+) -> Value {
     const SMALL: f64 = 1e-270;
     const BIG: f64 = 1e300;
     let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
@@ -361,7 +396,7 @@ fn arith(ctx: &mut Ctx, a: Value, b: Value, c: Value, kind: u64, single: bool) -
     let one = ctx.b.const64(1);
     let slow = ctx.b.xor(ok64, one);
     let op = if single { kind | host::SINGLE } else { kind };
-    let d = ctx.b.const64(op);
+    let d = ctx.b.const64(op_word(op, target));
     let r = ctx
         .b
         .call_helper_if(slow, bits, &host::FP_OP, &[a, b, c, d]);
@@ -523,13 +558,15 @@ pub fn farith(ctx: &mut Ctx, w: u32) -> LiftResult {
     let a = fpr_bits(ctx, ra(w));
     let b = fpr_bits(ctx, rb(w));
     let c = fpr_bits(ctx, bits(w, 21, 25));
+    let target = state::fpr_off(rt(w));
     let r = if matches!(kind, host::op::RE | host::op::RSQRTE) {
-        fp_call(ctx, a, b, c, op)
+        fp_call(ctx, a, b, c, op, target)
     } else {
-        arith(ctx, a, b, c, kind, single)
+        arith(ctx, a, b, c, kind, single, target)
     };
     set_fpr(ctx, rt(w), r);
     record_cr1(ctx, w);
+    trap_check(ctx);
     Ok(())
 }
 
@@ -578,15 +615,17 @@ pub fn fconv(ctx: &mut Ctx, w: u32) -> LiftResult {
     let op = if single { op | host::SINGLE } else { op };
     let b = fpr_bits(ctx, rb(w));
     let z = ctx.b.const64(0);
+    let target = state::fpr_off(rt(w));
     let r = if op == host::op::RSP {
-        arith(ctx, z, b, z, op, false)
+        arith(ctx, z, b, z, op, false, target)
     } else if op & 0xff == host::op::CTI && op & (host::CTI_U | host::SINGLE) == 0 {
-        to_int(ctx, b, op)
+        to_int(ctx, b, op, target)
     } else {
-        fp_call(ctx, z, b, z, op)
+        fp_call(ctx, z, b, z, op, target)
     };
     set_fpr(ctx, rt(w), r);
     record_cr1(ctx, w);
+    trap_check(ctx);
     Ok(())
 }
 
@@ -595,7 +634,7 @@ pub fn fconv(ctx: &mut Ctx, w: u32) -> LiftResult {
 /// magnitude below 2^31 (2^63). FI is set when the integer differs from FRB, FR when its
 /// magnitude is larger, FPRF is kept (undefined in the ISA; the helper keeps it too), XX
 /// sticky with FX when newly set. Everything else is the helper, called only then.
-fn to_int(ctx: &mut Ctx, b: Value, op: u64) -> Value {
+fn to_int(ctx: &mut Ctx, b: Value, op: u64, target: u32) -> Value {
     let is64 = op & host::CTI_64 != 0;
     let trunc = op & host::CTI_Z != 0;
     let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
@@ -651,7 +690,7 @@ fn to_int(ctx: &mut Ctx, b: Value, op: u64) -> Value {
     let one = ctx.b.const64(1);
     let slow = ctx.b.xor(ok64, one);
     let z = ctx.b.const64(0);
-    let d = ctx.b.const64(op);
+    let d = ctx.b.const64(op_word(op, target));
     let r = ctx.b.call_helper_if(slow, v, &host::FP_OP, &[z, b, z, d]);
     let after = ctx.b.get_reg(Type::I32, state::FPSCR);
     let f = ctx.b.select(ok, f, after);
@@ -699,17 +738,46 @@ pub fn fcmp(ctx: &mut Ctx, w: u32) -> LiftResult {
         let v = ctx.b.and_imm(v, 1);
         ctx.set_flag(state::cr_off(4 * bf + i), v);
     }
+    trap_check(ctx);
     Ok(())
 }
 
+/// mffs and the ISA 3.0 forms selected by bits 11..15: mffsce (1: then clears the enables),
+/// mffscrn (22: then sets RN from FRB), mffscrni (23: from the immediate), mffsl (24: only
+/// the control and status bits). The ones that write FPSCR return, as mffsl, its control bits
+/// (the ISA's DRN, VE..XE, NI, RN; DRN is not modelled: zero); mffsce returns all of it.
 pub fn mffs(ctx: &mut Ctx, w: u32) -> LiftResult {
-    // mffs only (the ISA 3.0 variants in bits 11..15 are not implemented).
-    if ra(w) != 0 {
+    // FPSCR[VE, OE, UE, ZE, XE, NI, RN]
+    const CONTROL: u32 = 0xff;
+    let form = ra(w);
+    if !matches!(form, 0 | 1 | 22 | 23 | 24) || (form != 0 && rc(w)) {
         return Err(TrapKind::Unimplemented);
     }
     let f = ctx.b.get_reg(Type::I32, state::FPSCR);
-    let v = ctx.b.zext(Type::I64, f);
+    let shown = match form {
+        24 => ctx
+            .b
+            .and_imm(f, (CONTROL | host::FR | host::FI | host::FPRF) as u64),
+        22 | 23 => ctx.b.and_imm(f, CONTROL as u64),
+        _ => f,
+    };
+    let v = ctx.b.zext(Type::I64, shown);
     set_fpr(ctx, rt(w), v);
+    match form {
+        1 => {
+            let z = ctx.b.const32(0);
+            write_fpscr(ctx, z, 0xf8, false);
+        }
+        22 => {
+            let b = ctx.b.get_reg(Type::I32, state::fpr_off(rb(w)));
+            write_fpscr(ctx, b, 3, false);
+        }
+        23 => {
+            let rn = ctx.b.const32(bits(w, 19, 20));
+            write_fpscr(ctx, rn, 3, false);
+        }
+        _ => {}
+    }
     record_cr1(ctx, w);
     Ok(())
 }

@@ -453,13 +453,14 @@ pub fn xs_arith(ctx: &mut Ctx, w: u32) -> LiftResult {
         let ib = ctx.b.get_reg(Type::I64, dw0(b));
         let z = ctx.b.const64(0);
         let r = match x {
-            32 => fp::arith_dp(ctx, ia, ib, z, fp::host::op::ADD),
-            40 => fp::arith_dp(ctx, ia, ib, z, fp::host::op::SUB),
+            32 => fp::arith_dp(ctx, ia, ib, z, fp::host::op::ADD, dw0(t)),
+            40 => fp::arith_dp(ctx, ia, ib, z, fp::host::op::SUB, dw0(t)),
             // the helper multiplies FRA by FRC
-            48 => fp::arith_dp(ctx, ia, z, ib, fp::host::op::MUL),
-            _ => fp::arith_dp(ctx, ia, ib, z, fp::host::op::DIV),
+            48 => fp::arith_dp(ctx, ia, z, ib, fp::host::op::MUL, dw0(t)),
+            _ => fp::arith_dp(ctx, ia, ib, z, fp::host::op::DIV, dw0(t)),
         };
         ctx.b.set_reg(dw0(t), r);
+        fp::trap_check(ctx);
         return Ok(());
     }
     let va = sdw0(ctx, a);
@@ -524,8 +525,9 @@ pub fn xs_fma(ctx: &mut Ctx, w: u32) -> LiftResult {
         (true, false) => fp::host::op::NMADD,
         (true, true) => fp::host::op::NMSUB,
     };
-    let r = fp::arith_dp(ctx, ia, add, q, kind);
+    let r = fp::arith_dp(ctx, ia, add, q, kind, dw0(t));
     ctx.b.set_reg(dw0(t), r);
+    fp::trap_check(ctx);
     Ok(())
 }
 
@@ -605,7 +607,7 @@ pub fn xs_unary(ctx: &mut Ctx, w: u32) -> LiftResult {
         // xssqrtdp: FPSCR-faithful
         75 => {
             let z = ctx.b.const64(0);
-            fp::arith_dp(ctx, z, ib, z, fp::host::op::SQRT)
+            fp::arith_dp(ctx, z, ib, z, fp::host::op::SQRT, dw0(t))
         }
         89 | 121 | 105 => {
             let f = match x {
@@ -675,6 +677,9 @@ pub fn xs_unary(ctx: &mut Ctx, w: u32) -> LiftResult {
         }
     };
     ctx.b.set_reg(dw0(t), r);
+    if x == 75 {
+        fp::trap_check(ctx);
+    }
     Ok(())
 }
 

@@ -30,8 +30,14 @@
 //!   normal from below is added.
 //! - FPRF is the class of the result (C, FL, FG, FE, FU); FX is set when an exception bit goes
 //!   from 0 to 1; VX and FEX are the summaries of their bits.
-//! - Enabled exceptions (VE, OE, UE, ZE, XE = 1) set FEX, but the results are those of the
-//!   disabled case (Linux runs with MSR[FE0,FE1] = 0, so no trap is taken); NI is ignored.
+//! - Enabled exceptions (VE, OE, UE, ZE, XE = 1) set FEX ([`execute`]). An invalid operation
+//!   with VE = 1 or a zero divide with ZE = 1 leave the target FPR and FPRF unchanged and FR,
+//!   FI clear (ISA 4.4); with OE/UE = 1 the result is still the disabled one (the ISA's
+//!   exponent-adjusted result is not modelled; with the trap on, a handler sees the target
+//!   that way). When the guest thread turned MSR[FE0, FE1] on (`prctl(PR_SET_FPEXC)`, which
+//!   glibc's `feenableexcept` calls), an instruction that raises an enabled exception sets
+//!   [`TRAP`] and the lifted code delivers SIGFPE at it (si_code as Linux's `parse_fpe`);
+//!   `mtfsf`/`mtfsfi`/`mtfsb1` that set FEX take no trap. NI is ignored.
 //! - Undefined in the ISA, chosen as qemu does: FPRF after fcti* (kept; C|FU when invalid),
 //!   the high word of a 32-bit fcti* result (sign-extended), FR/FI/XX of fre/frsqrte (those of
 //!   the division they compute exactly). fre(+-0) is +-infinity with ZX as the ISA says (qemu
@@ -734,17 +740,128 @@ fn compare(fpscr: u32, ordered: bool, a: u64, b: u64) -> (u64, u32) {
     (c as u64, f)
 }
 
+/// `d` bits 32..: the state offset of the instruction's target doubleword plus one (0: no
+/// target), read back when an enabled exception leaves the target unchanged.
+pub const TARGET_SHIFT: u32 = 32;
+
+/// FPSCR bit 11 (ISA bit 52, reserved: no guest write reaches it): set by [`FP_OP`] when the
+/// instruction raised an enabled exception and the thread's `prctl(PR_SET_FPEXC)` mode is
+/// not DISABLED (MSR[FE0, FE1] != 0). The lifted code then calls [`FP_TRAP`] and leaves the
+/// block for the instruction's own address, where the run loop delivers the SIGFPE.
+pub const TRAP: u32 = 1 << 11;
+
+// FPSCR enable bits (VE, ZE).
+const EN_VE: u32 = 1 << 7;
+const EN_ZE: u32 = 1 << 4;
+
+/// What [`FP_OP`] does with exceptions enabled (ISA 4.4): (result or None when the target
+/// stays unchanged, new FPSCR, whether an enabled exception occurred). An invalid operation
+/// with VE = 1 or a zero divide with ZE = 1 leaves the target, FPRF unchanged and FR, FI
+/// clear; the other enables change only FEX (an overflow or underflow with OE/UE = 1 still
+/// gives the disabled result, not the exponent-adjusted one: see the module docs).
+pub fn execute(fpscr: u32, a: u64, b: u64, c: u64, d: u64) -> (Option<u64>, u32, bool) {
+    const STICKY: u32 = OX | UX | ZX | XX | VX_ALL;
+    if fpscr & 0xf8 == 0 {
+        // nothing enabled: nothing suppressed, no trap
+        let (r, f) = compute(fpscr, a, b, c, d);
+        return (Some(r), f, false);
+    }
+    // This instruction's exceptions: computed from an FPSCR without the sticky bits.
+    let (r, f1) = compute(fpscr & !STICKY, a, b, c, d);
+    let exc = f1 & STICKY;
+    let mut f = f1 & !FX | fpscr & (STICKY | FX);
+    if exc & !fpscr != 0 {
+        f |= FX;
+    }
+    let invalid = exc & VX_ALL != 0;
+    let zero_divide = exc & ZX != 0;
+    let suppress = d & 0xff != op::CMP
+        && ((fpscr & EN_VE != 0 && invalid) || (fpscr & EN_ZE != 0 && zero_divide));
+    if suppress {
+        f = f & !(FR | FI | FPRF) | fpscr & FPRF;
+    }
+    // VX OX UX ZX XX against VE OE UE ZE XE (bits 7..3)
+    let caused = (invalid as u32) << 4 | (exc >> 25 & 0xf);
+    let enabled = caused & (fpscr >> 3 & 0x1f) != 0;
+    ((!suppress).then_some(r), summaries(f), enabled)
+}
+
 /// The helper: `a`, `b`, `c` = FRA, FRB, FRC bits (FRB as an integer for fcfid), `d` = the
-/// operation ([`op`]) and its flags. Reads and writes `CpuState::fpscr` in `st`.
+/// operation ([`op`]), its flags and the target ([`TARGET_SHIFT`]). Reads and writes
+/// `CpuState::fpscr` in `st`; sets [`TRAP`] for an enabled exception when the guest thread
+/// asked for them (`prctl(PR_SET_FPEXC)`).
 extern "C" fn fp_op(st: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, d: u64) -> u64 {
     // SAFETY: `st` is the engine's state buffer of a `CpuState`; FPSCR is 4 bytes inside it.
     let fpscr = unsafe { std::ptr::read_unaligned(st.add(state::FPSCR as usize) as *const u32) };
-    let quick = quick(fpscr, a, b, c, d & 0xff, d & SINGLE != 0);
-    let (r, f) = quick.unwrap_or_else(|| compute(fpscr, a, b, c, d));
+    let (r, f) = match quick(fpscr, a, b, c, d & 0xff, d & SINGLE != 0) {
+        Some((r, f)) if fpscr & 0xf8 == 0 => (r, f),
+        _ => {
+            let (r, mut f, enabled) = execute(fpscr, a, b, c, d);
+            if enabled && xarch_linux::syscalls::fp_exc_mode() != 0 {
+                f |= TRAP;
+            }
+            let target = (d >> TARGET_SHIFT) as usize;
+            let r = match r {
+                Some(r) => r,
+                // SAFETY: the lifter encodes the offset + 1 of an FPR/VSR doubleword of the
+                // `CpuState` in `st` (8 bytes inside it).
+                None if target != 0 => unsafe {
+                    std::ptr::read_unaligned(st.add(target - 1) as *const u64)
+                },
+                None => 0,
+            };
+            (r, f)
+        }
+    };
     // SAFETY: as above.
     unsafe { std::ptr::write_unaligned(st.add(state::FPSCR as usize) as *mut u32, f) };
     r
 }
+
+/// Linux's si_code for an FP enabled exception (`parse_fpe`: the first enabled exception
+/// bit in the order invalid, overflow, underflow, zero divide, inexact).
+pub fn sigfpe_code(f: u32) -> i32 {
+    const FPE_FLTDIV: i32 = 3;
+    const FPE_FLTOVF: i32 = 4;
+    const FPE_FLTUND: i32 = 5;
+    const FPE_FLTRES: i32 = 6;
+    const FPE_FLTINV: i32 = 7;
+    const FPE_FLTUNK: i32 = 14;
+    let en = |bit: u32| f & 1 << bit != 0;
+    if en(7) && f & VX != 0 {
+        FPE_FLTINV
+    } else if en(6) && f & OX != 0 {
+        FPE_FLTOVF
+    } else if en(5) && f & UX != 0 {
+        FPE_FLTUND
+    } else if en(4) && f & ZX != 0 {
+        FPE_FLTDIV
+    } else if en(3) && f & XX != 0 {
+        FPE_FLTRES
+    } else {
+        FPE_FLTUNK
+    }
+}
+
+/// Linux's SIGFPE (the same number on every arch).
+const SIGFPE: u32 = 8;
+
+/// The trap of [`TRAP`]: clears it and records SIGFPE (si_code by [`sigfpe_code`], si_addr =
+/// `a`, the instruction's address) for the run loop.
+extern "C" fn fp_trap(st: *mut u8, _m: *mut u8, a: u64, _b: u64, _c: u64, _d: u64) -> u64 {
+    // SAFETY: as in `fp_op`.
+    let f = unsafe { std::ptr::read_unaligned(st.add(state::FPSCR as usize) as *const u32) };
+    let f = f & !TRAP;
+    // SAFETY: as above.
+    unsafe { std::ptr::write_unaligned(st.add(state::FPSCR as usize) as *mut u32, f) };
+    xarch_linux::signal::post_fault(SIGFPE, sigfpe_code(f), a);
+    0
+}
+
+pub static FP_TRAP: Helper = Helper {
+    name: "ppc_fp_trap",
+    func: fp_trap,
+};
 
 /// What [`FP_OP`] does, on an FPSCR value: (result, new FPSCR).
 pub fn compute(fpscr: u32, a: u64, b: u64, c: u64, d: u64) -> (u64, u32) {
