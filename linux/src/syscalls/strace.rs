@@ -1,5 +1,6 @@
 //! `--strace`: one line per syscall on stderr, in qemu-user's style:
-//! `12345 openat(AT_FDCWD,"/etc/passwd",O_RDONLY|O_CLOEXEC) = 3`.
+//! `12345 openat(AT_FDCWD,"/etc/passwd",O_RDONLY|O_CLOEXEC) = 3`. The number is the calling
+//! thread's id (the pid for the first thread), as `strace -f` shows guest threads apart.
 
 use super::Syscalls;
 use crate::abi::Sysno;
@@ -109,7 +110,7 @@ pub(super) fn format_call(
     sys: Sysno,
     args: &[u64; 6],
 ) -> String {
-    let mut out = format!("{} {}(", std::process::id(), sys.name());
+    let mut out = format!("{} {}(", tid(), sys.name());
     for (i, k) in spec(sys).chars().enumerate() {
         if i > 0 {
             out.push(',');
@@ -158,6 +159,12 @@ pub(super) fn format_ret(sys: Sysno, v: i64) -> String {
     }
 }
 
+/// The host thread's id, which is the guest thread's (the guest sees host ids).
+fn tid() -> u32 {
+    // SAFETY: gettid has no arguments.
+    unsafe { libc::syscall(libc::SYS_gettid) as u32 }
+}
+
 /// Prints `line = ret`, or `line` alone for calls that do not return.
 pub(super) fn print_line(line: &str, ret: Option<String>) {
     use std::io::Write;
@@ -173,7 +180,7 @@ pub(super) fn print_line(line: &str, ret: Option<String>) {
 pub(super) fn print_unknown(nr: u64, args: &[u64; 6]) {
     eprintln!(
         "{} Unknown syscall {nr}({:#x},{:#x},{:#x}) = -1 errno=38 (Function not implemented)",
-        std::process::id(),
+        tid(),
         args[0],
         args[1],
         args[2]
