@@ -962,11 +962,32 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Copies `data` into guest memory at `addr`.
+    /// Copies `data` into guest memory at `addr`. The copy runs under the bookkeeping's lock,
+    /// so another guest thread cannot write-protect a code page in the range between the
+    /// unprotection and the copy (which would fault in xarch itself).
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Efault> {
-        let s = self.host_slice(addr, data.len() as u64, Prot::WRITE)?;
-        s.copy_from_slice(data);
-        Ok(())
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.with_host_ptr(addr, data.len() as u64, Prot::WRITE, |p| {
+            // SAFETY: `with_host_ptr` checked that `[addr, addr + len)` is mapped with host
+            // write access (code pages unprotected) and holds the lock that any change to
+            // that needs; `data` is a separate host buffer.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) }
+        })
+    }
+
+    /// Runs `f` on the host pointer to `[addr, addr + len)`, checked like [`Self::host_ptr`],
+    /// while the bookkeeping stays locked: no other guest thread can unmap or write-protect
+    /// the range before `f` returns. `f` must be short and must not use the address space.
+    pub fn with_host_ptr<R>(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        f: impl FnOnce(*mut u8) -> R,
+    ) -> Result<R, Efault> {
+        self.with(|i| i.host_ptr(addr, len, prot).map(f))
     }
 
     /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
