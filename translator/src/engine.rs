@@ -213,6 +213,14 @@ pub enum EngineError {
 }
 
 pub use crate::jit::request_exit_all;
+
+/// Locks the process's list of engines (which [`request_exit_all`] walks and every new or
+/// dropped engine changes) until the guard drops. A runner holds it across a host `fork`
+/// from a threaded guest, so that the child, which has only the forking thread, does not
+/// inherit it locked by another thread.
+pub fn lock_engines_for_fork() -> impl Sized + 'static {
+    crate::jit::lock_contexts()
+}
 pub use crate::signals::request_interrupt;
 
 /// Why [`Engine::run`] returned.
@@ -265,6 +273,12 @@ pub struct Engine {
     pc_offset: u32,
     /// Guest pages (4 KiB) with translations that the address space write-protected for us.
     code_pages: HashSet<u64>,
+    /// Bounds of the guest code ever lifted (`[lo, hi)`; empty while `lo >= hi`): a change
+    /// outside them drops nothing. Other threads' mapping changes reach every engine (a
+    /// thread that maps and unmaps data in a loop), which must not each cost a walk of all
+    /// blocks.
+    code_lo: u64,
+    code_hi: u64,
     /// The interpreter's value buffer, reused across blocks.
     scratch: Vec<u128>,
 }
@@ -281,6 +295,8 @@ impl Engine {
             stats: Stats::default(),
             pc_offset,
             code_pages: HashSet::new(),
+            code_lo: u64::MAX,
+            code_hi: 0,
             scratch: Vec::new(),
         })
     }
@@ -397,6 +413,9 @@ impl Engine {
         // The address space dropped its protection of these pages (unmap, mprotect, write).
         self.code_pages
             .retain(|&p| p.saturating_add(PAGE) <= start || p >= end);
+        if end <= self.code_lo || start >= self.code_hi {
+            return;
+        }
         let dead: HashSet<u64> = self
             .blocks
             .iter()
@@ -512,6 +531,9 @@ impl Engine {
                 region: Vec::new(),
             },
         );
+        let bytes = self.blocks[&pc].block.guest_bytes.max(1) as u64;
+        self.code_lo = self.code_lo.min(pc);
+        self.code_hi = self.code_hi.max(pc.saturating_add(bytes));
         // Write-protect the block's pages so that a guest write to them reaches us.
         let last = pc.wrapping_add(self.blocks[&pc].block.guest_bytes.saturating_sub(1) as u64);
         let mut page = pc & !(PAGE - 1);

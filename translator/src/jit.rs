@@ -739,7 +739,9 @@ impl Drop for Jit {
 /// [`request_exit_all`].
 static CONTEXTS: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
 
-fn lock_contexts() -> std::sync::MutexGuard<'static, Vec<usize>> {
+/// Locks the list of live JITs until the guard drops: held across a host `fork` (see
+/// [`crate::engine::lock_engines_for_fork`]).
+pub(crate) fn lock_contexts() -> std::sync::MutexGuard<'static, Vec<usize>> {
     CONTEXTS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
