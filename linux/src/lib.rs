@@ -25,6 +25,8 @@
 //!      // shared by memfd must be rebuilt in the child
 //!      // With sys.set_threads(true): NewThread(req) → a host thread with space.share(),
 //!      // sys.for_thread(), start_thread(req) before it runs; ExitThread → exit_thread()
+//!      // (which also releases the thread's robust mutexes). sys.set_fork_lock(f): f takes
+//!      // the runner's locks a forked child may need, held across the host fork
 //!      for ev in space.take_events() { invalidate translations / update page tables }
 //!  }
 //! ```

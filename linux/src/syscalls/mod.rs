@@ -119,6 +119,10 @@ pub struct Syscalls {
     threads: bool,
     /// Calls served by every guest thread.
     count: Arc<AtomicU64>,
+    /// This thread's `set_robust_list` head (0: none), walked when the thread ends.
+    robust_list: u64,
+    /// The runner's own locks to hold across a host `fork` ([`Syscalls::set_fork_lock`]).
+    fork_lock: Option<fn() -> Box<dyn std::any::Any>>,
 }
 
 impl Syscalls {
@@ -142,6 +146,8 @@ impl Syscalls {
             clear_child_tid: 0,
             threads: false,
             count: Arc::default(),
+            robust_list: 0,
+            fork_lock: None,
         }
     }
 
@@ -162,6 +168,8 @@ impl Syscalls {
             clear_child_tid: 0,
             threads: self.threads,
             count: self.count.clone(),
+            robust_list: 0,
+            fork_lock: self.fork_lock,
         }
     }
 
@@ -171,6 +179,15 @@ impl Syscalls {
     pub fn set_threads(&mut self, on: bool) {
         self.threads = on;
     }
+    /// Sets a function that takes the runner's own locks which a forked child may need (for
+    /// the DBT: its list of engines, stdout and stderr) and returns them held: `fork` takes
+    /// them first, then this layer's and the address space's, forks, and lets them go in both
+    /// processes, so that the child (which has only the forking thread) finds none of them
+    /// taken by a thread it does not have.
+    pub fn set_fork_lock(&mut self, lock: fn() -> Box<dyn std::any::Any>) {
+        self.fork_lock = Some(lock);
+    }
+
     /// The guest program's path (made absolute), for `readlink("/proc/self/exe")`.
     pub fn set_exe_path(&mut self, path: &Path) {
         self.exe_path = Some(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
@@ -622,7 +639,7 @@ impl Syscalls {
                 self.clear_child_tid = a[0];
                 raw(libc::SYS_gettid, [0; 6])
             }
-            SetRobustList => Ok(0),
+            SetRobustList => self.set_robust_list(a),
             Prctl => self.prctl(space, a),
             Personality => Ok(0),
             Capget => self.capget(space, a),

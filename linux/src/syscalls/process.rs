@@ -112,12 +112,117 @@ impl Syscalls {
     /// CLONE_CHILD_CLEARTID / set_tid_address, zero the word and wake one futex waiter on it
     /// (pthread_join waits there).
     pub fn exit_thread(&mut self, space: &mut AddressSpace) {
+        // As Linux's mm_release: the robust list first, then the clear-tid word.
+        self.release_robust_list(space);
         let addr = std::mem::take(&mut self.clear_child_tid);
         if addr == 0 || space.write(addr, &[0; 4]).is_err() {
             return;
         }
         if let Ok(p) = ptr_out(space, addr, 4) {
             let _ = raw(libc::SYS_futex, [p, libc::FUTEX_WAKE as i64, 1, 0, 0, 0]);
+        }
+    }
+
+    /// set_robust_list: the head of this thread's list of held robust mutexes
+    /// (`struct robust_list_head`: list, futex_offset, list_op_pending, guest words).
+    pub(super) fn set_robust_list(&mut self, a: [u64; 6]) -> SysResult {
+        if a[1] != 3 * self.abi.word_size() as u64 {
+            return Err(libc::EINVAL);
+        }
+        self.robust_list = a[0];
+        Ok(0)
+    }
+
+    /// What Linux's exit_robust_list does when a thread ends: every robust mutex still on its
+    /// list (and the one it was taking or releasing, `list_op_pending`) whose futex word
+    /// holds its tid gets FUTEX_OWNER_DIED, keeps FUTEX_WAITERS, and one waiter is woken.
+    /// The list is in guest memory with guest words; a bad list ends the walk quietly.
+    fn release_robust_list(&mut self, space: &mut AddressSpace) {
+        /// Linux's ROBUST_LIST_LIMIT: a cyclic list cannot hold the walk forever.
+        const LIMIT: usize = 2048;
+        let head = std::mem::take(&mut self.robust_list);
+        if head == 0 {
+            return;
+        }
+        let w = self.abi.word_size();
+        let word = |space: &mut AddressSpace, addr: u64| -> Option<u64> {
+            let mut b = [0u8; 8];
+            space.read(addr, &mut b[..w]).ok()?;
+            Some(self.abi.get_word(&b[..w]))
+        };
+        let sign = |v: u64| {
+            if w == 4 {
+                v as u32 as i32 as i64
+            } else {
+                v as i64
+            }
+        };
+        let Some(mut entry) = word(space, head) else {
+            return;
+        };
+        let Some(offset) = word(space, head + w as u64).map(sign) else {
+            return;
+        };
+        let Some(pending) = word(space, head + 2 * w as u64) else {
+            return;
+        };
+        // SAFETY: gettid has no arguments.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
+        // Bit 0 of each pointer marks a PI futex, which Linux handles the same way here.
+        let mut n = 0;
+        while entry & !1 != head && n < LIMIT {
+            let Some(next) = word(space, entry & !1) else {
+                return;
+            };
+            // The pending one is handled last (Linux skips it in the walk).
+            if entry != pending {
+                self.robust_futex_died(space, (entry & !1).wrapping_add_signed(offset), tid);
+            }
+            entry = next;
+            n += 1;
+        }
+        if pending & !1 != 0 {
+            self.robust_futex_died(space, (pending & !1).wrapping_add_signed(offset), tid);
+        }
+    }
+
+    /// Linux's handle_futex_death for the guest word at `addr` of the dead thread `tid`.
+    fn robust_futex_died(&self, space: &mut AddressSpace, addr: u64, tid: u32) {
+        const FUTEX_WAITERS: u32 = 0x8000_0000;
+        const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+        const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+        if addr % 4 != 0 {
+            return;
+        }
+        let big = self.abi.endian == crate::abi::Endian::Big;
+        let swap = |v: u32| if big { v.swap_bytes() } else { v };
+        let waiters = space.with_host_ptr(addr, 4, crate::space::Prot::WRITE, |p| {
+            // SAFETY: the word is mapped writable and 4-byte aligned, and stays so while
+            // the bookkeeping is locked; other guest threads use it atomically too.
+            let word = unsafe { std::sync::atomic::AtomicU32::from_ptr(p.cast()) };
+            let mut cur = word.load(std::sync::atomic::Ordering::SeqCst);
+            loop {
+                let v = swap(cur);
+                if v & FUTEX_TID_MASK != tid {
+                    return false;
+                }
+                let new = swap((v & FUTEX_WAITERS) | FUTEX_OWNER_DIED);
+                match word.compare_exchange(
+                    cur,
+                    new,
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                ) {
+                    Ok(_) => return v & FUTEX_WAITERS != 0,
+                    Err(now) => cur = now,
+                }
+            }
+        });
+        if waiters == Ok(true) {
+            // Robust mutexes may be process-shared: a plain (not private) wake.
+            if let Ok(p) = ptr_out(space, addr, 4) {
+                let _ = raw(libc::SYS_futex, [p, libc::FUTEX_WAKE as i64, 1, 0, 0, 0]);
+            }
         }
     }
 
@@ -154,14 +259,22 @@ impl Syscalls {
                 pipe = [-1, -1];
             }
         }
-        // Other guest threads may be using the address space: the child must not inherit its
-        // locks taken.
+        // Other guest threads may be using what the child needs: it must not inherit a lock
+        // taken by a thread it does not have. Taken in this fixed order (no code takes an
+        // earlier one while holding a later one), let go in both processes after the fork.
+        let runner = self.fork_lock.map(|f| f());
+        let warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+        let actions = self.actions();
         let lock = space.lock_for_fork();
         // SAFETY: the child has only this thread. What it goes on using was not locked by
-        // another thread at the fork: the address space's locks are held here, the per-thread
-        // engine and syscall layer are this thread's; the host allocator handles fork itself.
+        // another thread at the fork: the runner's locks, the shared warnings and signal
+        // actions and the address space's locks are held here; the engine and the rest of
+        // the syscall layer are this thread's; the host allocator handles fork itself.
         let pid = unsafe { libc::fork() };
         drop(lock);
+        drop(actions);
+        drop(warned);
+        drop(runner);
         if pid < 0 {
             return SyscallOutcome::Return(-(super::errno() as i64));
         }
