@@ -189,9 +189,79 @@ struct Group {
     ended: Condvar,
     /// Engine statistics of the guest threads that ended (each thread has its own engine).
     ended_stats: Mutex<Stats>,
-    /// With statistics on: those of the running threads besides the first, by tid, as of
+    /// With statistics on: those of the running threads (the first as 0), by tid, as of
     /// their last syscall (a thread still running when the process ends counts up to there).
     live_stats: Mutex<HashMap<u32, Stats>>,
+    /// Where the statistics go (`--stats`, `--stats-json`); only the process that was
+    /// started (`first_pid`) reports them, not its forked children.
+    print_stats: bool,
+    stats_json: Option<PathBuf>,
+    first_pid: u32,
+    /// A forked child of a thread besides the first: this process has no first thread, so
+    /// the last thread to `exit` ends it.
+    no_first: bool,
+}
+
+impl Group {
+    /// The group of a process forked by guest thread `tid` (0: the first), which has only
+    /// that thread. Built new rather than shared: the child must not touch this one's locks,
+    /// which another thread of the parent may have held at the fork.
+    fn for_fork_child(&self, tid: u32) -> Group {
+        Group {
+            fe: self.fe.clone(),
+            opts: self.opts,
+            others: Mutex::new(usize::from(tid != 0)),
+            ended: Condvar::new(),
+            ended_stats: Mutex::new(Stats::default()),
+            live_stats: Mutex::new(HashMap::new()),
+            print_stats: self.print_stats,
+            stats_json: self.stats_json.clone(),
+            first_pid: self.first_pid,
+            no_first: tid != 0,
+        }
+    }
+
+    /// Prints or writes the statistics of every guest thread of the process when it ends:
+    /// `own` are the calling thread's (`tid`), the others' are those published at their
+    /// last syscall and those of the threads that ended. Nothing in a forked child.
+    fn report_stats(&self, tid: u32, own: &Stats, syscalls: u64) -> Result<(), String> {
+        if !self.opts.stats || std::process::id() != self.first_pid {
+            return Ok(());
+        }
+        let mut stats = own.clone();
+        stats += &*self.ended_stats.lock().unwrap_or_else(|e| e.into_inner());
+        for (t, s) in self
+            .live_stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            if *t != tid {
+                stats += s;
+            }
+        }
+        if self.print_stats {
+            eprintln!("{stats}");
+            eprintln!("  syscalls            {syscalls:>14}");
+        }
+        if let Some(path) = &self.stats_json {
+            let j = stats.to_json();
+            let j = format!("{},\"syscalls\":{syscalls}}}\n", j.trim_end_matches('}'));
+            std::fs::write(path, j).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The runner's locks that a forked child may need, held across a host `fork`
+/// ([`Syscalls::set_fork_lock`]): the list of engines (the child's address-space changes and
+/// new threads use it) and stdout/stderr (reports, `--strace`).
+fn fork_lock() -> Box<dyn std::any::Any> {
+    Box::new((
+        xarch_translator::engine::lock_engines_for_fork(),
+        std::io::stdout().lock(),
+        std::io::stderr().lock(),
+    ))
 }
 
 /// Host stack of a guest thread's host thread: the engine's own frames (dispatcher,
@@ -273,6 +343,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     // Guest handlers run where the frontend builds signal frames.
     sys.set_deliver_signals(fe.supports_signals());
     sys.set_threads(true);
+    sys.set_fork_lock(fork_lock);
 
     let show = Show {
         guest: args.show.contains(&View::Guest),
@@ -291,13 +362,17 @@ fn run(args: &RunArgs) -> Result<i32, String> {
         opts.hot_threshold = n;
     }
     let mut engine = Engine::new(fe.clone(), opts).map_err(|e| e.to_string())?;
-    let group = Arc::new(Group {
+    let mut group = Arc::new(Group {
         fe: fe.clone(),
         opts,
         others: Mutex::new(0),
         ended: Condvar::new(),
         ended_stats: Mutex::new(Stats::default()),
         live_stats: Mutex::new(HashMap::new()),
+        print_stats: args.stats,
+        stats_json: args.stats_json.clone(),
+        first_pid: std::process::id(),
+        no_first: false,
     });
     let mut state = CpuState::new(fe.state_size());
     fe.init_state(state.bytes_mut(), loaded.entry, loaded.sp);
@@ -307,7 +382,6 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     space
         .0
         .set_change_hook(xarch_translator::engine::request_exit_all);
-    let first_pid = std::process::id();
     // Rust's runtime ignores SIGPIPE; a guest (and what it execs) starts with the default
     // action, so that `yes | head -1` ends the writer by SIGPIPE as it does natively.
     // SAFETY: sets a default disposition for a signal the engine does not use.
@@ -317,7 +391,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
 
     // A forked child keeps the parent's translations: the engine gives itself a private copy
     // of its code cache on its first entry after a fork (`Engine::run`).
-    let mut ending = guest_loop(&group, 0, &mut engine, &mut state, &mut space, &mut sys);
+    let mut ending = guest_loop(&mut group, 0, &mut engine, &mut state, &mut space, &mut sys);
     if let Ending::ThreadExited(code) = ending {
         // The first thread left with `exit`: the process lives on until the others end.
         sys.exit_thread(&mut space.0);
@@ -329,32 +403,7 @@ fn run(args: &RunArgs) -> Result<i32, String> {
     }
 
     // Statistics of the process that was started, not of every forked child.
-    if std::process::id() == first_pid {
-        // The first thread's and those of the threads that ended before it.
-        let mut stats = engine.stats().clone();
-        stats += &*group.ended_stats.lock().unwrap_or_else(|e| e.into_inner());
-        for s in group
-            .live_stats
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-        {
-            stats += s;
-        }
-        if args.stats {
-            eprintln!("{stats}");
-            eprintln!("  syscalls            {:>14}", sys.count());
-        }
-        if let Some(path) = &args.stats_json {
-            let j = stats.to_json();
-            let j = format!(
-                "{},\"syscalls\":{}}}\n",
-                j.trim_end_matches('}'),
-                sys.count()
-            );
-            std::fs::write(path, j).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
-    }
+    group.report_stats(0, engine.stats(), sys.count())?;
     match ending {
         Ending::Exited(code) | Ending::ThreadExited(code) => Ok(code & 0xff),
         Ending::Limit => Ok(1),
@@ -387,7 +436,7 @@ fn spawn_thread(
     let mut child_sys = sys.for_thread();
     let (tx, rx) = std::sync::mpsc::channel::<Result<u32, String>>();
     *group.others.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-    let g = group.clone();
+    let mut g = group.clone();
     let started = std::thread::Builder::new()
         .name("guest".into())
         .stack_size(THREAD_STACK)
@@ -403,7 +452,7 @@ fn spawn_thread(
             let _ = tx.send(Ok(tid));
             drop(tx);
             let ending = guest_loop(
-                &g,
+                &mut g,
                 tid,
                 &mut engine,
                 &mut child,
@@ -423,14 +472,28 @@ fn spawn_thread(
                     let mut n = g.others.lock().unwrap_or_else(|e| e.into_inner());
                     *n -= 1;
                     g.ended.notify_all();
+                    if g.no_first && *n == 0 {
+                        // The last thread of a child forked by a thread besides the first.
+                        if let Ending::ThreadExited(code) = ending {
+                            exit_now(code & 0xff);
+                        }
+                    }
                 }
                 // exit_group, a fatal signal or an emulator limit in any thread ends the
-                // whole process, as Linux's exit_group does. `_exit`: the first thread may
-                // be running `exit` itself (exit(3) is not safe to race); the guest's output
-                // went out through its own write calls, xarch buffers none of it.
-                Ending::Exited(code) => exit_now(code & 0xff),
-                Ending::Limit => exit_now(1),
-                Ending::Signal(sig) => exit_now(die_by_signal(sig)),
+                // whole process, as Linux's exit_group does, with the statistics of all its
+                // threads. `_exit`: the first thread may be running `exit` itself (exit(3)
+                // is not safe to race); the guest's output went out through its own write
+                // calls, xarch buffers none of it.
+                end => {
+                    if let Err(msg) = g.report_stats(tid, engine.stats(), child_sys.count()) {
+                        eprintln!("xarch: {msg}");
+                    }
+                    match end {
+                        Ending::Exited(code) | Ending::ThreadExited(code) => exit_now(code & 0xff),
+                        Ending::Limit => exit_now(1),
+                        Ending::Signal(sig) => exit_now(die_by_signal(sig)),
+                    }
+                }
             }
         });
     let tid = match started {
@@ -454,14 +517,15 @@ fn spawn_thread(
 /// Runs the guest thread `tid` (0: the first) until it exits, dies, or hits an emulator
 /// limit.
 fn guest_loop(
-    group: &Arc<Group>,
+    group: &mut Arc<Group>,
     tid: u32,
     engine: &mut Engine,
     state: &mut CpuState,
     space: &mut Space,
     sys: &mut Syscalls,
 ) -> Ending {
-    let fe = &*group.fe;
+    let fe_arc = group.fe.clone();
+    let fe = &*fe_arc;
     let mut trampoline = None;
     loop {
         match engine.run(state, space) {
@@ -487,7 +551,7 @@ fn guest_loop(
                     }
                     continue;
                 }
-                if group.opts.stats && tid != 0 {
+                if group.opts.stats {
                     group
                         .live_stats
                         .lock()
@@ -535,6 +599,8 @@ fn guest_loop(
                     } => {
                         fe.set_syscall_result(state.bytes_mut(), ret);
                         if child {
+                            // The child's own threads and statistics start here.
+                            *group = Arc::new(group.for_fork_child(tid));
                             // A new process starts with no pending signals.
                             let _ = gsig::take_pending();
                             if let Some(sp) = stack {
