@@ -27,6 +27,7 @@ const CASES: &[&str] = &[
     "mmap",
     "selfmod",
     "mainexit",
+    "robust",
 ];
 
 /// The builds of `threads.c`: x86-64 (also the native reference) and the DBT guests.
@@ -230,4 +231,128 @@ fn x86_64_sort_parallel_matches_native() {
         "sort started no guest thread:\n{}",
         got.stderr_head()
     );
+}
+
+/// `forkstress`: 100 forks by the first thread while three others take the address space's,
+/// the signal actions' and the engine list's locks in loops; every child must run (before,
+/// one that inherited a lock held by another thread hung). Under a timeout.
+fn fork_while_threads_hold_locks(guest: Guest) {
+    let t = Duration::from_secs(120);
+    let native = run(
+        Command::new(build(Guest::X86_64)).args(["forkstress", "100"]),
+        b"",
+        t,
+    );
+    assert_eq!(native.stdout, b"forkstress 100 of 100 children ran\n");
+    let exe = build(guest);
+    let got = run(
+        Command::new(xarch_bin())
+            .arg("run")
+            .arg(exe)
+            .args(["forkstress", "100"]),
+        b"",
+        t,
+    );
+    check(
+        &format!("xarch run {} forkstress", exe.display()),
+        &native,
+        &got,
+    );
+}
+
+#[test]
+fn x86_64_fork_while_threads_hold_locks() {
+    fork_while_threads_hold_locks(Guest::X86_64);
+}
+
+#[test]
+fn aarch64_fork_while_threads_hold_locks() {
+    fork_while_threads_hold_locks(Guest::Aarch64);
+}
+
+#[test]
+fn ppc64le_fork_while_threads_hold_locks() {
+    fork_while_threads_hold_locks(Guest::Ppc64le);
+}
+
+#[test]
+fn ppc_fork_while_threads_hold_locks() {
+    fork_while_threads_hold_locks(Guest::Ppc);
+}
+
+/// `--strace` names each line's thread, as `strace -f` does: the `robust` case's second
+/// thread calls gettid, whose line must begin with the id it returns, which is not the pid
+/// (the first thread's lines).
+fn strace_shows_the_tid(guest: Guest) {
+    let exe = build(guest);
+    let got = run(
+        Command::new(xarch_bin())
+            .args(["run", "--strace"])
+            .arg(exe)
+            .arg("robust"),
+        b"",
+        Duration::from_secs(60),
+    );
+    assert_eq!(got.code(), 0, "{}", got.stderr_head());
+    let text = String::from_utf8_lossy(&got.stderr);
+    let first = text
+        .lines()
+        .next()
+        .and_then(|l| l.split(' ').next())
+        .expect("an strace line");
+    let gettid: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|l| {
+            let (who, rest) = l.split_once(' ')?;
+            Some((who, rest.strip_prefix("gettid() = ")?))
+        })
+        .collect();
+    assert!(!gettid.is_empty(), "no gettid line:\n{}", got.stderr_head());
+    for (who, ret) in &gettid {
+        assert_eq!(who, ret, "a gettid line names another thread:\n{text}");
+        assert_ne!(
+            *who, first,
+            "the thread's gettid line shows the pid:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn x86_64_strace_shows_the_tid() {
+    strace_shows_the_tid(Guest::X86_64);
+}
+
+#[test]
+fn ppc_strace_shows_the_tid() {
+    strace_shows_the_tid(Guest::Ppc);
+}
+
+/// `exit3` ends the process by `exit(3)` (exit_group) in a thread besides the first:
+/// `--stats` is printed all the same, and `--stats-json` written, counting every thread.
+#[test]
+fn stats_after_exit_group_from_a_thread() {
+    let dir = TempDir::new("threads-stats");
+    let json = dir.path().join("stats.json");
+    let exe = build(Guest::Aarch64);
+    let got = run(
+        Command::new(xarch_bin())
+            .args(["run", "--stats", "--stats-json"])
+            .arg(&json)
+            .arg(exe)
+            .arg("exit3"),
+        b"",
+        Duration::from_secs(60),
+    );
+    assert_eq!(got.code(), 3, "{}", got.stderr_head());
+    let text = String::from_utf8_lossy(&got.stderr);
+    let syscalls: u64 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("syscalls"))
+        .unwrap_or_else(|| panic!("no statistics printed:\n{text}"))
+        .trim()
+        .parse()
+        .expect("a syscall count");
+    assert!(syscalls > 10, "{syscalls} syscalls counted:\n{text}");
+    let j = std::fs::read_to_string(&json).expect("--stats-json written");
+    assert!(j.contains(&format!("\"syscalls\":{syscalls}")), "{j}");
 }

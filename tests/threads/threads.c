@@ -5,8 +5,13 @@
  * many (threads created and ended in waves), mmap (one thread maps code-free memory that
  * another uses), selfmod (a thread rewrites code that only the first thread ran, while it
  * runs it: every thread's translations of that page must go), mainexit (the first thread
- * leaves by pthread_exit; the process ends when the last thread does). */
+ * leaves by pthread_exit; the process ends when the last thread does), robust (a thread dies
+ * holding a robust mutex that the first thread waits for: EOWNERDEAD), forkstress (the first
+ * thread forks again and again, argv[2] times (100 by default), while other threads map
+ * memory, change signal actions and start threads: every child must run and exit, none may
+ * hang on a lock it inherited). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -15,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NTHREADS 4
@@ -281,6 +287,103 @@ static int mainexit(void) {
     pthread_exit(NULL);
 }
 
+static pthread_mutex_t robust_mutex;
+static int robust_held;
+
+static void *robust_owner(void *arg) {
+    pthread_mutex_lock(&robust_mutex);
+    __atomic_store_n(&robust_held, 1, __ATOMIC_SEQ_CST);
+    /* Long enough for the first thread to block on the mutex; dies holding it. */
+    usleep(50000);
+    (void)syscall(SYS_gettid);
+    return arg;
+}
+
+static int robust(void) {
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&robust_mutex, &a);
+    pthread_t t;
+    pthread_create(&t, NULL, robust_owner, NULL);
+    while (!__atomic_load_n(&robust_held, __ATOMIC_SEQ_CST)) usleep(1000);
+    int r = pthread_mutex_lock(&robust_mutex);
+    printf("robust first lock %s\n", r == EOWNERDEAD ? "EOWNERDEAD" : strerror(r));
+    pthread_mutex_consistent(&robust_mutex);
+    pthread_mutex_unlock(&robust_mutex);
+    pthread_join(t, NULL);
+    r = pthread_mutex_lock(&robust_mutex);
+    printf("robust second lock %d\n", r);
+    pthread_mutex_unlock(&robust_mutex);
+    return 0;
+}
+
+static int stress_stop;
+
+static void *stress_mapper(void *arg) {
+    while (!__atomic_load_n(&stress_stop, __ATOMIC_SEQ_CST)) {
+        void *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) continue;
+        mprotect(p, 4096, PROT_READ);
+        munmap(p, 8192);
+    }
+    return arg;
+}
+
+static void stress_handler(int sig) { (void)sig; }
+
+static void *stress_sigaction(void *arg) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = stress_handler;
+    while (!__atomic_load_n(&stress_stop, __ATOMIC_SEQ_CST)) {
+        sigaction(SIGUSR2, &sa, NULL);
+        sigaction(SIGUSR2, NULL, &sa);
+    }
+    return arg;
+}
+
+static void *stress_nothing(void *arg) { return arg; }
+
+static void *stress_spawner(void *arg) {
+    while (!__atomic_load_n(&stress_stop, __ATOMIC_SEQ_CST)) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, stress_nothing, NULL) == 0) pthread_join(t, NULL);
+    }
+    return arg;
+}
+
+static int forkstress(int forks) {
+    pthread_t t[3];
+    pthread_create(&t[0], NULL, stress_mapper, NULL);
+    pthread_create(&t[1], NULL, stress_sigaction, NULL);
+    pthread_create(&t[2], NULL, stress_spawner, NULL);
+    int ok = 0;
+    for (int i = 0; i < forks; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            /* What the other threads were doing, once each, in the child. */
+            void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                           -1, 0);
+            if (p == MAP_FAILED) _exit(1);
+            munmap(p, 4096);
+            struct sigaction sa;
+            sigaction(SIGUSR2, NULL, &sa);
+            pthread_t c;
+            if (pthread_create(&c, NULL, stress_nothing, NULL) != 0) _exit(2);
+            pthread_join(c, NULL);
+            _exit(7);
+        }
+        int st = 0;
+        if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 7)
+            ok++;
+    }
+    __atomic_store_n(&stress_stop, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+    printf("forkstress %d of %d children ran\n", ok, forks);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *c = argv[1];
@@ -294,5 +397,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "mmap")) return mmap_case();
     if (!strcmp(c, "selfmod")) return selfmod();
     if (!strcmp(c, "mainexit")) return mainexit();
+    if (!strcmp(c, "robust")) return robust();
+    if (!strcmp(c, "forkstress")) return forkstress(argc > 2 ? atoi(argv[2]) : 100);
     return 2;
 }
