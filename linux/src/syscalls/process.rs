@@ -300,6 +300,8 @@ impl Syscalls {
             if flags & CLONE_CHILD_CLEARTID != 0 {
                 self.clear_child_tid = ctid;
             }
+            // As Linux: a new process has no robust list until it sets one.
+            self.robust_list = 0;
             return SyscallOutcome::Forked {
                 child: true,
                 ret: 0,
