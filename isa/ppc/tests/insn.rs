@@ -1622,6 +1622,59 @@ fn host_summaries(f: u32) -> u32 {
     xarch_isa_ppc::lift::fp::host::summaries(f)
 }
 
+/// xvadddp, xvsubdp, xvmuldp, xvdivdp against the helper element by element (doubleword 0,
+/// then 1): the exceptions of both accumulate, FR, FI and FPRF are not changed.
+#[test]
+fn vector_double_arithmetic_sets_fpscr_per_element() {
+    use xarch_isa_ppc::lift::fp::host::{self, op};
+    let mut r = testing::Rng(0x0dd0_f00d_9abc_def1);
+    let keep = |old: u32, f: u32| {
+        let status = FR | FI | (0x1f << 12);
+        f & !status | old & status
+    };
+    for i in 0..800 {
+        let (xo, kind) = [
+            (96, op::ADD),
+            (104, op::SUB),
+            (112, op::MUL),
+            (120, op::DIV),
+        ][i % 4];
+        // xv*dp vs1, vs2, vs3
+        let w = 60 << 26 | 1 << 21 | 2 << 16 | 3 << 11 | xo << 3;
+        let v: Vec<u64> = (0..4).map(|_| fp_operand(&mut r)).collect();
+        let mut fpscr = r.next() as u32 & 0xfe1f_f000;
+        if r.below(4) == 0 {
+            fpscr |= r.below(4) as u32;
+        }
+        let fpscr = host::summaries(fpscr);
+        let init = st(|s| {
+            s.fpscr = fpscr;
+            s.vsr[2] = (v[0] as u128) << 64 | v[1] as u128;
+            s.vsr[3] = (v[2] as u128) << 64 | v[3] as u128;
+        });
+        let s = run_on(&PPC64LE, &[w], init, &[]).0;
+        let mut f = fpscr;
+        let mut want = [0u64; 2];
+        for (e, (a, b)) in [(v[0], v[2]), (v[1], v[3])].into_iter().enumerate() {
+            let (fa, fb, fc) = if kind == op::MUL {
+                (a, 0, b)
+            } else {
+                (a, b, 0)
+            };
+            let (res, nf, _) = host::execute(f, fa, fb, fc, kind);
+            want[e] = res.expect("nothing enabled");
+            f = keep(f, nf);
+        }
+        let what = format!("{w:#010x} {v:x?} fpscr={fpscr:#x}");
+        assert_eq!(
+            s.vsr[1],
+            (want[0] as u128) << 64 | want[1] as u128,
+            "{what}"
+        );
+        assert_eq!(s.fpscr, f, "FPSCR: {what}");
+    }
+}
+
 #[test]
 fn divide_by_zero_gives_the_dividend() {
     // divwuo r3, r4, r5 with r5 = 0: RT = the dividend (as qemu), OV set

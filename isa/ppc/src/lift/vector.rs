@@ -558,18 +558,33 @@ pub fn xscmp(ctx: &mut Ctx, w: u32) -> LiftResult {
     Ok(())
 }
 
+/// xvadddp, xvsubdp, xvmuldp, xvdivdp: FPSCR-faithful per element (the scalar path, see
+/// [`fp::arith_dp_element`]), doubleword 0 then 1; the exceptions of both accumulate, FR, FI
+/// and FPRF are not set (ISA 7.6). With VE or ZE = 1 an element with an enabled exception
+/// keeps its doubleword of XT (the ISA keeps all of XT).
 pub fn xv_arith(ctx: &mut Ctx, w: u32) -> LiftResult {
+    use fp::host::op;
     let (t, a, b) = xx3_regs(w);
-    let op = match bits(w, 21, 28) {
-        96 => VecOp::FAdd,
-        104 => VecOp::FSub,
-        112 => VecOp::FMul,
-        _ => VecOp::FDiv,
-    };
+    let x = bits(w, 21, 28);
     let va = vsr(ctx, a, Type::V128);
     let vb = vsr(ctx, b, Type::V128);
-    let r = ctx.b.vbinary(op, Lane::F64x2, va, vb);
+    let z = ctx.b.const64(0);
+    let mut r = ctx.b.v128const(0);
+    // lane 1 is doubleword 0
+    for (lane, target) in [(1u8, dw0(t)), (0, dw1(t))] {
+        let ia = ctx.b.vextract(Lane::I64x2, lane, va);
+        let ib = ctx.b.vextract(Lane::I64x2, lane, vb);
+        let e = match x {
+            96 => fp::arith_dp_element(ctx, ia, ib, z, op::ADD, target),
+            104 => fp::arith_dp_element(ctx, ia, ib, z, op::SUB, target),
+            // the helper multiplies FRA by FRC
+            112 => fp::arith_dp_element(ctx, ia, z, ib, op::MUL, target),
+            _ => fp::arith_dp_element(ctx, ia, ib, z, op::DIV, target),
+        };
+        r = ctx.b.vinsert(Lane::I64x2, lane, r, e);
+    }
     ctx.b.set_reg(state::vsr_off(t), r);
+    fp::trap_check(ctx);
     Ok(())
 }
 

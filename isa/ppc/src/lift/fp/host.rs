@@ -108,6 +108,8 @@ pub const CTI_Z: u64 = 1 << 9;
 pub const CTI_64: u64 = 1 << 10;
 pub const CTI_U: u64 = 1 << 11;
 pub const ORDERED: u64 = 1 << 9;
+/// A vector (`xv*`) element: the exceptions as the scalar form's, FR, FI and FPRF unchanged.
+pub const VECTOR: u64 = 1 << 12;
 
 // Host MXCSR flags.
 const IE: u32 = 1;
@@ -812,6 +814,11 @@ extern "C" fn fp_op(st: *mut u8, _m: *mut u8, a: u64, b: u64, c: u64, d: u64) ->
             };
             (r, f)
         }
+    };
+    let f = if d & VECTOR != 0 {
+        f & !(FR | FI | FPRF) | fpscr & (FR | FI | FPRF)
+    } else {
+        f
     };
     // SAFETY: as above.
     unsafe { std::ptr::write_unaligned(st.add(state::FPSCR as usize) as *mut u32, f) };
