@@ -747,7 +747,10 @@ impl Syscalls {
     pub(super) fn prctl(&mut self, space: &mut AddressSpace, a: [u64; 6]) -> SysResult {
         const PR_GET_FPEXC: i32 = 11;
         const PR_SET_FPEXC: i32 = 12;
-        let ppc = matches!(self.abi.arch, crate::abi::Arch::Ppc | crate::abi::Arch::Ppc64le);
+        let ppc = matches!(
+            self.abi.arch,
+            crate::abi::Arch::Ppc | crate::abi::Arch::Ppc64le
+        );
         match a[0] as i32 {
             // PowerPC's MSR[FE0, FE1] (Linux `set_fpexc_mode`): DISABLED, NONRECOV, ASYNC or
             // PRECISE; the SPE software bits are EINVAL without SPE.
