@@ -1639,8 +1639,9 @@ fn vector_double_arithmetic_sets_fpscr_per_element() {
             (112, op::MUL),
             (120, op::DIV),
         ][i % 4];
-        // xv*dp vs1, vs2, vs3
-        let w = 60 << 26 | 1 << 21 | 2 << 16 | 3 << 11 | xo << 3;
+        // xv*dp vs1, vs2, vs3; every third one xv*dp vs2, vs2, vs3 (XT = XA)
+        let xt = if i % 3 == 0 { 2 } else { 1 };
+        let w = 60 << 26 | xt << 21 | 2 << 16 | 3 << 11 | xo << 3;
         let v: Vec<u64> = (0..4).map(|_| fp_operand(&mut r)).collect();
         let mut fpscr = r.next() as u32 & 0xfe1f_f000;
         if r.below(4) == 0 {
@@ -1667,7 +1668,7 @@ fn vector_double_arithmetic_sets_fpscr_per_element() {
         }
         let what = format!("{w:#010x} {v:x?} fpscr={fpscr:#x}");
         assert_eq!(
-            s.vsr[1],
+            s.vsr[xt as usize],
             (want[0] as u128) << 64 | want[1] as u128,
             "{what}"
         );

@@ -154,20 +154,6 @@ pub(super) fn arith_dp(
     arith(ctx, a, b, c, kind, false, target)
 }
 
-/// One element of a VSX vector double-precision operation (`xvadddp` & co): as
-/// [`arith_dp`], but FR, FI and FPRF stay unchanged (the vector forms do not set them);
-/// exceptions accumulate over the elements.
-pub(super) fn arith_dp_element(
-    ctx: &mut Ctx,
-    a: Value,
-    b: Value,
-    c: Value,
-    kind: u64,
-    target: u32,
-) -> Value {
-    arith(ctx, a, b, c, kind | host::VECTOR, false, target)
-}
-
 /// Arithmetic (`host::op::ADD` .. `NMSUB`, and `RSP`), double or single (`single`): FRA,
 /// FRB, FRC as bits, the result's bits; FPSCR updated. The common case runs inline: FPSCR[RN]
 /// = 0 and no exception enabled, the double result inside `[SMALL, BIG]` (a square root: at
@@ -196,7 +182,6 @@ fn arith(
     single: bool,
     target: u32,
 ) -> Value {
-    let vector = kind & host::VECTOR != 0;
     let kind = kind & 0xff;
     const SMALL: f64 = 1e-270;
     const BIG: f64 = 1e300;
@@ -381,28 +366,21 @@ fn arith(
     let zpos_c = ctx.b.const32(0x02 << 12);
     let fprf_z = ctx.b.select(is_neg, zneg_c, zpos_c);
     let fprf = ctx.b.select(r_zero, fprf_z, fprf_n);
-    // (a vector element keeps FR, FI and FPRF)
-    let status = if vector {
-        0
-    } else {
-        host::FR | host::FI | host::FPRF
-    };
+    let status = host::FR | host::FI | host::FPRF;
     let keep = ctx
         .b
         .and_imm(fpscr, !(status | host::FEX | host::VX) as u64);
-    let mut f = if vector { keep } else { ctx.b.or(keep, fprf) };
+    let mut f = ctx.b.or(keep, fprf);
     let vx_bits = ctx.b.and_imm(fpscr, host::VX_ALL as u64);
     let any_vx = ctx.b.icmp_imm(IntCC::Ne, vx_bits, 0);
     let any_vx = ctx.b.zext(Type::I32, any_vx);
     let c29 = ctx.b.const32(29);
     let vx = ctx.b.shl(any_vx, c29);
     f = ctx.b.or(f, vx);
-    if !vector {
-        let fr32 = ctx.b.zext(Type::I32, fr);
-        let c18 = ctx.b.const32(18);
-        let frb = ctx.b.shl(fr32, c18);
-        f = ctx.b.or(f, frb);
-    }
+    let fr32 = ctx.b.zext(Type::I32, fr);
+    let c18 = ctx.b.const32(18);
+    let frb = ctx.b.shl(fr32, c18);
+    f = ctx.b.or(f, frb);
     let fi32 = ctx.b.zext(Type::I32, fi);
     let z32 = ctx.b.const32(0);
     let fi_mask = ctx.b.sub(z32, fi32); // all ones when inexact
@@ -421,7 +399,6 @@ fn arith(
     let one = ctx.b.const64(1);
     let slow = ctx.b.xor(ok64, one);
     let op = if single { kind | host::SINGLE } else { kind };
-    let op = if vector { op | host::VECTOR } else { op };
     let d = ctx.b.const64(op_word(op, target));
     let r = ctx
         .b

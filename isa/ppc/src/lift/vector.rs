@@ -7,7 +7,7 @@
 use super::{Ctx, LiftResult, fp};
 use crate::decode::fields::{bits, ra, rb, rt};
 use crate::state;
-use xarch_translator::ir::{Helper, IntCC, Lane, TrapKind, Type, Value, VecOp, VecUnOp};
+use xarch_translator::ir::{FloatCC, Helper, IntCC, Lane, TrapKind, Type, Value, VecOp, VecUnOp};
 
 /// XT/XS of an XX1-form (TX in bit 31).
 fn xt1(w: u32) -> u32 {
@@ -547,10 +547,10 @@ pub fn xscmp(ctx: &mut Ctx, w: u32) -> LiftResult {
     let bf = bits(w, 6, 8);
     let va = sdw0(ctx, a);
     let vb = sdw0(ctx, b);
-    let lt = ctx.b.fcmp(xarch_translator::ir::FloatCC::Lt, va, vb);
-    let gt = ctx.b.fcmp(xarch_translator::ir::FloatCC::Gt, va, vb);
-    let eq = ctx.b.fcmp(xarch_translator::ir::FloatCC::Eq, va, vb);
-    let un = ctx.b.fcmp(xarch_translator::ir::FloatCC::Unordered, va, vb);
+    let lt = ctx.b.fcmp(FloatCC::Lt, va, vb);
+    let gt = ctx.b.fcmp(FloatCC::Gt, va, vb);
+    let eq = ctx.b.fcmp(FloatCC::Eq, va, vb);
+    let un = ctx.b.fcmp(FloatCC::Unordered, va, vb);
     ctx.set_flag(state::cr_off(4 * bf), lt);
     ctx.set_flag(state::cr_off(4 * bf + 1), gt);
     ctx.set_flag(state::cr_off(4 * bf + 2), eq);
@@ -558,32 +558,129 @@ pub fn xscmp(ctx: &mut Ctx, w: u32) -> LiftResult {
     Ok(())
 }
 
-/// xvadddp, xvsubdp, xvmuldp, xvdivdp: FPSCR-faithful per element (the scalar path, see
-/// [`fp::arith_dp_element`]), doubleword 0 then 1; the exceptions of both accumulate, FR, FI
-/// and FPRF are not set (ISA 7.6). With VE or ZE = 1 an element with an enabled exception
-/// keeps its doubleword of XT (the ISA keeps all of XT).
+/// xvadddp, xvsubdp, xvmuldp, xvdivdp, FPSCR-faithful: exceptions of both elements
+/// accumulate, FR, FI and FPRF are not set (ISA 7.6). Inline when the host's vector op is the
+/// guest's and at most XX can change: RN = nearest, no exception enabled, both results inside
+/// `[SMALL, BIG]` (a finite nonzero result of these operations rules out every invalid-operation
+/// and zero-divide case; such a result neither overflowed nor was tiny) or an exact zero (a
+/// zero sum, a product with a zero factor, a zero dividend) and, for a divide, both divisors
+/// at least `SMALL`. Then XX (with FX when newly set) is the only change: set when
+/// an element's exact error term is nonzero (TwoSum, the FMA residual or remainder, exact at
+/// these magnitudes). Otherwise `host::XV_OP` runs both elements through the scalar helper.
 pub fn xv_arith(ctx: &mut Ctx, w: u32) -> LiftResult {
-    use fp::host::op;
+    use fp::host::{self, op};
     let (t, a, b) = xx3_regs(w);
-    let x = bits(w, 21, 28);
+    let (vop, kind) = match bits(w, 21, 28) {
+        96 => (VecOp::FAdd, op::ADD),
+        104 => (VecOp::FSub, op::SUB),
+        112 => (VecOp::FMul, op::MUL),
+        _ => (VecOp::FDiv, op::DIV),
+    };
     let va = vsr(ctx, a, Type::V128);
     let vb = vsr(ctx, b, Type::V128);
-    let z = ctx.b.const64(0);
-    let mut r = ctx.b.v128const(0);
-    // lane 1 is doubleword 0
-    for (lane, target) in [(1u8, dw0(t)), (0, dw1(t))] {
-        let ia = ctx.b.vextract(Lane::I64x2, lane, va);
-        let ib = ctx.b.vextract(Lane::I64x2, lane, vb);
-        let e = match x {
-            96 => fp::arith_dp_element(ctx, ia, ib, z, op::ADD, target),
-            104 => fp::arith_dp_element(ctx, ia, ib, z, op::SUB, target),
-            // the helper multiplies FRA by FRC
-            112 => fp::arith_dp_element(ctx, ia, z, ib, op::MUL, target),
-            _ => fp::arith_dp_element(ctx, ia, ib, z, op::DIV, target),
+    let fast = ctx.b.vbinary(vop, Lane::F64x2, va, vb);
+    const SMALL: f64 = 1e-270;
+    const BIG: f64 = 1e300;
+    let fpscr = ctx.b.get_reg(Type::I32, state::FPSCR);
+    // RN (bits 0..1) and VE OE UE ZE XE (bits 3..7) zero
+    let m = ctx.b.and_imm(fpscr, 0xfb);
+    let mut ok = ctx.b.icmp_imm(IntCC::Eq, m, 0);
+    let zero = ctx.b.f64const(0.0);
+    let within = |ctx: &mut Ctx, x: Value, lo: f64, hi: f64| {
+        let ax = ctx.b.fabs(x);
+        let l = ctx.b.f64const(lo);
+        let h = ctx.b.f64const(hi);
+        let ge = ctx.b.fcmp(FloatCC::Ge, ax, l);
+        let le = ctx.b.fcmp(FloatCC::Le, ax, h);
+        ctx.b.and(ge, le)
+    };
+    let mut inexact = None;
+    let mut lanes = [fast; 2];
+    for (lane, slot) in lanes.iter_mut().enumerate() {
+        let lane = lane as u8;
+        let e = ctx.b.vextract(Lane::I64x2, lane, fast);
+        *slot = e;
+        let r = ctx.b.bitcast(Type::F64, e);
+        let x = ctx.b.vextract(Lane::I64x2, lane, va);
+        let x = ctx.b.bitcast(Type::F64, x);
+        let y = ctx.b.vextract(Lane::I64x2, lane, vb);
+        let y = ctx.b.bitcast(Type::F64, y);
+        let in_range = within(ctx, r, SMALL, BIG);
+        // an exact zero: any zero sum (two finite doubles never round to zero), a product
+        // with a zero factor, a zero dividend (the divisor is checked below)
+        let r_zero = ctx.b.fcmp(FloatCC::Eq, r, zero);
+        let exact_zero = match kind {
+            op::ADD | op::SUB => r_zero,
+            op::MUL => {
+                let zx = ctx.b.fcmp(FloatCC::Eq, x, zero);
+                let zy = ctx.b.fcmp(FloatCC::Eq, y, zero);
+                let z = ctx.b.or(zx, zy);
+                ctx.b.and(r_zero, z)
+            }
+            _ => {
+                let zx = ctx.b.fcmp(FloatCC::Eq, x, zero);
+                ctx.b.and(r_zero, zx)
+            }
         };
-        r = ctx.b.vinsert(Lane::I64x2, lane, r, e);
+        let lane_ok = ctx.b.or(in_range, exact_zero);
+        ok = ctx.b.and(ok, lane_ok);
+        let err = match kind {
+            op::ADD | op::SUB => {
+                // TwoSum of x and ±y
+                let y = if kind == op::SUB { ctx.b.fneg(y) } else { y };
+                let yy = ctx.b.fsub(r, x);
+                let xx = ctx.b.fsub(r, yy);
+                let dx = ctx.b.fsub(x, xx);
+                let dy = ctx.b.fsub(y, yy);
+                ctx.b.fadd(dx, dy)
+            }
+            op::MUL => {
+                let nr = ctx.b.fneg(r);
+                ctx.b.ffma(x, y, nr)
+            }
+            _ => {
+                let big_y = within(ctx, y, SMALL, f64::INFINITY);
+                ok = ctx.b.and(ok, big_y);
+                let nr = ctx.b.fneg(r);
+                ctx.b.ffma(nr, y, x)
+            }
+        };
+        let ne = ctx.b.fcmp(FloatCC::Ne, err, zero);
+        inexact = Some(match inexact {
+            None => ne,
+            Some(p) => ctx.b.or(p, ne),
+        });
+    }
+    // XX |= inexact, FX when XX is new
+    let inexact = ctx.b.zext(Type::I32, inexact.expect("two lanes"));
+    let c25 = ctx.b.const32(25);
+    let xx = ctx.b.shl(inexact, c25);
+    let old_xx = ctx.b.and_imm(fpscr, host::XX as u64);
+    let new_xx = ctx.b.icmp(IntCC::Ugt, xx, old_xx);
+    let new_xx = ctx.b.zext(Type::I32, new_xx);
+    let c31 = ctx.b.const32(31);
+    let fx = ctx.b.shl(new_xx, c31);
+    let f = ctx.b.or(fpscr, xx);
+    let f = ctx.b.or(f, fx);
+    let slow = ctx.b.icmp_imm(IntCC::Eq, ok, 0);
+    let slow = ctx.b.zext(Type::I64, slow);
+    let z = ctx.b.const64(0);
+    let offs = [a, b, t].map(|n| ctx.b.const64(state::vsr_off(n) as u64));
+    let d = ctx.b.const64(kind);
+    ctx.b
+        .call_helper_if(slow, z, &host::XV_OP, &[offs[0], offs[1], offs[2], d]);
+    // after the helper XT holds its result; on the fast path the host's
+    let cur = vsr(ctx, t, Type::V128);
+    let mut r = ctx.b.v128const(0);
+    for (lane, f) in lanes.into_iter().enumerate() {
+        let c = ctx.b.vextract(Lane::I64x2, lane as u8, cur);
+        let v = ctx.b.select(ok, f, c);
+        r = ctx.b.vinsert(Lane::I64x2, lane as u8, r, v);
     }
     ctx.b.set_reg(state::vsr_off(t), r);
+    let after = ctx.b.get_reg(Type::I32, state::FPSCR);
+    let f = ctx.b.select(ok, f, after);
+    ctx.b.set_reg(state::FPSCR, f);
     fp::trap_check(ctx);
     Ok(())
 }
@@ -603,7 +700,7 @@ pub fn xv_unary(ctx: &mut Ctx, w: u32) -> LiftResult {
 
 /// The XX2 scalar forms: sign operations, square root, rounding, conversions.
 pub fn xs_unary(ctx: &mut Ctx, w: u32) -> LiftResult {
-    use xarch_translator::ir::{FloatCC, RoundMode};
+    use xarch_translator::ir::RoundMode;
     let (t, b) = xx2_regs(w);
     let x = bits(w, 21, 29);
     let sign = 1u64 << 63;

@@ -915,6 +915,34 @@ pub static FP_OP: Helper = Helper {
     func: fp_op,
 };
 
+/// xvadddp, xvsubdp, xvmuldp, xvdivdp when the lifted fast path does not hold: `a`, `b`, `c` =
+/// the state offsets of XA, XB and XT, `d` = the operation ([`op`]). Doubleword 0, then 1,
+/// through [`FP_OP`] as vector elements (exceptions accumulate; FR, FI, FPRF unchanged); XT
+/// written after both, so it may be XA or XB.
+extern "C" fn xv_op(st: *mut u8, m: *mut u8, a: u64, b: u64, c: u64, d: u64) -> u64 {
+    // SAFETY: the lifter passes state offsets of VSRs (16 bytes each inside the `CpuState`
+    // in `st`).
+    let read = |off: u64| unsafe { std::ptr::read_unaligned(st.add(off as usize) as *const u64) };
+    let mut out = [0u64; 2];
+    // doubleword 0 is at offset 8 (see lift/vector.rs `dw0`)
+    for (r, dw) in out.iter_mut().zip([8u64, 0]) {
+        let (x, y) = (read(a + dw), read(b + dw));
+        // the helper multiplies FRA by FRC
+        let (fa, fb, fc) = if d == op::MUL { (x, 0, y) } else { (x, y, 0) };
+        *r = fp_op(st, m, fa, fb, fc, d | VECTOR | (c + dw + 1) << TARGET_SHIFT);
+    }
+    for (r, dw) in out.into_iter().zip([8u64, 0]) {
+        // SAFETY: as above.
+        unsafe { std::ptr::write_unaligned(st.add((c + dw) as usize) as *mut u64, r) };
+    }
+    0
+}
+
+pub static XV_OP: Helper = Helper {
+    name: "ppc_xv_op",
+    func: xv_op,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
