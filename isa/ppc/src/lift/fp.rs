@@ -120,6 +120,36 @@ fn op_word(op: u64, target: u32) -> u64 {
     op | (target as u64 + 1) << host::TARGET_SHIFT
 }
 
+/// FPSCR `f` with `bits` (FI and/or XX) set when `inexact` (a compare result), and FX when
+/// that sets XX where the instruction's starting FPSCR `fpscr` had it clear.
+pub(super) fn or_inexact(
+    ctx: &mut Ctx,
+    fpscr: Value,
+    f: Value,
+    inexact: Value,
+    bits: u32,
+) -> Value {
+    let i32v = ctx.b.zext(Type::I32, inexact);
+    let z32 = ctx.b.const32(0);
+    let mask = ctx.b.sub(z32, i32v); // all ones when inexact
+    let set = ctx.b.and_imm(mask, bits as u64);
+    let f = ctx.b.or(f, set);
+    let old_xx = ctx.b.and_imm(fpscr, host::XX as u64);
+    let no_xx = ctx.b.icmp_imm(IntCC::Eq, old_xx, 0);
+    let new_xx = ctx.b.and(no_xx, inexact);
+    let new_xx = ctx.b.zext(Type::I32, new_xx);
+    let c31 = ctx.b.const32(31);
+    let fx = ctx.b.shl(new_xx, c31);
+    ctx.b.or(f, fx)
+}
+
+/// 1 (an i64, a `call_helper_if` condition) when the compare result `ok` is false.
+pub(super) fn not_i64(ctx: &mut Ctx, ok: Value) -> Value {
+    let ok64 = ctx.b.zext(Type::I64, ok);
+    let one = ctx.b.const64(1);
+    ctx.b.xor(ok64, one)
+}
+
 /// One FP instruction through the FPSCR helper: operands as bits, the result's bits (`target`:
 /// the state offset of the target doubleword, which an enabled exception may leave).
 fn fp_call(ctx: &mut Ctx, a: Value, b: Value, c: Value, op: u64, target: u32) -> Value {
@@ -366,10 +396,10 @@ fn arith(
     let zpos_c = ctx.b.const32(0x02 << 12);
     let fprf_z = ctx.b.select(is_neg, zneg_c, zpos_c);
     let fprf = ctx.b.select(r_zero, fprf_z, fprf_n);
-    let status = host::FR | host::FI | host::FPRF;
-    let keep = ctx
-        .b
-        .and_imm(fpscr, !(status | host::FEX | host::VX) as u64);
+    let keep = ctx.b.and_imm(
+        fpscr,
+        !(host::FR | host::FI | host::FPRF | host::FEX | host::VX) as u64,
+    );
     let mut f = ctx.b.or(keep, fprf);
     let vx_bits = ctx.b.and_imm(fpscr, host::VX_ALL as u64);
     let any_vx = ctx.b.icmp_imm(IntCC::Ne, vx_bits, 0);
@@ -381,23 +411,8 @@ fn arith(
     let c18 = ctx.b.const32(18);
     let frb = ctx.b.shl(fr32, c18);
     f = ctx.b.or(f, frb);
-    let fi32 = ctx.b.zext(Type::I32, fi);
-    let z32 = ctx.b.const32(0);
-    let fi_mask = ctx.b.sub(z32, fi32); // all ones when inexact
-    let fixx = ctx
-        .b
-        .and_imm(fi_mask, (status & host::FI | host::XX) as u64);
-    f = ctx.b.or(f, fixx);
-    let old_xx = ctx.b.and_imm(fpscr, host::XX as u64);
-    let no_xx = ctx.b.icmp_imm(IntCC::Eq, old_xx, 0);
-    let new_xx = ctx.b.and(no_xx, fi);
-    let new_xx = ctx.b.zext(Type::I32, new_xx);
-    let c31 = ctx.b.const32(31);
-    let fx = ctx.b.shl(new_xx, c31);
-    f = ctx.b.or(f, fx);
-    let ok64 = ctx.b.zext(Type::I64, ok);
-    let one = ctx.b.const64(1);
-    let slow = ctx.b.xor(ok64, one);
+    f = or_inexact(ctx, fpscr, f, fi, host::FI | host::XX);
+    let slow = not_i64(ctx, ok);
     let op = if single { kind | host::SINGLE } else { kind };
     let d = ctx.b.const64(op_word(op, target));
     let r = ctx
@@ -677,21 +692,8 @@ fn to_int(ctx: &mut Ctx, b: Value, op: u64, target: u32) -> Value {
     let c18 = ctx.b.const32(18);
     let frb = ctx.b.shl(fr32, c18);
     let mut f = ctx.b.or(keep, frb);
-    let fi32 = ctx.b.zext(Type::I32, fi);
-    let z32 = ctx.b.const32(0);
-    let fi_mask = ctx.b.sub(z32, fi32);
-    let fixx = ctx.b.and_imm(fi_mask, (host::FI | host::XX) as u64);
-    f = ctx.b.or(f, fixx);
-    let old_xx = ctx.b.and_imm(fpscr, host::XX as u64);
-    let no_xx = ctx.b.icmp_imm(IntCC::Eq, old_xx, 0);
-    let new_xx = ctx.b.and(no_xx, fi);
-    let new_xx = ctx.b.zext(Type::I32, new_xx);
-    let c31 = ctx.b.const32(31);
-    let fx = ctx.b.shl(new_xx, c31);
-    f = ctx.b.or(f, fx);
-    let ok64 = ctx.b.zext(Type::I64, ok);
-    let one = ctx.b.const64(1);
-    let slow = ctx.b.xor(ok64, one);
+    f = or_inexact(ctx, fpscr, f, fi, host::FI | host::XX);
+    let slow = not_i64(ctx, ok);
     let z = ctx.b.const64(0);
     let d = ctx.b.const64(op_word(op, target));
     let r = ctx.b.call_helper_if(slow, v, &host::FP_OP, &[z, b, z, d]);

@@ -651,19 +651,9 @@ pub fn xv_arith(ctx: &mut Ctx, w: u32) -> LiftResult {
             Some(p) => ctx.b.or(p, ne),
         });
     }
-    // XX |= inexact, FX when XX is new
-    let inexact = ctx.b.zext(Type::I32, inexact.expect("two lanes"));
-    let c25 = ctx.b.const32(25);
-    let xx = ctx.b.shl(inexact, c25);
-    let old_xx = ctx.b.and_imm(fpscr, host::XX as u64);
-    let new_xx = ctx.b.icmp(IntCC::Ugt, xx, old_xx);
-    let new_xx = ctx.b.zext(Type::I32, new_xx);
-    let c31 = ctx.b.const32(31);
-    let fx = ctx.b.shl(new_xx, c31);
-    let f = ctx.b.or(fpscr, xx);
-    let f = ctx.b.or(f, fx);
-    let slow = ctx.b.icmp_imm(IntCC::Eq, ok, 0);
-    let slow = ctx.b.zext(Type::I64, slow);
+    let inexact = inexact.expect("two lanes");
+    let f = fp::or_inexact(ctx, fpscr, fpscr, inexact, host::XX);
+    let slow = fp::not_i64(ctx, ok);
     let z = ctx.b.const64(0);
     let offs = [a, b, t].map(|n| ctx.b.const64(state::vsr_off(n) as u64));
     let d = ctx.b.const64(kind);
