@@ -415,19 +415,24 @@ pub fn vcmp(ctx: &mut Ctx, w: u32) -> LiftResult {
     let r = ctx.b.vbinary(op, lane, a, b);
     set_vr(ctx, rt(w), r);
     if bits(w, 21, 21) == 1 {
-        let lo = ctx.b.vextract(Lane::I64x2, 0, r);
-        let hi = ctx.b.vextract(Lane::I64x2, 1, r);
-        let and = ctx.b.and(lo, hi);
-        let or = ctx.b.or(lo, hi);
-        let all = ctx.b.icmp_imm(IntCC::Eq, and, u64::MAX);
-        let none = ctx.b.icmp_imm(IntCC::Eq, or, 0);
-        let z = ctx.b.iconst(Type::I8, 0);
-        ctx.set_flag(state::cr_off(24), all);
-        ctx.set_flag(state::cr_off(25), z);
-        ctx.set_flag(state::cr_off(26), none);
-        ctx.set_flag(state::cr_off(27), z);
+        set_cr6_all_none(ctx, r);
     }
     Ok(())
+}
+
+/// The record form of a vector compare: CR6 = all elements true, 0, no element true, 0.
+pub(super) fn set_cr6_all_none(ctx: &mut Ctx, r: Value) {
+    let lo = ctx.b.vextract(Lane::I64x2, 0, r);
+    let hi = ctx.b.vextract(Lane::I64x2, 1, r);
+    let and = ctx.b.and(lo, hi);
+    let or = ctx.b.or(lo, hi);
+    let all = ctx.b.icmp_imm(IntCC::Eq, and, u64::MAX);
+    let none = ctx.b.icmp_imm(IntCC::Eq, or, 0);
+    let z = ctx.b.iconst(Type::I8, 0);
+    ctx.set_flag(state::cr_off(24), all);
+    ctx.set_flag(state::cr_off(25), z);
+    ctx.set_flag(state::cr_off(26), none);
+    ctx.set_flag(state::cr_off(27), z);
 }
 
 fn vsr(ctx: &mut Ctx, n: u32, ty: Type) -> Value {

@@ -10,7 +10,7 @@
 use super::{Ctx, LiftResult};
 use crate::decode::fields::{bits, ra, rb, rt};
 use crate::state;
-use xarch_translator::ir::{IntCC, Lane, TrapKind, Type, Value, VecOp, VecUnOp};
+use xarch_translator::ir::{Lane, TrapKind, Type, Value, VecOp, VecUnOp};
 
 fn vr(ctx: &mut Ctx, n: u32) -> Value {
     ctx.b.get_reg(Type::V128, state::vr_off(n))
@@ -62,17 +62,7 @@ pub fn vcmpgt(ctx: &mut Ctx, w: u32) -> LiftResult {
     let r = ctx.b.vbinary(op, lane, a, b);
     set_vr(ctx, rt(w), r);
     if bits(w, 21, 21) == 1 {
-        let lo = ctx.b.vextract(Lane::I64x2, 0, r);
-        let hi = ctx.b.vextract(Lane::I64x2, 1, r);
-        let and = ctx.b.and(lo, hi);
-        let or = ctx.b.or(lo, hi);
-        let all = ctx.b.icmp_imm(IntCC::Eq, and, u64::MAX);
-        let none = ctx.b.icmp_imm(IntCC::Eq, or, 0);
-        let z = ctx.b.iconst(Type::I8, 0);
-        ctx.set_flag(state::cr_off(24), all);
-        ctx.set_flag(state::cr_off(25), z);
-        ctx.set_flag(state::cr_off(26), none);
-        ctx.set_flag(state::cr_off(27), z);
+        super::vector::set_cr6_all_none(ctx, r);
     }
     Ok(())
 }
